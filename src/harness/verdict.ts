@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/**
+ * The verdict document: the one thing the Python harness hands back about a candidate.
+ * Written by python/tritonize_harness/verdict.py; every field crosses the process boundary as data
+ * and is validated here. `ok` is true only for an accepted candidate (then `stage` is "passed").
+ */
+export const FAILURE_STAGES = [
+  "load",
+  "static",
+  "compile",
+  "runtime",
+  "correctness",
+  "integrity",
+  "timeout",
+] as const;
+export const StageSchema = z.enum([...FAILURE_STAGES, "passed"]);
+export type Stage = z.infer<typeof StageSchema>;
+
+export const TrialSchema = z.object({
+  index: z.number().int(),
+  seed: z.number().int(),
+  calls: z.number().int(),
+  ok: z.boolean(),
+  maxAbsErr: z.number().nullable(),
+  maxRelErr: z.number().nullable(),
+  worstIndex: z.array(z.number().int()).nullable(),
+  /** which output (for tuple outputs) the worst element belongs to */
+  worstOutput: z.number().int().nullable(),
+  launches: z.number().int(),
+  code: z.string().nullable(),
+  message: z.string().nullable(),
+});
+export type Trial = z.infer<typeof TrialSchema>;
+
+export const AtenOpSchema = z.object({
+  op: z.string(),
+  count: z.number().int(),
+  /** allocation, view, metadata or a same-dtype copy: what a wrapper may do */
+  allowed: z.boolean(),
+});
+
+export const TimingsSchema = z.object({
+  unit: z.literal("ms"),
+  trials: z.number().int(),
+  candidate: z.object({ median: z.number(), mean: z.number() }),
+  eager: z.object({ median: z.number(), mean: z.number() }),
+  compiled: z.object({ median: z.number(), mean: z.number() }).nullable(),
+  speedupVsEager: z.number(),
+  speedupVsCompiled: z.number().nullable(),
+  compileError: z.string().nullable(),
+});
+export type Timings = z.infer<typeof TimingsSchema>;
+
+export const VerdictSchema = z.object({
+  schema: z.literal("tritonize.verdict/1"),
+  ok: z.boolean(),
+  stage: StageSchema,
+  /** machine-readable reason, e.g. "aten_compute_op", "no_launch", "mismatch"; null when ok */
+  code: z.string().nullable(),
+  /** one sentence rendered from code + details; what a user or a model reads first */
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  /** line in the candidate file where the failure was raised, when known */
+  line: z.number().int().nullable(),
+  /** the last frames of a traceback, when a Python error caused the failure */
+  traceback: z.string().nullable(),
+  trials: z.array(TrialSchema),
+  maxAbsErr: z.number().nullable(),
+  maxRelErr: z.number().nullable(),
+  worstIndex: z.array(z.number().int()).nullable(),
+  launches: z.number().int(),
+  atenOps: z.array(AtenOpSchema),
+  degenerate: z.boolean(),
+  tolerance: z.object({ atol: z.number(), rtol: z.number() }).nullable(),
+  device: z.string(),
+  interpreter: z.boolean(),
+  problem: z.string(),
+  candidate: z.string(),
+  durationMs: z.number(),
+  timings: TimingsSchema.nullable().optional(),
+});
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** Parses a harness document, naming the first field that does not fit. */
+export function parseVerdict(raw: unknown, source: string): Verdict {
+  const r = VerdictSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue ? issue.path.join(".") || "(root)" : "(root)";
+    throw new Error(
+      `the harness returned a verdict that does not fit the schema (${source}): ${where}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  return r.data;
+}
