@@ -1,0 +1,12 @@
+import type { Command } from "commander";
+
+/** Sets the process exit status a command ends with. */
+export type SetExit = (code: number) => void;
+export type RegisterCommand = (program: Command, setExit: SetExit) => void;
+
+/** Every command of the CLI, one module each. */
+const commands: RegisterCommand[] = [];
+
+export function registerCommands(program: Command, setExit: SetExit): void {
+  for (const register of commands) register(program, setExit);
+}
