@@ -15,6 +15,7 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_BAD_PROBLEM = 3
+EXIT_NO_GPU = 4
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -39,7 +40,7 @@ def _verify(args) -> tuple[dict, int]:
 
 
 def _summary_verify(doc: dict) -> str:
-    lines = [("ACCEPTED" if doc["ok"] else f"REJECTED at {doc['stage']}") + f": {doc['message']}"]
+    lines = [doc["message"] if doc["ok"] else f"REJECTED at {doc['stage']}: {doc['message']}"]
     if doc.get("line"):
         lines.append(f"  at candidate line {doc['line']}")
     if doc.get("traceback"):
@@ -115,10 +116,12 @@ def _bench_args(p):
 
 def _bench(args):
     doc = _lazy("bench").run(args)
-    return doc, EXIT_OK if doc["ok"] else EXIT_REJECTED
+    if doc["ok"]:
+        return doc, EXIT_OK
+    return doc, EXIT_NO_GPU if doc["code"] == "no_gpu" else EXIT_REJECTED
 
 
-_register("bench", _bench_args, _bench, None)
+_register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
 
 
 def main(argv: list[str] | None = None) -> int:
