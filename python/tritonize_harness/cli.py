@@ -11,11 +11,7 @@ import sys
 
 from .output import clean_stdout, emit
 
-EXIT_OK = 0
-EXIT_REJECTED = 1
-EXIT_USAGE = 2
-EXIT_BAD_PROBLEM = 3
-EXIT_NO_GPU = 4
+from .exit_codes import exit_for
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -34,9 +30,7 @@ def _verify(args) -> tuple[dict, int]:
     doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
                                trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
                                seed=args.seed, workdir=args.workdir))
-    if doc["ok"]:
-        return doc, EXIT_OK
-    return doc, EXIT_BAD_PROBLEM if doc["code"] and doc["code"].startswith("problem_") else EXIT_REJECTED
+    return doc, exit_for(doc)
 
 
 def _summary_verify(doc: dict) -> str:
@@ -86,7 +80,7 @@ def _inspect_args(p):
 def _inspect(args):
     mod = _lazy("inspect_problem")
     doc = mod.run(args)
-    return doc, EXIT_OK if doc["ok"] else EXIT_BAD_PROBLEM
+    return doc, exit_for(doc)
 
 
 _register("inspect", _inspect_args, _inspect, None)
@@ -98,7 +92,8 @@ def _env_args(p):
 
 
 def _env(args):
-    return _lazy("environment").run(args), EXIT_OK
+    doc = _lazy("environment").run(args)
+    return doc, exit_for(doc)
 
 
 _register("env", _env_args, _env, None)
@@ -116,9 +111,7 @@ def _bench_args(p):
 
 def _bench(args):
     doc = _lazy("bench").run(args)
-    if doc["ok"]:
-        return doc, EXIT_OK
-    return doc, EXIT_NO_GPU if doc["code"] == "no_gpu" else EXIT_REJECTED
+    return doc, exit_for(doc)
 
 
 _register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
