@@ -43,6 +43,13 @@ export function defaultPython(): string {
   return process.env.TRITONIZE_PYTHON || "python3";
 }
 
+type Handle = { ref?: () => void; unref?: () => void };
+
+/** While checks are pending the interpreter keeps the event loop alive; idle, it must not. */
+function hold(c: ChildProcessWithoutNullStreams, on: boolean): void {
+  for (const h of [c, c.stdout, c.stderr, c.stdin] as unknown as Handle[]) (on ? h.ref : h.unref)?.call(h);
+}
+
 export interface PythonSyntaxServer {
   check: SyntaxChecker;
   /** Ends the interpreter; later checks start a new one. */
@@ -73,17 +80,14 @@ export function pythonSyntaxServer(python: string = defaultPython()): PythonSynt
     createInterface({ input: c.stdout }).on("line", (line) => {
       const p = pending.shift();
       if (!p) return;
+      if (pending.length === 0) hold(c, false);
       try {
         p.resolve(JSON.parse(line) as SyntaxResult);
       } catch {
         p.reject(new Error(`the syntax check printed something unexpected: ${line.slice(0, 200)}`));
       }
     });
-    // Idle, it must not keep the process alive.
-    c.unref();
-    (c.stdout as unknown as { unref?: () => void }).unref?.();
-    (c.stderr as unknown as { unref?: () => void }).unref?.();
-    (c.stdin as unknown as { unref?: () => void }).unref?.();
+    hold(c, false);
     return c;
   };
 
@@ -94,6 +98,7 @@ export function pythonSyntaxServer(python: string = defaultPython()): PythonSynt
       const c = child;
       return new Promise<SyntaxResult>((resolve, reject) => {
         pending.push({ resolve, reject });
+        hold(c, true);
         c.stdin.write(JSON.stringify({ code, entry }) + "\n");
       });
     },
