@@ -154,11 +154,16 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
     }
 
     // 3. Code: extracted, parsed, checked for the entry point, compared with everything tried so far.
-    const reject = (reason: "no-code" | "truncated" | "syntax" | "missing-entry" | "duplicate", message: string, line: number | null, candidate: string | null) => {
+    const reject = (
+      reason: "no-code" | "truncated" | "syntax" | "missing-entry" | "duplicate",
+      message: string,
+      line: number | null,
+      candidate: string | null,
+      summary: string = message.split("\n")[0]!.replace(/\*\*/g, "").slice(0, 200),
+    ) => {
       ctx.run.emit("candidate-rejected", meta(round), { reason, message, line });
-      const plain = message.split("\n")[0]!.replace(/\*\*/g, "").slice(0, 200);
-      record(round, reason, `${reason}: ${plain}`);
-      previous = { round, candidate, feedback: message };
+      record(round, reason, `${reason}: ${summary}`);
+      previous = { round, candidate: candidate?.trimEnd() ?? null, feedback: message };
     };
     const extracted = extractCode(text);
     if (!extracted.ok) {
@@ -177,7 +182,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
             ? `**Failed before running: the file is not valid Python.** ${syntax.message}${where}.`
             : `**Failed before running: ${syntax.message}.** Define \`${ctx.entry}\` at the top level of the file.`;
         ctx.run.writeRoundFile(worker, round, "candidate.py", code);
-        reject(syntax.reason, message, syntax.line, code);
+        reject(syntax.reason, message, syntax.line, code, `${syntax.message}${syntax.line !== null ? ` at line ${syntax.line}` : ""}`);
         continue;
       }
     } catch (err) {
@@ -194,6 +199,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
         `**Not run: this file is the same as ${whose}** (ignoring blank lines and comments). ${outcome} Running it again would tell nothing new: change the code itself.`,
         null,
         code,
+        `same as ${seen.worker === worker ? `round ${seen.round}` : `worker ${seen.worker} round ${seen.round}`}, not run`,
       );
       continue;
     }
@@ -253,7 +259,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       verdictPath,
       maxAbsErr: verdict.maxAbsErr,
     });
-    previous = { round, candidate: code, feedback: renderFeedback(verdict, code) };
+    previous = { round, candidate: code.trimEnd(), feedback: renderFeedback(verdict, code) };
   }
   return finish("rounds-exhausted", `no candidate passed in ${ctx.rounds} rounds`);
 }
