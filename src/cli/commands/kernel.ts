@@ -4,6 +4,10 @@ import { runKernelAgent, DEFAULTS } from "../../agent/agent.js";
 import type { CheckProblemFn, Device, VerifyFn } from "../../agent/deps.js";
 import { createKernelView } from "../kernel-view.js";
 import type { RegisterCommand, SetExit } from "./index.js";
+import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
+import { createModel } from "../../config/create-model.js";
+import { DEFAULT_RUNS_DIR, newRunId } from "../../runs/run-dir.js";
+import { join } from "node:path";
 
 /**
  * `tritonize kernel`: N workers write, verify and refine a Triton kernel for one problem until one
@@ -11,12 +15,17 @@ import type { RegisterCommand, SetExit } from "./index.js";
  */
 
 export interface KernelCommandDeps {
-  /** Builds the model for the kernel stage (`--model` when given, else the configured one). */
-  createModel(name: string | undefined): LanguageModel | Promise<LanguageModel>;
+  /** the harness's verifier and problem check (src/harness), or scripted ones in tests */
   verify: VerifyFn;
   checkProblem: CheckProblemFn;
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown };
+  /** where configuration is read from (default: process.env and the working directory) */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  fetch?: typeof fetch;
+  /** builds the kernel stage's model; default: the configured provider, recording every request */
+  createModel?: (config: TritonizeConfig, recordDir: string) => LanguageModel;
+  stdout?: { write(text: string): unknown; isTTY?: boolean };
+  stderr?: { write(text: string): unknown };
 }
 
 function positiveInt(name: string) {
@@ -36,8 +45,8 @@ function collectSet(value: string, previous: Record<string, string>): Record<str
 interface KernelFlags {
   problem?: string;
   description?: string;
-  workers: number;
-  rounds: number;
+  workers?: number;
+  rounds?: number;
   model?: string;
   device: Device;
   out?: string;
@@ -55,11 +64,11 @@ export function kernelCommand(deps: KernelCommandDeps): RegisterCommand {
       .description("Write, verify and refine Triton kernels for one problem with parallel workers until one is verified.")
       .option("--problem <file>", "problem file in KernelBench format (Model, get_inputs, get_init_inputs)")
       .option("--description <text>", "plain-language description; a reference problem is written and checked first")
-      .option("--workers <n>", "parallel workers", positiveInt("--workers"), DEFAULTS.workers)
-      .option("--rounds <n>", "rounds per worker", positiveInt("--rounds"), DEFAULTS.rounds)
+      .option("--workers <n>", `parallel workers (default: TRITONIZE_WORKERS or ${DEFAULTS.workers})`, positiveInt("--workers"))
+      .option("--rounds <n>", `rounds per worker (default: TRITONIZE_ROUNDS or ${DEFAULTS.rounds})`, positiveInt("--rounds"))
       .option("--model <name>", "model for the kernel stage (default: the configured one)")
       .addOption(new Option("--device <device>", "where candidates run").choices(["auto", "cuda", "cpu"]).default("auto"))
-      .option("--out <dir>", "folder that receives the run directory", ".tritonize/runs")
+      .option("--out <dir>", "folder that receives the run directory", DEFAULT_RUNS_DIR)
       .option("--json", "print the result document (result.json) on stdout; progress goes to stderr")
       .option("--wall-time <seconds>", "wall-time budget for the run", positiveInt("--wall-time"))
       .option("--max-tokens <n>", "token budget (input + output) for the run", positiveInt("--max-tokens"))
@@ -72,22 +81,32 @@ export function kernelCommand(deps: KernelCommandDeps): RegisterCommand {
 }
 
 export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDeps): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
   if (!flags.problem === !flags.description) {
-    deps.stderr.write("tritonize kernel: give exactly one of --problem <file> or --description <text>\n");
+    stderr.write("tritonize kernel: give exactly one of --problem <file> or --description <text>\n");
     return 2;
   }
+  // The run id is chosen here so the model's request records land inside the run directory.
+  const out = flags.out ?? DEFAULT_RUNS_DIR;
+  const runId = newRunId();
   let model: LanguageModel;
+  let config: TritonizeConfig;
   try {
-    model = await deps.createModel(flags.model);
+    config = resolveConfig({ env: deps.env, cwd: deps.cwd, flags: { model: flags.model, workers: flags.workers, rounds: flags.rounds } });
+    const recordDir = join(out, runId, "requests");
+    model = deps.createModel
+      ? deps.createModel(config, recordDir)
+      : createModel(config, "kernel", { record: recordDir, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   } catch (err) {
-    deps.stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
+    stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
     return 1;
   }
   // With --json, stdout carries only the document; the progress view moves to stderr.
-  const viewStream = flags.json ? deps.stderr : deps.stdout;
+  const viewStream = flags.json ? stderr : stdout;
   const view = createKernelView({
     write: (t) => viewStream.write(t),
-    live: !flags.json && deps.stdout.isTTY === true,
+    live: !flags.json && stdout.isTTY === true,
   });
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -99,10 +118,11 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
       model,
       verify: deps.verify,
       checkProblem: deps.checkProblem,
-      workers: flags.workers,
-      rounds: flags.rounds,
+      workers: config.workers,
+      rounds: config.rounds,
       device: flags.device,
-      out: flags.out,
+      out,
+      runId,
       wallTimeMs: flags.wallTime !== undefined ? flags.wallTime * 1000 : undefined,
       maxTokens: flags.maxTokens,
       trials: flags.trials,
@@ -111,18 +131,18 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
       onEvent: (e) => view.onEvent(e),
     });
     view.close();
-    if (flags.json) deps.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    if (flags.json) stdout.write(JSON.stringify(result, null, 2) + "\n");
     if (result.status === "verified") {
-      if (!flags.json) deps.stdout.write(`kernel: ${result.winner!.kernelPath}\n`);
+      if (!flags.json) stdout.write(`kernel: ${result.winner!.kernelPath}\n`);
       return 0;
     }
     // Failures are said on stderr too, so a provider problem is never only inside a JSON field.
-    deps.stderr.write(`tritonize kernel: ${result.message}\n`);
+    stderr.write(`tritonize kernel: ${result.message}\n`);
     if (result.status === "aborted") return 130;
     return 1;
   } catch (err) {
     view.close();
-    deps.stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
+    stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
     return 1;
   } finally {
     process.removeListener("SIGINT", onSigint);
