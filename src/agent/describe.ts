@@ -1,4 +1,5 @@
 import type { LanguageModel, Usage } from "../llm/types.js";
+import { isLlmError } from "../llm/errors.js";
 import type { RunDir } from "../runs/run-dir.js";
 import { renderPrompt } from "../prompts/render.js";
 import type { CheckProblemFn, Device } from "./deps.js";
@@ -72,7 +73,8 @@ export async function writeReference(opts: ReferenceOptions): Promise<Reference>
       });
     } catch (err) {
       if (opts.signal.aborted) throw err;
-      const message = `${opts.model.provider} (${opts.model.model}) failed while writing the reference problem: ${(err as Error).message}`;
+      const why = isLlmError(err) ? err.message : `${opts.model.provider} (${opts.model.model}) failed: ${(err as Error).message}`;
+      const message = `while writing the reference problem: ${why}`;
       opts.run.emit("model-error", meta(attempt), { message, provider: opts.model.provider, model: opts.model.model });
       throw new ProviderError(message);
     }

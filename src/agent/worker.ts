@@ -1,4 +1,5 @@
 import type { Message } from "../llm/types.js";
+import { isLlmError, renderProviderError } from "../llm/errors.js";
 import type { Verdict } from "../harness/verdict.js";
 import type { WorkerOutcome } from "../runs/events.js";
 import { renderPrompt } from "../prompts/render.js";
@@ -122,6 +123,14 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
         n: 1,
         sampling: { temperature: sampling.temperature, maxOutputTokens: ctx.maxOutputTokens },
         signal: ctx.signal,
+        onRetry: (info) => {
+          chars = 0;
+          ctx.run.emit("model-retry", meta(round), {
+            attempt: info.attempt,
+            delayMs: info.delayMs,
+            message: renderProviderError(info.error),
+          });
+        },
         onDelta: (delta) => {
           chars += delta.length;
           const now = Date.now();
@@ -148,7 +157,8 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       });
     } catch (err) {
       if (isAbort(err, ctx.signal)) return finish(stopOutcome(ctx.signal), null);
-      const message = `${ctx.model.provider} (${ctx.model.model}) failed: ${(err as Error).message ?? String(err)}`;
+      // A provider's own error already names provider and model; anything else gets them added.
+      const message = isLlmError(err) ? err.message : `${ctx.model.provider} (${ctx.model.model}) failed: ${(err as Error).message ?? String(err)}`;
       ctx.run.emit("model-error", meta(round), { message, provider: ctx.model.provider, model: ctx.model.model });
       return finish("provider-error", message);
     }

@@ -56,6 +56,8 @@ export function logLine(e: RunEvent): string | null {
       return `${at}reply: ${e.data.chars} chars, ${e.data.finishReason}, ${e.data.usage.outputTokens} tokens out, ${(e.data.latencyMs / 1000).toFixed(1)} s`;
     case "model-warning":
       return `${at}model warning (${e.data.type} ${e.data.feature}): ${short(e.data.detail)}`;
+    case "model-retry":
+      return `${at}model call failed, retry ${e.data.attempt} in ${(e.data.delayMs / 1000).toFixed(1)} s: ${short(e.data.message)}`;
     case "model-error":
       return `${at}MODEL ERROR: ${e.data.message}`;
     case "candidate-rejected":
@@ -183,6 +185,7 @@ export function createKernelView(options: ViewOptions): KernelView {
         e.kind === "model-error" ||
         e.kind === "verify-error" ||
         e.kind === "model-warning" ||
+        e.kind === "model-retry" ||
         e.kind === "budget-exhausted" ||
         e.kind === "reference-ready" ||
         e.kind === "reference-rejected" ||

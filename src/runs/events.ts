@@ -84,6 +84,8 @@ export const RunEventSchema = z.discriminatedUnion("kind", [
       retries: z.number().int(),
     }),
   ),
+  /** The provider retries a failed call; text streamed so far is void. */
+  event("model-retry", z.object({ attempt: z.number().int(), delayMs: z.number(), message: z.string() })),
   /** A provider warning (an unsupported or clamped option), kept so nothing is silent. */
   event("model-warning", z.object({ type: z.string(), feature: z.string(), detail: z.string() })),
   event("model-error", z.object({ message: z.string(), provider: z.string(), model: z.string() })),
