@@ -11,10 +11,7 @@ import sys
 
 from .output import clean_stdout, emit
 
-EXIT_OK = 0
-EXIT_REJECTED = 1
-EXIT_USAGE = 2
-EXIT_BAD_PROBLEM = 3
+from .exit_codes import exit_for
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -33,13 +30,11 @@ def _verify(args) -> tuple[dict, int]:
     doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
                                trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
                                seed=args.seed, workdir=args.workdir))
-    if doc["ok"]:
-        return doc, EXIT_OK
-    return doc, EXIT_BAD_PROBLEM if doc["code"] and doc["code"].startswith("problem_") else EXIT_REJECTED
+    return doc, exit_for(doc)
 
 
 def _summary_verify(doc: dict) -> str:
-    lines = [("ACCEPTED" if doc["ok"] else f"REJECTED at {doc['stage']}") + f": {doc['message']}"]
+    lines = [doc["message"] if doc["ok"] else f"REJECTED at {doc['stage']}: {doc['message']}"]
     if doc.get("line"):
         lines.append(f"  at candidate line {doc['line']}")
     if doc.get("traceback"):
@@ -85,7 +80,7 @@ def _inspect_args(p):
 def _inspect(args):
     mod = _lazy("inspect_problem")
     doc = mod.run(args)
-    return doc, EXIT_OK if doc["ok"] else EXIT_BAD_PROBLEM
+    return doc, exit_for(doc)
 
 
 _register("inspect", _inspect_args, _inspect, None)
@@ -97,7 +92,8 @@ def _env_args(p):
 
 
 def _env(args):
-    return _lazy("environment").run(args), EXIT_OK
+    doc = _lazy("environment").run(args)
+    return doc, exit_for(doc)
 
 
 _register("env", _env_args, _env, None)
@@ -115,10 +111,10 @@ def _bench_args(p):
 
 def _bench(args):
     doc = _lazy("bench").run(args)
-    return doc, EXIT_OK if doc["ok"] else EXIT_REJECTED
+    return doc, exit_for(doc)
 
 
-_register("bench", _bench_args, _bench, None)
+_register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ _TEMPLATES: dict[str, _R] = {
     "problem_forward_error": lambda d: f"Model.forward raised: {d['error']}",
     "problem_bad_output": lambda d: f"Model.forward must return a tensor or a tuple/list of tensors, got {d['got']}",
     "no_cuda": lambda d: "--device cuda was asked for, but torch sees no CUDA GPU here (use --device cpu for Triton's interpreter)",
+    "no_gpu": lambda d: "timing needs a CUDA GPU and none is visible here; `verify` checks correctness on the CPU through Triton's interpreter",
     "bad_device": lambda d: f"unknown device {d['requested']!r}: use auto, cuda or cpu",
     # load: the candidate
     "candidate_missing_file": lambda d: f"candidate file not found: {d['path']}",

@@ -46,6 +46,10 @@ class VerifyOptions:
     timeout_s: float = DEFAULT_TIMEOUT_S
     seed: int = 42
     workdir: str | None = None
+    # Timing after a passing verification (bench): {"warmup": int, "iters": int, "compile": bool}
+    bench: dict | None = None
+    # Tests turn this off to show that the runtime checks alone reject a candidate.
+    static_check: bool = True
 
 
 @dataclass
@@ -137,6 +141,7 @@ class Verdict:
         self.tolerance: dict | None = None
         self.device = opts.device
         self.worst: Comparison | None = None
+        self.timings: dict | None = None
 
     def add_calls(self, reply: dict) -> int:
         launches = 0
@@ -183,7 +188,7 @@ class Verdict:
             "stage": failure.stage if failure else "passed",
             "code": failure.code if failure else None,
             "message": render(failure.code, failure.details) if failure else
-            f"accepted: {len(self.trials)} trials matched the reference, {self.launches} Triton launches, "
+            f"ACCEPTED: {len(self.trials)} trials matched the reference, {self.launches} Triton launches, "
             f"no compute outside Triton",
             "details": failure.details if failure else {},
             "line": failure.line if failure else None,
@@ -202,6 +207,7 @@ class Verdict:
             "problem": self.opts.problem,
             "candidate": self.opts.candidate,
             "durationMs": round((time.monotonic() - self.started) * 1000, 1),
+            "timings": self.timings,
         }
 
 
@@ -239,7 +245,8 @@ def verify(opts: VerifyOptions) -> dict:
         ref = build_reference(opts.problem, opts.sets, device, opts.seed)
         with open(opts.candidate, encoding="utf-8") as fh:
             source = fh.read()
-        check_source(source, opts.candidate)
+        if opts.static_check:
+            check_source(source, opts.candidate)
 
         worker = WorkerProcess(workdir, device, deadline)
         worker.timeout_s = opts.timeout_s
@@ -250,40 +257,14 @@ def verify(opts: VerifyOptions) -> dict:
         _raise_worker_failure(reply)
 
         previous: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []
-        for t in range(max(1, opts.trials)):
-            seed = opts.seed + 1000 * (t + 1)
-            inputs = trial_inputs(ref, seed)
-            expected = run_reference(ref, inputs)
-            if t == 0:
-                _check_reference_deterministic(ref, inputs, expected)
-                verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(expected[0].dtype)))
-            inputs_path = os.path.join(workdir, f"inputs-{t}.pt")
-            out_path = os.path.join(workdir, f"outputs-{t}.pt")
-            torch.save([x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in inputs], inputs_path)
-            calls = REPEATED_CALLS if t == 0 else 1
-            failure = None
-            comparison = None
-            launches = 0
-            try:
-                reply = worker.request({"cmd": "call", "inputs": inputs_path, "calls": calls, "out": out_path,
-                                        "trial": t}, during=f"trial {t}")
-                launches = verdict.add_calls(reply)
-                _raise_worker_failure(reply)
-                judge_calls(reply, t)
-                saved = torch.load(out_path, weights_only=True)
-                got = saved["outputs"]
-                got = got if saved["tuple"] else got[:1]
-                try:
-                    comparison = compare_outputs([e.cpu() for e in expected], got, t)
-                except Failure as f:
-                    _check_cached(f, got, inputs, previous, t)
-                    raise
-                previous.append((got, [x for x in inputs if isinstance(x, torch.Tensor)]))
-            except Failure as f:
-                failure = f
-            verdict.add_trial(t, seed, calls, launches, comparison, failure)
-            if failure is not None:
-                raise failure
+        trials = max(1, opts.trials)
+        for t in range(trials):
+            _run_trial(worker, ref, verdict, workdir, t, opts.seed + 1000 * (t + 1),
+                       REPEATED_CALLS if t == 0 else 1, previous)
+        if opts.bench is not None:
+            verdict.timings = _bench(worker, ref, workdir, opts)
+            # Re-check correctness after timing, on inputs never seen before.
+            _run_trial(worker, ref, verdict, workdir, trials, opts.seed + 1000 * (trials + 1), 1, previous)
         return verdict.document(None)
     except Failure as f:
         return verdict.document(f)
@@ -292,6 +273,67 @@ def verify(opts: VerifyOptions) -> dict:
             worker.close()
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_trial(worker, ref: Reference, verdict: "Verdict", workdir: str, t: int, seed: int, calls: int,
+               previous: list) -> None:
+    inputs = trial_inputs(ref, seed)
+    expected = run_reference(ref, inputs)
+    if t == 0:
+        _check_reference_deterministic(ref, inputs, expected)
+        verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(expected[0].dtype)))
+    inputs_path = os.path.join(workdir, f"inputs-{t}.pt")
+    out_path = os.path.join(workdir, f"outputs-{t}.pt")
+    torch.save([x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in inputs], inputs_path)
+    failure = None
+    comparison = None
+    launches = 0
+    try:
+        reply = worker.request({"cmd": "call", "inputs": inputs_path, "calls": calls, "out": out_path,
+                                "trial": t}, during=f"trial {t}")
+        launches = verdict.add_calls(reply)
+        _raise_worker_failure(reply)
+        judge_calls(reply, t)
+        saved = torch.load(out_path, weights_only=True)
+        got = saved["outputs"] if saved["tuple"] else saved["outputs"][:1]
+        try:
+            comparison = compare_outputs([e.cpu() for e in expected], got, t)
+        except Failure as f:
+            _check_cached(f, got, previous, t)
+            raise
+        previous.append(got)
+    except Failure as f:
+        failure = f
+    verdict.add_trial(t, seed, calls, launches, comparison, failure)
+    if failure is not None:
+        raise failure
+
+
+def _bench(worker, ref: Reference, workdir: str, opts: VerifyOptions) -> dict:
+    from .timing import time_cuda
+
+    bench = opts.bench or {}
+    warmup, iters = int(bench.get("warmup", 10)), int(bench.get("iters", 100))
+    inputs = trial_inputs(ref, opts.seed + 7)
+    path = os.path.join(workdir, "inputs-bench.pt")
+    torch.save([x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in inputs], path)
+    reply = worker.request({"cmd": "time", "inputs": path, "warmup": warmup, "iters": iters}, during="timing")
+    _raise_worker_failure(reply)
+    candidate = reply["timing"]
+    on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
+    eager = time_cuda(ref.model, on_device, warmup, iters)
+    compiled, compile_error = None, None
+    if bench.get("compile", True):
+        try:
+            compiled = time_cuda(torch.compile(ref.model), on_device, max(warmup, 3), iters)
+        except Exception as exc:  # torch.compile fails on some programs; the table says so
+            compile_error = describe_error(exc)
+    return {
+        "unit": "ms", "trials": iters, "candidate": candidate, "eager": eager, "compiled": compiled,
+        "speedupVsEager": eager["median"] / candidate["median"],
+        "speedupVsCompiled": compiled["median"] / candidate["median"] if compiled else None,
+        "compileError": compile_error,
+    }
 
 
 def _raise_worker_failure(reply: dict) -> None:
@@ -310,10 +352,10 @@ def _check_reference_deterministic(ref: Reference, inputs, expected) -> None:
                 raise Failure("load", "nondeterministic_reference", {"diff": diff})
 
 
-def _check_cached(f: Failure, got, inputs, previous, trial: int) -> None:
+def _check_cached(f: Failure, got, previous, trial: int) -> None:
     """A wrong output identical to an earlier trial's, on different inputs, was cached."""
     if f.stage != "correctness":
         return
-    for earlier, (old_out, old_in) in enumerate(previous):
+    for earlier, old_out in enumerate(previous):
         if len(old_out) == len(got) and all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(old_out, got)):
             raise Failure("integrity", "cached_output", {"output": 0, "trial": trial, "earlier": earlier}) from f

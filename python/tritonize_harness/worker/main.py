@@ -138,6 +138,18 @@ class Worker:
         torch.save({"outputs": saved, "tuple": isinstance(out, (list, tuple))}, msg["out"])
         return {"ok": True, "calls": records, "mutatedInputs": mutated}
 
+    def time(self, msg: dict) -> dict:
+        """Times the candidate (no recorder, no profiler: they would slow it down)."""
+        from ..timing import time_cuda
+
+        inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x
+                  for x in torch.load(msg["inputs"], weights_only=True)]
+        try:
+            figures = time_cuda(self.entry, inputs, msg["warmup"], msg["iters"])
+        except Exception as exc:
+            return {"ok": False, "failure": _failure_from(exc, "runtime", "runtime_error", self.path)}
+        return {"ok": True, "timing": figures}
+
     def _profiled(self, inputs, rec):
         """Runs one call under torch's profiler too: a second record of aten ops, independent of the
         dispatch mode, and on CUDA the name of every GPU kernel that ran."""
@@ -228,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                 reply = worker.load(msg)
             elif msg["cmd"] == "call":
                 reply = worker.call(msg)
+            elif msg["cmd"] == "time":
+                reply = worker.time(msg)
             else:
                 reply = {"ok": False, "failure": {"stage": "runtime", "code": "runtime_error",
                                                   "details": {"error": f"unknown command {msg['cmd']!r}"},
