@@ -8,6 +8,8 @@ import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
 import { createModel } from "../../config/create-model.js";
 import { DEFAULT_RUNS_DIR, newRunId } from "../../runs/run-dir.js";
 import { join } from "node:path";
+import { verifyCandidate } from "../../harness/verify.js";
+import { checkProblem } from "../../harness/check-problem.js";
 
 /**
  * `tritonize kernel`: N workers write, verify and refine a Triton kernel for one problem until one
@@ -36,7 +38,7 @@ function positiveInt(name: string) {
   };
 }
 
-function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
+function collectSet(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq < 1) throw new Error(`--set takes NAME=VALUE (a module constant of the problem), got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
@@ -54,7 +56,7 @@ interface KernelFlags {
   wallTime?: number;
   maxTokens?: number;
   trials?: number;
-  set: Record<string, string>;
+  set?: Record<string, string>;
 }
 
 export function kernelCommand(deps: KernelCommandDeps): RegisterCommand {
@@ -73,7 +75,7 @@ export function kernelCommand(deps: KernelCommandDeps): RegisterCommand {
       .option("--wall-time <seconds>", "wall-time budget for the run", positiveInt("--wall-time"))
       .option("--max-tokens <n>", "token budget (input + output) for the run", positiveInt("--max-tokens"))
       .option("--trials <n>", "fresh-input trials per verification (default: the harness's)", positiveInt("--trials"))
-      .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet, {})
+      .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet)
       .action(async (flags: KernelFlags) => {
         setExit(await runKernelCommand(flags, deps));
       });
@@ -126,7 +128,7 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
       wallTimeMs: flags.wallTime !== undefined ? flags.wallTime * 1000 : undefined,
       maxTokens: flags.maxTokens,
       trials: flags.trials,
-      sets: Object.keys(flags.set).length > 0 ? flags.set : undefined,
+      sets: flags.set,
       signal: controller.signal,
       onEvent: (e) => view.onEvent(e),
     });
@@ -148,3 +150,6 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
     process.removeListener("SIGINT", onSigint);
   }
 }
+
+/** The command as the CLI registers it: the harness's own verifier and problem check. */
+export const register: RegisterCommand = kernelCommand({ verify: verifyCandidate, checkProblem });
