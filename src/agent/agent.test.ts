@@ -198,18 +198,21 @@ test("a duplicate candidate is not verified again, and the worker is told", asyn
   assert.match(third, /It failed: runtime \(exception\)/);
 });
 
-test("a candidate repeated by another worker is not verified twice", async () => {
+test("a candidate repeated by another worker is not verified twice, and that worker's verdict is not passed on", async () => {
   const { problem, out } = setup();
   const model = new ScriptedModel((_req, _call, worker) => ({
     text: pyReply(candidate("v-shared")),
     delayMs: worker === 1 ? 0 : 100,
   }));
-  const verifier = scriptedVerifier(() => ({ verdict: makeVerdict({ ok: false, stage: "compile", message: "bad" }) }));
-  const result = await runKernelAgent({ problem, model, verify: verifier.verify, workers: 2, rounds: 1, out });
+  const verifier = scriptedVerifier(() => ({ verdict: makeVerdict({ ok: false, stage: "compile", message: "CompilationError in worker one's file" }) }));
+  const result = await runKernelAgent({ problem, model, verify: verifier.verify, workers: 2, rounds: 2, out });
   assert.equal(verifier.calls.length, 1);
   assert.equal(result.failureStages.compile, 1);
-  const w2 = model.requests.filter((r) => r.worker === 2).length;
-  assert.equal(w2, 1);
+  const second = model.promptsOf(2)[1]!;
+  assert.match(second, /Not run: this file is the same as a file another worker already submitted/);
+  // Worker 1's verdict stays with worker 1.
+  assert.doesNotMatch(second, /CompilationError/);
+  assert.match(model.promptsOf(1)[1]!, /CompilationError in worker one's file/);
 });
 
 test("when the rounds run out, the result names the budget, the best attempt and the most common failure", async () => {

@@ -1,3 +1,5 @@
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Message } from "../llm/types.js";
 import { isLlmError, renderProviderError } from "../llm/errors.js";
 import type { Verdict } from "../harness/verdict.js";
@@ -45,6 +47,20 @@ interface Previous {
 }
 
 let attemptSeq = 0;
+
+/**
+ * The harness leaves its logs and the saved inputs and outputs (.pt) in its work directory. The
+ * logs stay for the record; the tensors can be hundreds of MB at real sizes and go.
+ */
+function removeTensorFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.endsWith(".pt")) rmSync(join(dir, name), { force: true });
+}
 
 function stopOutcome(signal: AbortSignal): WorkerOutcome {
   const reason = signal.reason as StopReason | undefined;
@@ -202,14 +218,16 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
     const hash = candidateHash(code);
     const seen = ctx.seen.get(hash);
     if (seen) {
-      const whose = seen.worker === worker ? `your round ${seen.round}` : `an earlier attempt (worker ${seen.worker}, round ${seen.round})`;
-      const outcome = seen.summary === null ? "It is being verified right now." : `It failed: ${seen.summary}.`;
+      // Another worker's verdict stays with that worker: only the fact of the repeat is shared.
+      const own = seen.worker === worker;
+      const whose = own ? `your round ${seen.round}` : "a file another worker already submitted";
+      const outcome = !own ? "" : seen.summary === null ? " It is being verified right now." : ` It failed: ${seen.summary}.`;
       reject(
         "duplicate",
-        `**Not run: this file is the same as ${whose}** (ignoring blank lines and comments). ${outcome} Running it again would tell nothing new: change the code itself.`,
+        `**Not run: this file is the same as ${whose}** (ignoring blank lines and comments).${outcome} Running it again would tell nothing new: write a different implementation.`,
         null,
         code,
-        `same as ${seen.worker === worker ? `round ${seen.round}` : `worker ${seen.worker} round ${seen.round}`}, not run`,
+        own ? `same as round ${seen.round}, not run` : "same as another worker's file, not run",
       );
       continue;
     }
@@ -221,6 +239,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
     // 4. Verify: the harness is the only judge; aborting the signal kills its process group.
     ctx.run.emit("verify-started", meta(round), { candidatePath });
     let verdict: Verdict;
+    const harnessDir = join(ctx.run.roundDir(worker, round), "harness");
     try {
       verdict = await ctx.verify({
         problem: ctx.problemPath,
@@ -229,7 +248,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
         trials: ctx.trials,
         sets: ctx.sets,
         timeoutMs: ctx.verifyTimeoutMs,
-        workDir: ctx.run.roundDir(worker, round),
+        workDir: harnessDir,
         signal: ctx.signal,
       });
     } catch (err) {
@@ -238,6 +257,8 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       const message = `the verifier failed on worker ${worker} round ${round}: ${(err as Error).message ?? String(err)}`;
       ctx.run.emit("verify-error", meta(round), { message });
       return finish("error", message);
+    } finally {
+      removeTensorFiles(harnessDir);
     }
     const verdictPath = ctx.run.writeRoundFile(worker, round, "verdict.json", JSON.stringify(verdict, null, 2) + "\n");
     ctx.run.emit("verdict", meta(round), {
