@@ -46,7 +46,7 @@ for (const protocol of ["openai", "anthropic"] as const) {
       const t0 = Date.now();
       const result = await runKernelAgent({ problem, model, verify: verifier.verify, workers: 2, rounds: 3, out: join(dir, "runs") });
       assert.equal(result.status, "verified", result.message);
-      assert.ok(Date.now() - t0 < 3000);
+      assert.ok(Date.now() - t0 < 10_000, "the hanging request did not hold the run");
       // Give a stray request time to show up before counting.
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(server.requests.length, 2, "no request after the win");

@@ -162,7 +162,7 @@ test("the first verified candidate cancels the other workers: no more requests, 
 
   assert.equal(result.status, "verified");
   assert.equal(result.winner?.worker, 1);
-  assert.ok(elapsed < 3000, `the run ended ${elapsed} ms after it started`);
+  assert.ok(elapsed < 10_000, `the run ended ${elapsed} ms after it started (the losers would take 20 s)`);
   const won = events.find((e) => e.kind === "verdict" && e.data.ok)!;
   const wonAt = Date.parse(won.time);
   assert.equal(model.requests.filter((r) => r.at > wonAt).length, 0, "no request after the win");
@@ -266,7 +266,7 @@ test("the wall-time budget stops the run, aborting what is in flight", async () 
   const verifier = scriptedVerifier(() => ({ verdict: makeVerdict({ ok: true, stage: "passed" }) }));
   const t0 = Date.now();
   const result = await runKernelAgent({ problem, model, verify: verifier.verify, workers: 2, rounds: 3, wallTimeMs: 150, out });
-  assert.ok(Date.now() - t0 < 2000);
+  assert.ok(Date.now() - t0 < 5000, "the 10 s requests were aborted");
   assert.equal(result.status, "budget-exhausted");
   assert.equal(result.exhausted, "wall-time");
   assert.equal(result.bestAttempt, null);
