@@ -55,3 +55,11 @@ def test_kernel_function_form_is_accepted():
     doc = verify(VerifyOptions(problem=fixture("add_functional.py"), candidate=fixture("add_kernel_function.py"),
                                device=DEVICE, trials=2))
     assert doc["ok"], doc["message"]
+
+
+def test_autotuned_kernel_is_accepted():
+    from conftest import fixture
+
+    doc = verify(VerifyOptions(problem=fixture("scale.py"), candidate=fixture("scale_autotuned.py"),
+                               device=DEVICE, trials=2, sets={"n": "300"}))
+    assert doc["ok"], doc["message"]

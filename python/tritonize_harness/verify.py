@@ -29,7 +29,7 @@ from .failure import Failure
 from .messages import render
 from .problem import LoadedProblem, describe_error, load_problem, short_traceback
 from .static_check import check_source
-from .worker.ops import classify
+from .worker.ops import cast_loses_precision, classify
 
 REPEATED_CALLS = 3
 DEFAULT_TIMEOUT_S = 120.0
@@ -94,7 +94,7 @@ def run_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor]:
     return [o.detach().clone() for o in outs]
 
 
-def judge_calls(reply: dict, trial: int) -> None:
+def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
     """Integrity, from what the worker observed. The first problem found is the verdict."""
     for call_index, call in enumerate(reply["calls"], start=1):
         # Two independent records: the dispatch mode and the profiler. Either one seeing compute fails.
@@ -103,10 +103,11 @@ def judge_calls(reply: dict, trial: int) -> None:
         if compute:
             raise Failure("integrity", "aten_compute_op", {"ops": compute, "trial": trial, "call": call_index})
         for cast in call["casts"]:
-            if cast["from"].split("@")[1] != cast["to"].split("@")[1]:
+            (src, src_dev), (dst, dst_dev) = cast["from"].split("@"), cast["to"].split("@")
+            if src_dev != dst_dev:
                 raise Failure("integrity", "host_read", {"op": f"{cast['op']} {cast['from']} -> {cast['to']}"})
-            raise Failure("integrity", "dtype_cast", {"op": cast["op"], "from": cast["from"].split("@")[0],
-                                                      "to": cast["to"].split("@")[0]})
+            if cast_loses_precision(src, dst, input_dtypes):
+                raise Failure("integrity", "dtype_cast", {"op": cast["op"], "from": src, "to": dst})
         reads = sorted(op for op in seen if classify(op) == "host_read")
         if reads:
             raise Failure("integrity", "host_read", {"op": ", ".join(reads)})
@@ -295,7 +296,7 @@ def _run_trial(worker, ref: Reference, verdict: "Verdict", workdir: str, t: int,
                                 "trial": t}, during=f"trial {t}")
         launches = verdict.add_calls(reply)
         _raise_worker_failure(reply)
-        judge_calls(reply, t)
+        judge_calls(reply, t, {str(x.dtype) for x in inputs if isinstance(x, torch.Tensor)})
         saved = torch.load(out_path, weights_only=True)
         got = saved["outputs"] if saved["tuple"] else saved["outputs"][:1]
         try:

@@ -23,8 +23,27 @@ METADATA = {
     "is_complex", "is_floating_point", "is_nonzero_meta", "record_stream", "_version",
 }
 # Copies are allowed when they keep the dtype and the device: `.contiguous()` and friends.
-COPIES = {"clone", "copy_", "_to_copy", "to", "_copy_from", "_copy_from_and_resize", "contiguous"}
+COPIES = {"clone", "copy_", "_to_copy", "to", "_copy_from", "_copy_from_and_resize", "contiguous", "cat", "stack"}
 HOST_READS = {"_local_scalar_dense", "item", "is_nonzero", "equal"}
+
+
+# Floating dtypes by precision; a cast to a lower rank than every input has loses precision.
+FLOAT_RANK = {"torch.float64": 3, "torch.float32": 2, "torch.float16": 1, "torch.bfloat16": 1}
+INTEGER = {"torch.int8", "torch.uint8", "torch.int16", "torch.int32", "torch.int64", "torch.bool"}
+
+
+def cast_loses_precision(src: str, dst: str, input_dtypes: set[str]) -> bool:
+    """Widening, integer and boolean casts are preparation; narrowing below the problem's own
+    precision (fp32 -> fp16, fp16 -> bf16) or float -> integer computes in less precision."""
+    if dst == src or dst in input_dtypes:
+        return False
+    if src in FLOAT_RANK and dst in FLOAT_RANK:
+        floor = min((FLOAT_RANK[d] for d in input_dtypes if d in FLOAT_RANK), default=FLOAT_RANK[src])
+        # below every input's precision, or sideways between fp16 and bf16
+        return FLOAT_RANK[dst] < floor or FLOAT_RANK[dst] == FLOAT_RANK[src]
+    if src in FLOAT_RANK and dst in INTEGER:
+        return True
+    return False
 
 
 def op_name(func) -> str:

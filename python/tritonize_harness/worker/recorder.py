@@ -75,10 +75,11 @@ class Recorder:
             return
         if sources and outs:
             src = sources[0]
+            touched = all(_storage(t) in rec.touched for t in sources)
             for out in outs:
                 if out.dtype != src.dtype or out.device != src.device:
                     rec.casts.append({"op": name, "from": f"{src.dtype}@{src.device}", "to": f"{out.dtype}@{out.device}"})
-                if _storage(src) in rec.touched:
+                if touched:
                     rec.touched.add(_storage(out))
 
     def on_launch(self, kernel_name: str, args: tuple, kwargs: dict) -> None:
