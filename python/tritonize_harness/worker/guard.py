@@ -81,7 +81,8 @@ class Guard:
             if isinstance(path, (bytes, os.PathLike)):
                 path = os.fsdecode(path)
             if isinstance(path, str):
-                m = _PROC_OTHER.match(path)
+                # resolve "/proc/self/../<pid>", relative paths and links before judging
+                m = _PROC_OTHER.match(os.path.realpath(path))
                 if m and int(m.group(1)) != self._pid:
                     self.violate(event, f"reading another process's memory or state ({path})", frames.caller(3))
             return
