@@ -1,0 +1,189 @@
+import { ident, pyList, torchDtype } from "./codegen.js";
+import { storeCast, type ModuleBuilder } from "./builder.js";
+import type { Arg, GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
+import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { epilogueLoad, mainLoad } from "./rowload.js";
+import { UnsupportedOp } from "./pointwise-ops.js";
+
+/**
+ * Reductions (sum, mean, max, min, prod, argmax, argmin, over one or more dimensions, with or
+ * without keepdim). Each program owns BLOCK_M rows and walks their columns BLOCK_N at a time, so
+ * rows of any length work; partial results stay in a BLOCK_M x BLOCK_N register tile and are
+ * reduced once at the end.
+ */
+type Kind = "sum" | "mean" | "max" | "min" | "prod" | "argmax" | "argmin";
+
+interface ReductionSpec {
+  kind: Kind;
+  dims: number[] | null;
+  keepdim: boolean;
+  /** max.dim / min.dim: (values, indices) */
+  tuple: boolean;
+}
+
+function dimsArg(a: Arg | undefined): number[] | null {
+  if (a === undefined || a === null) return null;
+  if (typeof a === "number") return [a];
+  if (Array.isArray(a)) return a.length === 0 ? null : a.map((x) => Number(x));
+  return null;
+}
+
+export function reductionSpec(n: GraphNode): ReductionSpec {
+  const t = n.target;
+  const keep = (i: number): boolean => (n.kwargs["keepdim"] ?? n.args[i]) === true;
+  switch (n.op) {
+    case "sum":
+    case "mean":
+      if (t.endsWith(".default")) return { kind: n.op, dims: null, keepdim: false, tuple: false };
+      return { kind: n.op, dims: dimsArg(n.kwargs["dim"] ?? n.args[1]), keepdim: keep(2), tuple: false };
+    case "amax":
+    case "amin":
+      return { kind: n.op === "amax" ? "max" : "min", dims: dimsArg(n.kwargs["dim"] ?? n.args[1]), keepdim: keep(2), tuple: false };
+    case "max":
+    case "min":
+      if (t.endsWith(".default")) return { kind: n.op, dims: null, keepdim: false, tuple: false };
+      if (t.endsWith(".dim")) return { kind: n.op, dims: dimsArg(n.args[1]), keepdim: keep(2), tuple: true };
+      throw new UnsupportedOp(n.op, `${t} (elementwise max/min of two tensors is written as maximum/minimum)`);
+    case "prod":
+      if (t.endsWith(".default")) return { kind: "prod", dims: null, keepdim: false, tuple: false };
+      return { kind: "prod", dims: dimsArg(n.args[1]), keepdim: keep(2), tuple: false };
+    case "argmax":
+    case "argmin":
+      return { kind: n.op, dims: dimsArg(n.kwargs["dim"] ?? n.args[1]), keepdim: keep(2), tuple: false };
+  }
+  throw new UnsupportedOp(n.op, "not a reduction");
+}
+
+const INIT: Record<Kind, string> = {
+  sum: "0.0", mean: "0.0", prod: "1.0",
+  max: 'float("-inf")', min: 'float("inf")', argmax: 'float("-inf")', argmin: 'float("inf")',
+};
+
+export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | null, epilogue: PwGroup | null): void {
+  const spec = reductionSpec(node);
+  const base = prologue ? prologue.root.shape! : b.meta(refOf(node.args[0])).shape;
+  const rank = base.length;
+  const dims = spec.dims ?? Array.from({ length: rank }, (_, i) => i);
+  const s = rowSpace(base, rank === 0 ? [] : dims);
+  const indexed = spec.kind === "argmax" || spec.kind === "argmin" || spec.tuple;
+  if (indexed && s.red.length > 1 && spec.dims !== null) throw new UnsupportedOp(node.op, "an index reduction over several dimensions");
+  const outMeta = spec.tuple ? node.outputs![0]! : { shape: node.shape!, dtype: node.dtype! };
+  const idxMeta = spec.tuple ? node.outputs![1]! : null;
+  const outShape = outMeta.shape;
+  const track = indexed;
+  const cmp = spec.kind === "argmax" || (spec.tuple && spec.kind === "max") ? ">" : "<";
+
+  const main = mainLoad(b, s, node, prologue);
+  const outOps: RowOperand[] = [{ name: "out", space: "row" }];
+  if (spec.tuple) outOps.push({ name: "idx", space: "row" });
+  const epi = epilogueLoad(b, s, node, epilogue, "row", outShape);
+  const ops = [...main.operands, ...epi.operands, ...outOps];
+  const mainStrides = prologue ? null : b.meta(refOf(node.args[0])).strides;
+  const contiguousDimKept = mainStrides ? keptIsContiguous(mainStrides, s.keep) : s.keep.includes(rank - 1) && rank > 0;
+  const { BM, BN } = tileFor(s, contiguousDimKept, false);
+  const name = b.kernelName(`${spec.kind}_reduce`);
+
+  const k: string[] = [];
+  k.push(`@triton.jit`);
+  k.push(`def ${name}(${[...kernelParams(s, ops), "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
+  k.push(`    # ${spec.kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)} (keepdim=${spec.keepdim}); input: ${main.description}.`);
+  k.push(`    # Each program reduces BLOCK_M rows, looping over their n_cols columns BLOCK_N at a time.`);
+  k.push(...rowPrologue(s, ops));
+  k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[spec.kind]}, tl.float32)`);
+  if (track) k.push(`    acc_i = tl.zeros([BLOCK_M, BLOCK_N], tl.int64)`);
+  k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+  k.push(...colBlock(s, ops, "start", "        "));
+  k.push(...main.lines("        ", "0.0"));
+  k.push(`        # padding lanes hold the neutral element so they cannot change the result`);
+  k.push(`        xv = tl.where(mask, xv, ${INIT[spec.kind]})`);
+  switch (spec.kind) {
+    case "sum":
+    case "mean":
+      k.push(`        acc = acc + xv`);
+      break;
+    case "prod":
+      k.push(`        acc = acc * xv`);
+      break;
+    default:
+      if (track) {
+        k.push(`        # strict comparison keeps the first occurrence, as PyTorch does`);
+        k.push(`        better = xv ${cmp} acc`);
+        k.push(`        acc_i = tl.where(better, cols[None, :].to(tl.int64) + acc_i * 0, acc_i)`);
+        k.push(`        acc = tl.where(better, xv, acc)`);
+      } else {
+        k.push(`        acc = ${spec.kind === "max" ? "tl.maximum" : "tl.minimum"}(acc, xv)`);
+      }
+  }
+  let res = "res";
+  switch (spec.kind) {
+    case "sum":
+      k.push(`    res = tl.sum(acc, axis=1)`);
+      break;
+    case "mean":
+      k.push(`    res = tl.sum(acc, axis=1) / n_cols`);
+      break;
+    case "prod":
+      b.helpers.add(PROD_COMBINE);
+      k.push(`    res = tl.reduce(acc, 1, _prod_combine)`);
+      break;
+    default:
+      if (track) {
+        k.push(`    best = ${cmp === ">" ? "tl.max" : "tl.min"}(acc, axis=1)`);
+        k.push(`    # among lanes holding the best value, the smallest column index wins`);
+        k.push(`    res_i = tl.min(tl.where(acc == best[:, None], acc_i, n_cols), axis=1)`);
+        if (spec.tuple) k.push(`    res = best`);
+        else res = "res_i";
+      } else {
+        k.push(`    res = ${spec.kind === "max" ? "tl.max" : "tl.min"}(acc, axis=1)`);
+      }
+  }
+  const anchorTy = res === "res_i" ? "i" : "f";
+  const e = epi.lines("    ", { code: res, ty: anchorTy }, "row_mask");
+  k.push(...e.lines);
+  const outDtype = epilogue ? epilogue.root.dtype! : outMeta.dtype!;
+  k.push(`    tl.store(out_ptr + out_row, ${e.result.code}${storeCast(outDtype)}, mask=row_mask)`);
+  if (spec.tuple) k.push(`    tl.store(idx_ptr + idx_row, res_i, mask=row_mask)`);
+  b.kernels.push(k.join("\n"));
+
+  const finalId = epilogue ? epilogue.root.id : node.id;
+  const out = spec.tuple ? `v_${ident(node.id)}_values` : `v_${ident(finalId)}`;
+  const views = new Map([...main.views, ...epi.views]);
+  b.line(`# ${spec.kind} over dims ${JSON.stringify(s.red)}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}`);
+  b.line(`${out} = torch.empty(${pyList(outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  views.set("out", rowView(s, out, outShape));
+  if (spec.tuple) {
+    const idx = `v_${ident(node.id)}_indices`;
+    b.line(`${idx} = torch.empty(${pyList(idxMeta!.shape)}, device=${b.device()}, dtype=torch.int64)`);
+    views.set("idx", rowView(s, idx, idxMeta!.shape));
+    b.setVal(`${node.id}#1`, idx);
+    b.setVal(`${node.id}#0`, out);
+  }
+  ops.forEach((o) => {
+    const v = views.get(o.name)!;
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(v)) {
+      b.line(`${o.name}_v = ${v}`);
+      views.set(o.name, `${o.name}_v`);
+    }
+  });
+  b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
+  b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${BM * BN >= 2048 ? 8 : 4})`);
+  if (!spec.tuple) b.setVal(finalId, out);
+}
+
+const PROD_COMBINE = `@triton.jit
+def _prod_combine(a, b):
+    # combine function for tl.reduce: the product of two partial products
+    return a * b`;
+
+function refOf(a: Arg | undefined): string {
+  const r = a as Record<string, string>;
+  return r["node"] ?? r["input"] ?? r["param"]!;
+}
+
+function keptIsContiguous(strides: number[], keep: number[]): boolean {
+  const unit = strides.findIndex((x) => x === 1);
+  return unit >= 0 && keep.includes(unit);
+}
+
+export { refOf, keptIsContiguous };
