@@ -26,6 +26,10 @@ if [[ -x "$venv/bin/python" && -f "$venv/.complete" ]]; then
   echo "$venv/bin/python"
   exit 0
 fi
+if [[ "${1:-}" == "--no-create" ]]; then
+  echo "the harness's Python environment is not set up ($venv is missing): run 'npm run setup', or set TRITONIZE_PYTHON to a python that has torch and triton" >&2
+  exit 3
+fi
 
 echo "tritonize setup: creating the Python environment in $venv (torch and triton are large: minutes on first run)" >&2
 # A half-made environment (an interrupted setup) has no .complete marker: start it over.

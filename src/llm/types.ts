@@ -31,6 +31,38 @@ export interface GenerateRequest {
   /** Called with each streamed text delta, tagged with the sample it belongs to. */
   onDelta?: (delta: string, sample: number) => void;
   signal?: AbortSignal;
+  /**
+   * Called before a retry. Text already streamed through onDelta for `sample` is void: the retry
+   * starts that sample again from nothing (a streaming UI should clear it).
+   */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  /** The sample whose call is retried (for native `n`, the first sample of the batch). */
+  sample: number;
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  error: import("./errors.js").ProviderError;
+}
+
+/** One HTTP attempt, as kept for the record. */
+export interface AttemptTrace {
+  /** Which call of this generate (parallel calls for `n` are numbered from 0). */
+  call: number;
+  attempt: number;
+  startedAt: string;
+  latencyMs: number;
+  error?: import("./errors.js").ProviderError;
+  /** Wait before the next attempt, when there is one. */
+  delayMs?: number;
+}
+
+/** What was actually sent (parameters after mapping, without messages) and every attempt. */
+export interface RequestTrace {
+  sent: Record<string, unknown>;
+  attempts: AttemptTrace[];
 }
 
 export type FinishReason = "stop" | "length" | "content-filter" | "error" | "other";
@@ -48,7 +80,8 @@ export interface Sample {
 }
 
 export interface Warning {
-  type: "unsupported" | "clamped";
+  /** unsupported: not sent; clamped: sent changed; assumed: a default used for an unknown model. */
+  type: "unsupported" | "clamped" | "assumed";
   feature: string;
   detail: string;
 }
@@ -61,6 +94,8 @@ export interface GenerateResult {
   latencyMs: number;
   retries: number;
   warnings: Warning[];
+  /** Present for the built-in providers; the recorder writes it. */
+  trace?: RequestTrace;
 }
 
 export interface LanguageModel {

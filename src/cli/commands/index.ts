@@ -1,11 +1,15 @@
 import type { Command } from "commander";
+import { register as bench } from "./bench.js";
+import { register as doctor } from "./doctor.js";
+import { register as models } from "./models.js";
+import { register as verify } from "./verify.js";
 
 /** Sets the process exit status a command ends with. */
 export type SetExit = (code: number) => void;
 export type RegisterCommand = (program: Command, setExit: SetExit) => void;
 
 /** Every command of the CLI, one module each. */
-const commands: RegisterCommand[] = [];
+const commands: RegisterCommand[] = [verify, bench, doctor, models];
 
 export function registerCommands(program: Command, setExit: SetExit): void {
   for (const register of commands) register(program, setExit);

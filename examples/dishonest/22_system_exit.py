@@ -1,0 +1,35 @@
+# problem: 01_swish_bias.py
+# expect-stage: runtime
+# expect-code: runtime_error|worker_crashed
+# exploit: raises SystemExit(0) mid-forward (no import needed), hoping the worker exits cleanly with status 0 and no verdict
+"""sys.exit without sys: SystemExit is a builtin."""
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def swish_bias_kernel(x_ptr, out_ptr, n_elements, bias, BLOCK_SIZE: tl.constexpr):
+    pid = tl.program_id(axis=0)
+    offsets = pid * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+    mask = offsets < n_elements
+    x = tl.load(x_ptr + offsets, mask=mask)
+    tl.store(out_ptr + offsets, x * tl.sigmoid(x) + bias, mask=mask)
+
+
+def launch_swish_bias(x, out, bias):
+    n = x.numel()
+    BLOCK_SIZE = min(1024, triton.next_power_of_2(max(n, 16)))
+    swish_bias_kernel[(triton.cdiv(n, BLOCK_SIZE),)](x, out, n, bias, BLOCK_SIZE=BLOCK_SIZE)
+
+
+class ModelNew(nn.Module):
+    def __init__(self, bias: float):
+        super().__init__()
+        self.bias = bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        launch_swish_bias(x, out, self.bias)
+        raise SystemExit(0)

@@ -1,0 +1,138 @@
+"""``python -m tritonize_harness <command>``: the harness's own command line.
+
+Every command prints one JSON document on stdout (and writes it to --result-file when given);
+exit status 0 means the document says ok. Human-readable rendering is the TypeScript CLI's job,
+but `verify` without --json prints a short summary for use on a GPU host with only Python.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .output import clean_stdout, emit
+
+from .exit_codes import exit_for
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--problem", required=True, help="KernelBench-format problem file")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a module constant of the problem (repeatable)")
+    p.add_argument("--json", action="store_true", help="print only the JSON document")
+    p.add_argument("--result-file", help="also write the JSON document to this file")
+
+
+def _verify(args) -> tuple[dict, int]:
+    from .problem import parse_sets
+    from .verify import VerifyOptions, verify
+
+    doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
+                               trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
+                               seed=args.seed, workdir=args.workdir))
+    return doc, exit_for(doc)
+
+
+def _summary_verify(doc: dict) -> str:
+    lines = [doc["message"] if doc["ok"] else f"REJECTED at {doc['stage']}: {doc['message']}"]
+    if doc.get("line"):
+        lines.append(f"  at candidate line {doc['line']}")
+    if doc.get("traceback"):
+        lines.append("  " + doc["traceback"].replace("\n", "\n  "))
+    for t in doc["trials"]:
+        lines.append(f"  trial {t['index']}: {'ok' if t['ok'] else t['code']}  max abs err {t['maxAbsErr']}  "
+                     f"launches {t['launches']}")
+    lines.append(f"  device {doc['device']}{' (Triton interpreter)' if doc['interpreter'] else ''}, "
+                 f"{doc['durationMs']:.0f} ms")
+    return "\n".join(lines)
+
+
+COMMANDS = {}
+
+
+def _register(name, add_args, run, summary):
+    COMMANDS[name] = (add_args, run, summary)
+
+
+def _verify_args(p):
+    _add_common(p)
+    p.add_argument("--candidate", required=True, help="candidate file: ModelNew or kernel_function")
+    p.add_argument("--trials", type=int, default=5)
+    p.add_argument("--timeout", type=float, default=120.0, help="wall-clock limit in seconds")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--workdir", help="work directory for the candidate's process (default: a fresh temp dir)")
+
+
+_register("verify", _verify_args, _verify, _summary_verify)
+
+
+def _lazy(module: str):
+    """Commands whose modules import heavy things load them only when chosen."""
+    import importlib
+
+    return importlib.import_module(f".{module}", __package__)
+
+
+def _inspect_args(p):
+    _add_common(p)
+
+
+def _inspect(args):
+    mod = _lazy("inspect_problem")
+    doc = mod.run(args)
+    return doc, exit_for(doc)
+
+
+_register("inspect", _inspect_args, _inspect, None)
+
+
+def _env_args(p):
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--result-file")
+
+
+def _env(args):
+    doc = _lazy("environment").run(args)
+    return doc, exit_for(doc)
+
+
+_register("env", _env_args, _env, None)
+
+
+def _bench_args(p):
+    _add_common(p)
+    p.add_argument("--candidate", required=True)
+    p.add_argument("--trials", type=int, default=100, help="timed iterations per implementation")
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    p.add_argument("--timeout", type=float, default=600.0)
+    p.add_argument("--seed", type=int, default=42)
+
+
+def _bench(args):
+    doc = _lazy("bench").run(args)
+    return doc, exit_for(doc)
+
+
+_register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tritonize_harness",
+                                     description="Tritonize's harness: verify, time and inspect Triton candidates.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (add_args, _, _) in COMMANDS.items():
+        add_args(sub.add_parser(name))
+    args = parser.parse_args(argv)
+    _, run, summary = COMMANDS[args.command]
+    with clean_stdout() as out:
+        try:
+            doc, code = run(args)
+        except KeyboardInterrupt:
+            return 130
+        if getattr(args, "json", False) or summary is None:
+            emit(doc, out, getattr(args, "result_file", None))
+        else:
+            emit(doc, open("/dev/null", "w"), getattr(args, "result_file", None))
+            out.write(summary(doc) + "\n")
+    return code

@@ -1,0 +1,155 @@
+"""Starting and stopping the candidate's process: allowlisted environment, own work directory,
+pipes for commands and replies, a deadline on every reply, and a kill that reaches descendants.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from .failure import Failure
+from .worker.guard import VIOLATION_EXIT
+
+# Variables a candidate's process may see; everything else (API keys, proxies, tokens) is dropped.
+ENV_ALLOW = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "CUDA_PATH",
+             "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED",
+             "NCCL_NVLS_ENABLE", "TORCH_SYMM_MEM_DISABLE_MULTICAST", "NVSHMEM_DISABLE_NVLS"}
+ENV_ALLOW_PREFIX = ("TRITON_",)
+
+
+def worker_env(workdir: str, device: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ENV_ALLOW or k.startswith(ENV_ALLOW_PREFIX)}
+    harness_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = harness_root
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    # Compiled kernels are cached across candidates; the cache is keyed by the kernel's source.
+    env.setdefault("TRITON_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".triton", "cache"))
+    env["HOME"] = workdir
+    tmp = os.path.join(workdir, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    env["TMPDIR"] = tmp
+    if device == "cpu":
+        env["TRITON_INTERPRET"] = "1"
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    else:
+        env.pop("TRITON_INTERPRET", None)
+    return env
+
+
+def descendants(pid: int) -> list[int]:
+    """All live descendants of pid, read from /proc (a process that left our group is still found)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    for pid in [proc.pid] + descendants(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
+        pass
+
+
+class WorkerProcess:
+    def __init__(self, workdir: str, device: str, deadline: float) -> None:
+        self.workdir = workdir
+        self.deadline = deadline
+        self.log_path = os.path.join(workdir, "worker.log")
+        cmd_r, self._cmd_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+        self._buffer = b""
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tritonize_harness.worker.main",
+             "--cmd-fd", str(cmd_r), "--reply-fd", str(reply_w), "--device", device],
+            pass_fds=(cmd_r, reply_w), cwd=workdir, env=worker_env(workdir, device),
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        os.close(cmd_r)
+        os.close(reply_w)
+
+    def request(self, msg: dict, during: str) -> dict:
+        try:
+            os.write(self._cmd_w, (json.dumps(msg) + "\n").encode())
+        except BrokenPipeError:
+            pass  # the process is gone; reading says how it ended
+        while b"\n" not in self._buffer:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise Failure("timeout", "timeout", {"seconds": self.timeout_s, "during": during})
+            ready, _, _ = select.select([self._reply_r], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._reply_r, 1 << 16)
+            if not chunk:
+                status = self.proc.wait()
+                raise Failure("runtime", "worker_crashed", {"status": status, "stderr": self.log_tail()})
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        reply = json.loads(line)
+        if reply.get("type") == "violation":
+            self.proc.wait()
+            raise Failure("integrity", "forbidden_operation",
+                          {"event": reply["event"], "why": reply["why"], "file": reply.get("file")},
+                          line=reply.get("line"))
+        return reply
+
+    timeout_s: float = 0.0
+
+    def log_tail(self, limit: int = 1500) -> str:
+        self._log.flush()
+        try:
+            with open(self.log_path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return ""
+        text = data.decode(errors="replace").strip()
+        return text[-limit:]
+
+    def kill(self) -> None:
+        kill_tree(self.proc)
+
+    def close(self) -> None:
+        try:
+            os.write(self._cmd_w, b'{"cmd": "exit"}\n')
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+        for fd in (self._cmd_w, self._reply_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._log.close()
+
+
+__all__ = ["WorkerProcess", "VIOLATION_EXIT", "kill_tree"]

@@ -1,0 +1,258 @@
+"""The candidate process's loop: read a command, run the candidate under observation, reply.
+
+Commands arrive as JSON lines on one inherited pipe and replies leave on another, so whatever the
+candidate prints cannot be mistaken for a reply. Tensors travel as files in the work directory.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import traceback
+
+import torch
+
+from ..failure import Failure
+from ..problem import describe_error
+
+CANDIDATE_MODULE = "tritonize_candidate"
+
+
+class Channel:
+    def __init__(self, cmd_fd: int, reply_fd: int) -> None:
+        self._in = os.fdopen(cmd_fd, "r", encoding="utf-8")
+        self._reply_fd = reply_fd
+        self._write = os.write
+
+    def read(self) -> dict | None:
+        line = self._in.readline()
+        return json.loads(line) if line else None
+
+    def send(self, msg: dict) -> None:
+        data = (json.dumps(msg) + "\n").encode()
+        while data:
+            n = self._write(self._reply_fd, data)
+            data = data[n:]
+
+
+def _candidate_line(exc: BaseException, path: str) -> int | None:
+    line = None
+    real = os.path.realpath(path)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and os.path.realpath(frame.filename) == real:
+            line = frame.lineno
+    return line
+
+
+def _failure_from(exc: BaseException, stage: str, code: str, path: str) -> dict:
+    from ..problem import short_traceback
+
+    is_compile = False
+    try:
+        from triton.compiler.errors import CompilationError
+        from triton.runtime.interpreter import InterpreterError
+
+        is_compile = isinstance(exc, (CompilationError, InterpreterError))
+    except ImportError:  # pragma: no cover
+        pass
+    if stage == "runtime" and is_compile:
+        stage, code = "compile", "compile_error"
+    return {"stage": stage, "code": code, "details": {"error": describe_error(exc)},
+            "line": _candidate_line(exc, path), "traceback": short_traceback(exc, keep=6)}
+
+
+class Worker:
+    def __init__(self, channel: Channel, device: str) -> None:
+        from .recorder import Recorder
+
+        self.channel = channel
+        self.device = torch.device(device)
+        self.recorder = Recorder()
+        self.entry = None
+        self.path = ""
+
+    def load(self, msg: dict) -> dict:
+        self.path = msg["candidate"]
+        spec = importlib.util.spec_from_file_location(CANDIDATE_MODULE, self.path)
+        if spec is None or spec.loader is None:
+            raise Failure("load", "candidate_missing_file", {"path": self.path})
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[CANDIDATE_MODULE] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            return {"ok": False, "failure": _failure_from(exc, "load", "candidate_import_error", self.path)}
+        init_args = torch.load(msg["init"], weights_only=True)
+        if hasattr(module, "ModelNew"):
+            torch.manual_seed(msg["seed"])
+            try:
+                model = module.ModelNew(*init_args)
+                if isinstance(model, torch.nn.Module):
+                    model = model.to(self.device)
+            except Exception as exc:
+                return {"ok": False, "failure": _failure_from(exc, "load", "candidate_init_error", self.path)}
+            self.entry = model
+        elif callable(getattr(module, "kernel_function", None)):
+            self.entry = module.kernel_function
+        else:
+            return {"ok": False, "failure": {"stage": "load", "code": "candidate_missing_entry", "details": {},
+                                             "line": None, "traceback": None}}
+        return {"ok": True}
+
+    def call(self, msg: dict) -> dict:
+        from .recorder import CallRecord, RecordingMode
+
+        inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x
+                  for x in torch.load(msg["inputs"], weights_only=True)]
+        pristine = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
+        records = []
+        out = None
+        for _ in range(msg["calls"]):
+            rec = CallRecord()
+            self.recorder.current = rec
+            try:
+                with torch.no_grad(), RecordingMode(self.recorder):
+                    out, foreign = self._profiled(inputs, rec)
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize()
+            except Exception as exc:
+                self.recorder.current = None
+                return {"ok": False, "failure": _failure_from(exc, "runtime", "runtime_error", self.path),
+                        "calls": [r for r in records]}
+            self.recorder.current = None
+            entry = rec.as_dict()
+            entry["foreignKernels"] = foreign
+            entry["outputs"] = self._output_checks(out, inputs, rec)
+            records.append(entry)
+        mutated = [i for i, (x, p) in enumerate(zip(inputs, pristine))
+                   if isinstance(x, torch.Tensor) and not _same(x, p)]
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if not all(isinstance(o, torch.Tensor) for o in outs):
+            got = type(out).__name__
+            return {"ok": False, "failure": {"stage": "runtime", "code": "bad_output_type",
+                                             "details": {"got": got, "expected": "a tensor or a tuple/list of tensors"},
+                                             "line": None, "traceback": None}, "calls": records}
+        saved = [o.detach().to("cpu").clone() for o in outs]
+        torch.save({"outputs": saved, "tuple": isinstance(out, (list, tuple))}, msg["out"])
+        return {"ok": True, "calls": records, "mutatedInputs": mutated}
+
+    def time(self, msg: dict) -> dict:
+        """Times the candidate (no recorder, no profiler: they would slow it down)."""
+        from ..timing import time_cuda
+
+        inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x
+                  for x in torch.load(msg["inputs"], weights_only=True)]
+        try:
+            figures = time_cuda(self.entry, inputs, msg["warmup"], msg["iters"])
+        except Exception as exc:
+            return {"ok": False, "failure": _failure_from(exc, "runtime", "runtime_error", self.path)}
+        return {"ok": True, "timing": figures}
+
+    def _profiled(self, inputs, rec):
+        """Runs one call under torch's profiler too: a second record of aten ops, independent of the
+        dispatch mode, and on CUDA the name of every GPU kernel that ran."""
+        from torch.profiler import ProfilerActivity, profile
+
+        activities = [ProfilerActivity.CPU]
+        if self.device.type == "cuda":
+            activities.append(ProfilerActivity.CUDA)
+        with profile(activities=activities) as prof:
+            out = self.entry(*inputs)
+            if self.device.type == "cuda":
+                torch.cuda.synchronize()
+        kernels: set[str] = set()
+        for e in prof.events():
+            if e.device_type == torch.autograd.DeviceType.CUDA:
+                kernels.add(e.name)
+            elif e.name.startswith("aten::"):
+                rec.profiled_ops["aten." + e.name[len("aten::"):]] += 1
+        return out, sorted(n for n in kernels if not _allowed_gpu_kernel(n, rec))
+
+    def _output_checks(self, out, inputs, rec) -> list[dict]:
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        checks = []
+        in_storages = {x.untyped_storage().data_ptr(): i for i, x in enumerate(inputs) if isinstance(x, torch.Tensor)}
+        for k, o in enumerate(outs):
+            if not isinstance(o, torch.Tensor):
+                checks.append({"output": k, "tensor": False})
+                continue
+            ptr = o.untyped_storage().data_ptr()
+            checks.append({
+                "output": k, "tensor": True,
+                "aliasesInput": in_storages.get(ptr),
+                "fromKernel": ptr in rec.touched or o.numel() == 0,
+            })
+        return checks
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.is_floating_point() or a.is_complex():
+        return bool(torch.equal(torch.nan_to_num(a, nan=0.0), torch.nan_to_num(b, nan=0.0))
+                    and torch.equal(torch.isnan(a), torch.isnan(b)))
+    return bool(torch.equal(a, b))
+
+
+def _allowed_gpu_kernel(name: str, rec) -> bool:
+    if name in rec.kernels:
+        return True
+    lower = name.lower()
+    # torch's own fills and copies (torch.zeros, .contiguous()), and the driver's memset/memcpy
+    return any(s in lower for s in ("fill", "copy", "memset", "memcpy")) or any(name.startswith(k) for k in rec.kernels)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tritonize_harness.worker")
+    parser.add_argument("--cmd-fd", type=int, required=True)
+    parser.add_argument("--reply-fd", type=int, required=True)
+    parser.add_argument("--device", required=True)
+    args = parser.parse_args(argv)
+    channel = Channel(args.cmd_fd, args.reply_fd)
+
+    # Everything the harness needs is imported and initialised before the guard goes up.
+    import triton  # noqa: F401
+    import triton.language  # noqa: F401
+    from triton.runtime import interpreter  # noqa: F401
+    from torch.profiler import profile  # noqa: F401
+
+    if args.device == "cuda":
+        torch.cuda.init()
+        torch.empty(1, device="cuda")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = True  # poison: fresh memory reads as NaN
+
+    from .guard import Guard
+    from .recorder import install_launch_hook
+
+    worker = Worker(channel, args.device)
+    install_launch_hook(worker.recorder)
+    Guard(args.reply_fd, CANDIDATE_MODULE).install()
+
+    while True:
+        msg = channel.read()
+        if msg is None or msg.get("cmd") == "exit":
+            return 0
+        try:
+            if msg["cmd"] == "load":
+                reply = worker.load(msg)
+            elif msg["cmd"] == "call":
+                reply = worker.call(msg)
+            elif msg["cmd"] == "time":
+                reply = worker.time(msg)
+            else:
+                reply = {"ok": False, "failure": {"stage": "runtime", "code": "runtime_error",
+                                                  "details": {"error": f"unknown command {msg['cmd']!r}"},
+                                                  "line": None, "traceback": None}}
+        except Failure as f:
+            reply = {"ok": False, "failure": {"stage": f.stage, "code": f.code, "details": f.details,
+                                              "line": f.line, "traceback": f.traceback}}
+        except BaseException as exc:  # noqa: BLE001 - a candidate may raise anything, SystemExit included
+            reply = {"ok": False, "failure": _failure_from(exc, "runtime", "runtime_error", worker.path)}
+        channel.send(reply)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Which aten operators a wrapper may run: allocation, views, metadata and same-dtype copies.
+
+Everything else is arithmetic, which belongs in Triton kernels.
+"""
+from __future__ import annotations
+
+ALLOCATION = {
+    "empty", "empty_like", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided",
+    "zeros", "zeros_like", "new_zeros", "ones", "ones_like", "new_ones", "full", "full_like", "new_full",
+    "zero_", "fill_", "scalar_tensor", "arange", "lift_fresh", "lift_fresh_copy", "resize_", "set_",
+}
+VIEWS = {
+    "view", "_unsafe_view", "reshape", "_reshape_alias", "as_strided", "permute", "transpose", "t",
+    "expand", "expand_as", "squeeze", "unsqueeze", "select", "slice", "narrow", "split",
+    "split_with_sizes", "chunk", "unbind", "flatten", "unflatten", "movedim", "view_as", "alias",
+    "detach", "swapaxes", "swapdims", "diagonal", "unfold", "view_as_real", "view_as_complex",
+    "_conj", "conj", "resolve_conj", "resolve_neg", "real", "imag", "_neg_view", "numpy_T",
+    "transpose_", "t_", "squeeze_", "unsqueeze_", "as_strided_", "_unsafe_split",
+}
+METADATA = {
+    "size", "stride", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "numel", "dim",
+    "is_contiguous", "storage_offset", "is_same_size", "_has_compatible_shallow_copy_type",
+    "is_complex", "is_floating_point", "is_nonzero_meta", "record_stream", "_version",
+}
+# Copies are allowed when they keep the dtype and the device: `.contiguous()` and friends.
+COPIES = {"clone", "copy_", "_to_copy", "to", "_copy_from", "_copy_from_and_resize", "contiguous"}
+HOST_READS = {"_local_scalar_dense", "item", "is_nonzero", "equal"}
+
+
+def op_name(func) -> str:
+    """'aten.mm' style name of an OpOverload."""
+    packet = getattr(func, "_overloadpacket", None)
+    base = getattr(packet, "__name__", None) or str(func).split(".")[0]
+    namespace = getattr(func, "namespace", "aten")
+    return f"{namespace}.{base}"
+
+
+def base_name(name: str) -> str:
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def classify(name: str) -> str:
+    """'allocation' | 'view' | 'metadata' | 'copy' | 'host_read' | 'compute'."""
+    base = base_name(name)
+    if not name.startswith("aten."):
+        return "compute"
+    if base in ALLOCATION:
+        return "allocation"
+    if base in VIEWS:
+        return "view"
+    if base in METADATA:
+        return "metadata"
+    if base in COPIES:
+        return "copy"
+    if base in HOST_READS:
+        return "host_read"
+    return "compute"

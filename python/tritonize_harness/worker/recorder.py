@@ -1,0 +1,135 @@
+"""Observation of one forward call: every aten op dispatched, every Triton launch, and which memory
+the launches were given (so an output can be traced back to a kernel).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+
+from .ops import classify, op_name
+
+
+def _storage(t: torch.Tensor) -> int:
+    return t.untyped_storage().data_ptr()
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    flat, _ = tree_flatten(value)
+    return [t for t in flat if isinstance(t, torch.Tensor)]
+
+
+class CallRecord:
+    """What one forward call did."""
+
+    def __init__(self) -> None:
+        self.ops: Counter[str] = Counter()
+        self.profiled_ops: Counter[str] = Counter()
+        self.casts: list[dict[str, str]] = []
+        self.launches = 0
+        self.kernels: Counter[str] = Counter()
+        self.side_stream: str | None = None
+        self.bad_launch_args: list[str] = []
+        # storages handed to Triton launches, and storages copied from those
+        self.touched: set[int] = set()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ops": dict(self.ops),
+            "profiledOps": dict(self.profiled_ops),
+            "casts": self.casts,
+            "launches": self.launches,
+            "kernels": dict(self.kernels),
+            "sideStream": self.side_stream,
+            "badLaunchArgs": self.bad_launch_args,
+        }
+
+
+class Recorder:
+    """Holds the current CallRecord; the dispatch mode and the launch hook write into it."""
+
+    def __init__(self) -> None:
+        self.current: CallRecord | None = None
+
+    def on_op(self, func, args, kwargs, result) -> None:
+        rec = self.current
+        if rec is None:
+            return
+        name = op_name(func)
+        rec.ops[name] += 1
+        kind = classify(name)
+        if kind != "copy":
+            return
+        # A copy keeps provenance: a copy of kernel-written memory is kernel-written.
+        sources = [t for t in _tensors((args, kwargs))]
+        outs = _tensors(result)
+        if name == "aten.copy_" and len(sources) >= 2:
+            dst, src = sources[0], sources[1]
+            if dst.dtype != src.dtype or dst.device != src.device:
+                rec.casts.append({"op": name, "from": f"{src.dtype}@{src.device}", "to": f"{dst.dtype}@{dst.device}"})
+            if _storage(src) in rec.touched:
+                rec.touched.add(_storage(dst))
+            return
+        if sources and outs:
+            src = sources[0]
+            for out in outs:
+                if out.dtype != src.dtype or out.device != src.device:
+                    rec.casts.append({"op": name, "from": f"{src.dtype}@{src.device}", "to": f"{out.dtype}@{out.device}"})
+                if _storage(src) in rec.touched:
+                    rec.touched.add(_storage(out))
+
+    def on_launch(self, kernel_name: str, args: tuple, kwargs: dict) -> None:
+        rec = self.current
+        if rec is None:
+            return
+        rec.launches += 1
+        rec.kernels[kernel_name] += 1
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, torch.Tensor):
+                if type(value) is not torch.Tensor and not isinstance(value, torch.nn.Parameter):
+                    rec.bad_launch_args.append(f"{kernel_name}: argument of type {type(value).__name__}")
+                rec.touched.add(_storage(value))
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            if torch.cuda.current_stream() != torch.cuda.default_stream():
+                rec.side_stream = kernel_name
+
+
+class RecordingMode(TorchDispatchMode):
+    """Sees every aten op dispatched in this thread while active (threads are stopped by the guard)."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__()
+        self._recorder = recorder
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        self._recorder.on_op(func, args, kwargs, result)
+        return result
+
+
+def install_launch_hook(recorder: Recorder) -> None:
+    """Counts launches at the one place every Triton launch passes, compiled or interpreted."""
+    from triton.runtime.jit import JITFunction
+
+    targets = [JITFunction]
+    try:
+        from triton.runtime.interpreter import InterpretedFunction
+
+        targets.append(InterpretedFunction)
+    except ImportError:  # pragma: no cover
+        pass
+    for cls in targets:
+        original = cls.run
+
+        def run(self, *args, grid, warmup, _original=original, **kwargs):
+            if not warmup:
+                fn = getattr(self, "fn", None)
+                name = getattr(fn, "__name__", None) or getattr(self, "__name__", "kernel")
+                recorder.on_launch(name, args, kwargs)
+            return _original(self, *args, grid=grid, warmup=warmup, **kwargs)
+
+        cls.run = run

@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import { benchCandidate } from "../../harness/bench.js";
+import { renderVerdict } from "../../harness/render-verdict.js";
+import type { Verdict } from "../../harness/verdict.js";
+import { exitFor } from "../exit-codes.js";
+import { collectSet, inputPath, parseDevice, parsePositiveInt } from "../options.js";
+import type { SetExit } from "./index.js";
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("bench")
+    .description("time a verified candidate against PyTorch eager and torch.compile (needs a CUDA GPU)")
+    .requiredOption("--problem <file>", "KernelBench-format problem", inputPath)
+    .requiredOption("--candidate <file>", "candidate defining ModelNew or kernel_function(*inputs)", inputPath)
+    .option("--device <device>", "auto | cuda", parseDevice, "auto")
+    .option("--trials <n>", "timed iterations per implementation", parsePositiveInt, 100)
+    .option("--warmup <n>", "untimed iterations first", parsePositiveInt, 10)
+    .option("--no-compile", "skip torch.compile")
+    .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet, {})
+    .option("--json", "print only the verdict document with its timings")
+    .action(async (o) => {
+      const verdict = await benchCandidate({
+        problem: o.problem,
+        candidate: o.candidate,
+        device: o.device,
+        iterations: o.trials,
+        warmup: o.warmup,
+        compile: o.compile,
+        sets: o.set,
+      });
+      process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : renderBench(verdict) + "\n");
+      setExit(exitFor(verdict));
+    });
+}
+
+export function renderBench(v: Verdict): string {
+  if (!v.ok || !v.timings) return renderVerdict(v);
+  const t = v.timings;
+  const row = (name: string, f: { median: number; mean: number }) =>
+    `${name.padEnd(22)}${f.median.toFixed(4).padStart(12)}${f.mean.toFixed(4).padStart(12)}`;
+  const lines = [
+    `${"implementation".padEnd(22)}${"median ms".padStart(12)}${"mean ms".padStart(12)}`,
+    row("candidate (Triton)", t.candidate),
+    row("PyTorch eager", t.eager),
+  ];
+  if (t.compiled) lines.push(row("torch.compile", t.compiled));
+  let speed = `speed-up vs eager ${t.speedupVsEager.toFixed(2)}x`;
+  if (t.speedupVsCompiled !== null) speed += `, vs torch.compile ${t.speedupVsCompiled.toFixed(2)}x`;
+  else if (t.compileError) speed += `; torch.compile failed: ${t.compileError}`;
+  lines.push(speed, `verified before and after timing (${v.trials.length} trials); ${t.trials} timed iterations each`);
+  return lines.join("\n");
+}

@@ -1,0 +1,61 @@
+import type { Command } from "commander";
+import { pythonEnvironment } from "../../harness/environment.js";
+import { resolvePython } from "../../harness/python.js";
+import { EXIT } from "../exit-codes.js";
+import type { SetExit } from "./index.js";
+
+/** Provider variables whose presence (never value) doctor reports. */
+const PROVIDER_VARIABLES: Array<[string, string]> = [
+  ["openai", "OPENAI_API_KEY"],
+  ["openai-compatible", "OPENAI_BASE_URL"],
+  ["anthropic", "ANTHROPIC_API_KEY"],
+];
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("doctor")
+    .description("report node, python, torch, triton, the GPU (or interpreter mode) and configured providers")
+    .option("--json", "print a JSON document")
+    .action(async (o) => {
+      const report: Record<string, unknown> = { node: process.versions.node };
+      let ok = true;
+      try {
+        report.pythonPath = await resolvePython();
+        const env = await pythonEnvironment(report.pythonPath as string);
+        Object.assign(report, {
+          python: env.python,
+          torch: env.torch ?? null,
+          triton: env.triton ?? null,
+          numpy: env.numpy ?? null,
+          gpu: env.gpu ?? null,
+          mode: env.mode,
+        });
+        if (!env.ok) {
+          ok = false;
+          report.error = env.error;
+        }
+      } catch (err) {
+        ok = false;
+        report.error = (err as Error).message;
+      }
+      report.providers = PROVIDER_VARIABLES.filter(([, v]) => (process.env[v] ?? "").trim() !== "").map(([n]) => n);
+      if (o.json) process.stdout.write(JSON.stringify(report) + "\n");
+      else process.stdout.write(renderDoctor(report) + "\n");
+      setExit(ok ? EXIT.ok : EXIT.environment);
+    });
+}
+
+function renderDoctor(r: Record<string, unknown>): string {
+  const gpu = r.gpu as { name: string; memoryGiB: number; count: number } | null | undefined;
+  const providers = r.providers as string[];
+  return [
+    `node      ${r.node}`,
+    `python    ${r.python ?? "-"} (${r.pythonPath ?? "not found"})`,
+    `torch     ${r.torch ?? "-"}`,
+    `triton    ${r.triton ?? "-"}`,
+    `numpy     ${r.numpy ?? "-"}`,
+    `gpu       ${gpu ? `${gpu.name}, ${gpu.memoryGiB} GiB${gpu.count > 1 ? ` (x${gpu.count})` : ""}` : r.mode === "interpreter" ? "none: kernels run in Triton's interpreter (CPU)" : "-"}`,
+    `providers ${providers.length ? providers.join(", ") : "none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENAI_BASE_URL)"}`,
+    ...(r.error ? [`problem   ${r.error}`] : []),
+  ].join("\n");
+}

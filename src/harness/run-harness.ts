@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { killTree } from "./kill-tree.js";
+import { harnessDir } from "./paths.js";
+import { resolvePython } from "./python.js";
+
+export interface HarnessCall {
+  /** e.g. ["verify", "--problem", p, "--candidate", c] */
+  args: string[];
+  /** Wall-clock limit for the whole call; the process group is killed when it passes. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  cwd?: string;
+  python?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Receives the harness's stderr as it arrives (progress, the problem's own prints). */
+  onStderr?: (text: string) => void;
+}
+
+export type HarnessOutcome =
+  | { kind: "document"; document: unknown; exitCode: number | null; stderr: string }
+  | { kind: "timeout"; stderr: string }
+  | { kind: "crashed"; exitCode: number | null; signal: string | null; stderr: string };
+
+const STDERR_KEEP = 8000;
+
+/**
+ * Runs one harness command in its own process group and returns the JSON document it wrote to its
+ * result file. The verdict is never read from stdout: the file is the contract.
+ */
+export async function runHarness(call: HarnessCall): Promise<HarnessOutcome> {
+  call.signal?.throwIfAborted();
+  const python = call.python ?? (await resolvePython(call.env));
+  const dir = await mkdtemp(join(tmpdir(), "tritonize-harness-"));
+  const resultFile = join(dir, "result.json");
+  try {
+    const child = spawn(python, ["-m", "tritonize_harness", ...call.args, "--json", "--result-file", resultFile], {
+      cwd: call.cwd,
+      env: { ...(call.env ?? process.env), PYTHONPATH: harnessDir(), PYTHONUNBUFFERED: "1" },
+      detached: true, // own process group: a kill reaches the worker and anything it started
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_KEEP);
+      call.onStderr?.(text);
+    });
+    let timedOut = false;
+    const kill = () => child.pid !== undefined && killTree(child.pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, call.timeoutMs);
+    const onAbort = () => kill();
+    call.signal?.addEventListener("abort", onAbort, { once: true });
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (code, sig) => resolve([code, sig]));
+    }).finally(() => {
+      clearTimeout(timer);
+      call.signal?.removeEventListener("abort", onAbort);
+      kill(); // nothing of the call outlives it
+    });
+    call.signal?.throwIfAborted();
+    if (timedOut) return { kind: "timeout", stderr };
+    let text: string;
+    try {
+      text = await readFile(resultFile, "utf8");
+    } catch {
+      return { kind: "crashed", exitCode, signal, stderr };
+    }
+    return { kind: "document", document: JSON.parse(text), exitCode, stderr };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

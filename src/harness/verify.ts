@@ -1,0 +1,92 @@
+import { runHarness } from "./run-harness.js";
+import { parseVerdict, type Verdict } from "./verdict.js";
+
+export type Device = "auto" | "cuda" | "cpu";
+
+export interface VerifyOptions {
+  problem: string;
+  candidate: string;
+  device?: Device;
+  trials?: number;
+  /** Module constants of the problem to override, e.g. { batch_size: "8" }. */
+  sets?: Record<string, string>;
+  /** Wall-clock limit for the candidate (default 120 s). */
+  timeoutMs?: number;
+  /** Work directory of the candidate's process (default: a fresh temporary one). */
+  workDir?: string;
+  signal?: AbortSignal;
+  python?: string;
+  onStderr?: (text: string) => void;
+}
+
+export const DEFAULT_VERIFY_TIMEOUT_MS = 120_000;
+/** The harness enforces the candidate's limit itself; this margin covers its own start-up. */
+const SUPERVISOR_MARGIN_MS = 60_000;
+
+export function setArgs(sets: Record<string, string> | undefined): string[] {
+  return Object.entries(sets ?? {}).flatMap(([k, v]) => ["--set", `${k}=${v}`]);
+}
+
+/** Verifies a candidate against a problem. Resolves with a verdict for any candidate, good or bad. */
+export async function verifyCandidate(opts: VerifyOptions): Promise<Verdict> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  const args = [
+    "verify",
+    "--problem", opts.problem,
+    "--candidate", opts.candidate,
+    "--device", opts.device ?? "auto",
+    "--trials", String(opts.trials ?? 5),
+    "--timeout", String(timeoutMs / 1000),
+    ...setArgs(opts.sets),
+    ...(opts.workDir ? ["--workdir", opts.workDir] : []),
+  ];
+  const outcome = await runHarness({
+    args,
+    timeoutMs: timeoutMs + SUPERVISOR_MARGIN_MS,
+    signal: opts.signal,
+    python: opts.python,
+    onStderr: opts.onStderr,
+  });
+  if (outcome.kind === "document") return parseVerdict(outcome.document, `verify ${opts.candidate}`);
+  return harnessFailureVerdict(opts, outcome.kind === "timeout" ? "timeout" : "crashed", outcome.stderr, timeoutMs);
+}
+
+/** The one verdict made on this side: the harness itself could not produce one. */
+export function harnessFailureVerdict(
+  opts: { problem: string; candidate: string; device?: Device },
+  kind: "timeout" | "crashed",
+  stderr: string,
+  timeoutMs: number,
+): Verdict {
+  const tail = stderr.trim().split("\n").slice(-8).join("\n");
+  const message =
+    kind === "timeout"
+      ? `verification did not finish within ${Math.round(timeoutMs / 1000)} s; the whole process group was killed`
+      : `the harness ended without a verdict${tail ? `: ${tail.split("\n").pop()}` : ""}`;
+  return parseVerdict(
+    {
+      schema: "tritonize.verdict/1",
+      ok: false,
+      stage: kind === "timeout" ? "timeout" : "runtime",
+      code: kind === "timeout" ? "timeout" : "harness_crashed",
+      message,
+      details: { stderr: tail },
+      line: null,
+      traceback: null,
+      trials: [],
+      maxAbsErr: null,
+      maxRelErr: null,
+      worstIndex: null,
+      launches: 0,
+      atenOps: [],
+      degenerate: false,
+      tolerance: null,
+      device: opts.device ?? "auto",
+      interpreter: false,
+      problem: opts.problem,
+      candidate: opts.candidate,
+      durationMs: timeoutMs,
+    },
+    "harness failure",
+  );
+}
