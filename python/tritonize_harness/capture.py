@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ast
-import importlib.util
 import inspect
 import json
 import operator
@@ -43,41 +42,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override a module constant of the problem before it is used")
 
 
-def _parse_sets(items: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        if "=" not in item:
-            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
 def _load(path: str, sets: dict[str, str]) -> Any:
-    try:
-        from .problem import load_problem  # the harness's shared loader
-    except ImportError:
-        return _load_problem_here(path, sets)
-    return load_problem(path, sets)
+    from .problem import load_problem  # the harness's shared loader (constant overrides included)
+
+    return load_problem(path, sets, module_name="tritonize_capture_problem")
 
 
-def _load_problem_here(path: str, sets: dict[str, str]) -> Any:
-    """Loads the problem module, applying constant overrides after its top level ran."""
-    p = Path(path).resolve()
-    spec = importlib.util.spec_from_file_location(f"tritonize_problem_{abs(hash(str(p)))}", p)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {p}")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    for k, v in sets.items():
-        if not hasattr(mod, k):
-            raise ValueError(f"--set {k}: the problem defines no constant named {k}")
-        try:
-            setattr(mod, k, ast.literal_eval(v))
-        except (ValueError, SyntaxError):
-            setattr(mod, k, v)
-    return types.SimpleNamespace(module=mod, Model=mod.Model, get_inputs=mod.get_inputs,
-                                 get_init_inputs=mod.get_init_inputs)
+def _failure_text(e: BaseException) -> str:
+    """A harness Failure renders its own message; anything else is named with its type."""
+    from .failure import Failure
+
+    if isinstance(e, Failure):
+        from .messages import render
+
+        return render(e.code, e.details)
+    return f"{type(e).__name__}: {e}"
 
 
 def _dtype(dt: torch.dtype) -> str:
@@ -186,7 +165,7 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         loaded = _load(str(problem), sets or {})
     except Exception as e:  # the problem file itself fails: a load error, reported as data
         return {**base, "ok": False, "code": "load_failed",
-                "message": f"could not load {problem.name}: {type(e).__name__}: {e}", "line": None}
+                "message": f"could not load {problem.name}: {_failure_text(e)}", "line": getattr(e, "line", None)}
 
     torch.manual_seed(0)
     try:
@@ -346,10 +325,12 @@ def _forward_returns_tuple(model_cls: type) -> bool:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from .problem import parse_sets
+
     try:
-        sets = _parse_sets(args.sets)
-    except ValueError as e:
-        return {"schema": SCHEMA, "ok": False, "code": "bad_arguments", "message": str(e), "line": None,
+        sets = parse_sets(args.sets)
+    except Exception as e:
+        return {"schema": SCHEMA, "ok": False, "code": "bad_arguments", "message": _failure_text(e), "line": None,
                 "problem": args.problem}
     return capture(args.problem, sets)
 
