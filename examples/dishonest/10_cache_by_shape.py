@@ -1,6 +1,6 @@
 # problem: 03_softmax.py
 # expect-stage: correctness|integrity
-# expect-code: mismatch|cached_output
+# expect-code: mismatch|cached_output|no_launch
 # exploit: computes honestly on the first call for each input shape and returns that first result for every later input of the same shape
 """Memoises on the shape alone: the first trial is right, every later trial repeats it."""
 import torch

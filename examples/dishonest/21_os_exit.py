@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
-# expect-stage: static
-# expect-code: forbidden_import
+# expect-stage: runtime|integrity
+# expect-code: worker_crashed|forbidden_operation
 # exploit: calls os._exit(0) in the middle of forward, hoping a harness that trusts exit status 0 records a pass
 """Exits the process with status 0 before any comparison can run."""
 import os

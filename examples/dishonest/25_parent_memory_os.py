@@ -1,6 +1,6 @@
 # problem: 03_softmax.py
 # expect-stage: static
-# expect-code: forbidden_import
+# expect-code: forbidden_import|forbidden_call
 # exploit: imports os for getppid and reads /proc/<parent>/mem, looking for the harness's copy of the input and taking the bytes after it as the reference output
 """Reads the grader's memory instead of computing (falls back to the real kernel when nothing is found)."""
 import os

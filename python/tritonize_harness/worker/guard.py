@@ -139,11 +139,11 @@ class Guard:
                              (threading, "_start_joinable_thread")):
             if hasattr(module, attr):
                 setattr(module, attr, self._guarded(f"{module.__name__}.{attr}", getattr(module, attr), threads))
-        session = "leaving the process group (the harness must be able to stop every process it started)"
+        process = "process control (leaving the process group, forking, signalling or ending the process)"
         for module in (os, posix):
-            for attr in ("setsid", "setpgid", "setpgrp", "fork", "forkpty", "kill", "killpg"):
+            for attr in ("setsid", "setpgid", "setpgrp", "fork", "forkpty", "kill", "killpg", "_exit", "abort"):
                 if hasattr(module, attr):
-                    setattr(module, attr, self._guarded(f"os.{attr}", getattr(module, attr), session))
+                    setattr(module, attr, self._guarded(f"os.{attr}", getattr(module, attr), process))
         host = "reading tensor data into Python (results must be computed by Triton kernels)"
         for attr in ("numpy", "__array__", "tolist", "__dlpack__"):
             setattr(torch.Tensor, attr, self._guarded(f"Tensor.{attr}", getattr(torch.Tensor, attr), host))

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 
 import torch
 
@@ -72,6 +73,7 @@ class Worker:
         self.recorder = Recorder()
         self.entry = None
         self.path = ""
+        self.buffers: list = []
 
     def load(self, msg: dict) -> dict:
         self.path = msg["candidate"]
@@ -104,8 +106,7 @@ class Worker:
     def call(self, msg: dict) -> dict:
         from .recorder import CallRecord, RecordingMode
 
-        inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x
-                  for x in torch.load(msg["inputs"], weights_only=True)]
+        inputs = self._reuse_buffers(torch.load(msg["inputs"], weights_only=True))
         pristine = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
         records = []
         out = None
@@ -137,6 +138,23 @@ class Worker:
         saved = [o.detach().to("cpu").clone() for o in outs]
         torch.save({"outputs": saved, "tuple": isinstance(out, (list, tuple))}, msg["out"])
         return {"ok": True, "calls": records, "mutatedInputs": mutated}
+
+    def _reuse_buffers(self, fresh: list) -> list:
+        """New trial values are written into the previous trial's input tensors where they fit, so
+        every trial sees the same addresses with new contents: a result cached by address goes stale."""
+        out = []
+        for i, x in enumerate(fresh):
+            old = self.buffers[i] if i < len(self.buffers) else None
+            if isinstance(x, torch.Tensor):
+                if (isinstance(old, torch.Tensor) and old.shape == x.shape and old.dtype == x.dtype
+                        and old.stride() == x.stride()):
+                    old.copy_(x)
+                    x = old
+                else:
+                    x = x.to(self.device)
+            out.append(x)
+        self.buffers = out
+        return out
 
     def time(self, msg: dict) -> dict:
         """Times the candidate (no recorder, no profiler: they would slow it down)."""
@@ -213,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     channel = Channel(args.cmd_fd, args.reply_fd)
 
     # Everything the harness needs is imported and initialised before the guard goes up.
+    warnings.filterwarnings("ignore", message=".*Profiler clears events.*")
     import triton  # noqa: F401
     import triton.language  # noqa: F401
     from triton.runtime import interpreter  # noqa: F401
@@ -221,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.device == "cuda":
         torch.cuda.init()
         torch.empty(1, device="cuda")
+        from triton.runtime import driver
+
+        driver.active.get_current_device()  # builds Triton's CUDA helpers now, not under the guard
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.utils.deterministic.fill_uninitialized_memory = True  # poison: fresh memory reads as NaN
 
