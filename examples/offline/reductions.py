@@ -1,4 +1,5 @@
-"""Reductions over one or several dimensions, with and without keepdim, on a non-contiguous input."""
+"""Reductions (sum, mean, max, min, prod, argmax, argmin, var, std, vector norm) over one or several
+dimensions, with and without keepdim, on a non-contiguous input."""
 import torch
 import torch.nn as nn
 
@@ -21,6 +22,9 @@ class Model(nn.Module):
             torch.argmax(x, dim=1),
             torch.argmin(x, dim=2, keepdim=True),
             x.sum(),
+            torch.var(x, dim=1),
+            torch.std(x, dim=(0, 2), keepdim=True, unbiased=False),
+            torch.norm(x, p=2, dim=-1),
         )
 
 

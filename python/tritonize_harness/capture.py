@@ -213,12 +213,16 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         kind, target = ph_kind.get(node.name, ("USER_INPUT", node.name))
         val = node.meta.get("val")
         if kind == "USER_INPUT":
-            # user inputs appear in order; non-tensor inputs are baked into the graph as constants
-            while user_index < len(inputs) and not isinstance(inputs[user_index], torch.Tensor):
-                user_index += 1
-            real = inputs[user_index] if user_index < len(inputs) else None
-            meta = _tensor_meta(real) if isinstance(real, torch.Tensor) else _tensor_meta(val)
-            inputs_doc.append({"id": node.name, "index": user_index, **meta})
+            # user inputs appear in forward's order; a Python number among them is a scalar input
+            real = inputs[user_index] if user_index < len(inputs) else val
+            if isinstance(real, torch.Tensor):
+                inputs_doc.append({"id": node.name, "index": user_index, **_tensor_meta(real), "scalar": None})
+            elif isinstance(real, (bool, int, float)):
+                inputs_doc.append({"id": node.name, "index": user_index, "shape": [], "strides": [],
+                                   "dtype": "float32" if isinstance(real, float) else "int64",
+                                   "contiguous": True, "scalar": real})
+            else:
+                inputs_doc.append({"id": node.name, "index": user_index, **_tensor_meta(val), "scalar": None})
             user_index += 1
             ref_of[node.name] = {"input": node.name}
         elif kind in ("PARAMETER", "BUFFER", "CONSTANT_TENSOR"):
@@ -303,8 +307,9 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         "initInputs": [_json_const(v) for v in init_inputs],
         "init": _init_source(loaded.Model, loaded.module),
         "inputs": inputs_doc,
+        # inputs forward receives that the traced graph does not read (baked in by the tracer)
         "nonTensorInputs": [{"index": i, "value": _json_const(v)} for i, v in enumerate(inputs)
-                            if not isinstance(v, torch.Tensor)],
+                            if not isinstance(v, torch.Tensor) and i not in {d["index"] for d in inputs_doc}],
         "params": params_doc,
         "nodes": nodes_doc,
         "outputs": outputs_doc,

@@ -30,7 +30,7 @@ export function authorOffline(graph: CapturedGraph): AuthorResult {
   if (first) return unsupported(first.node.op, first.reason, first.node.line);
   try {
     const code = emitModule(graph, p);
-    const kernels = (code.match(/^@triton\.jit/gm) ?? []).length;
+    const kernels = (code.match(/^def k\d+_/gm) ?? []).length;
     const steps = p.steps.filter((s) => s.kind !== "view" && s.kind !== "getitem" && s.kind !== "skip").map(describeStep);
     return { ok: true, author: "offline", code, kernels, steps };
   } catch (e) {

@@ -38,7 +38,13 @@ export const ArgSchema: z.ZodType<Arg> = z.lazy(() =>
   ]),
 );
 
-export const GraphInputSchema = z.object({ id: z.string(), index: z.number().int(), ...TensorMeta });
+export const GraphInputSchema = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  ...TensorMeta,
+  /** a Python number passed to forward (the tracer bakes its value into the graph), else null */
+  scalar: z.union([z.number(), z.boolean()]).nullable().optional(),
+});
 export type GraphInput = z.infer<typeof GraphInputSchema>;
 
 export const GraphParamSchema = z.object({

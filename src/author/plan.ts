@@ -10,7 +10,7 @@ import { isPointwise } from "./pointwise-ops.js";
 
 export type Family = "view" | "pointwise" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "unsupported";
 
-export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin"]);
+export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm"]);
 export const SOFTMAX_OPS = new Set(["softmax", "_softmax", "log_softmax", "_log_softmax"]);
 export const NORM_OPS = new Set(["layer_norm", "rms_norm", "batch_norm", "instance_norm", "group_norm"]);
 export const MATMUL_OPS = new Set(["linear", "mm", "matmul", "bmm", "addmm"]);

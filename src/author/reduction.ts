@@ -12,7 +12,7 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  * rows of any length work; partial results stay in a BLOCK_M x BLOCK_N register tile and are
  * reduced once at the end.
  */
-type Kind = "sum" | "mean" | "max" | "min" | "prod" | "argmax" | "argmin";
+type Kind = "sum" | "mean" | "max" | "min" | "prod" | "argmax" | "argmin" | "var" | "std" | "l1" | "l2" | "linf";
 
 interface ReductionSpec {
   kind: Kind;
@@ -20,6 +20,8 @@ interface ReductionSpec {
   keepdim: boolean;
   /** max.dim / min.dim: (values, indices) */
   tuple: boolean;
+  /** var / std: the divisor is n - correction */
+  correction?: number;
 }
 
 function dimsArg(a: Arg | undefined): number[] | null {
@@ -51,12 +53,33 @@ export function reductionSpec(n: GraphNode): ReductionSpec {
     case "argmax":
     case "argmin":
       return { kind: n.op, dims: dimsArg(n.kwargs["dim"] ?? n.args[1]), keepdim: keep(2), tuple: false };
+    case "linalg_vector_norm":
+    case "norm": {
+      const ord = n.kwargs["ord"] ?? n.kwargs["p"] ?? n.args[1] ?? 2;
+      const p = typeof ord === "number" ? ord : typeof ord === "object" && ord !== null && "float" in ord ? Number(ord.float) : typeof ord === "string" && ord === "fro" ? 2 : NaN;
+      const kind = p === 2 ? "l2" : p === 1 ? "l1" : p === Infinity ? "linf" : null;
+      if (!kind) throw new UnsupportedOp(n.op, `a vector norm of order ${JSON.stringify(ord)} (orders 1, 2 and inf are covered)`);
+      return { kind, dims: dimsArg(n.kwargs["dim"] ?? n.args[2]), keepdim: (n.kwargs["keepdim"] ?? n.args[3]) === true, tuple: false };
+    }
+    case "var":
+    case "std": {
+      if (t.endsWith(".correction")) {
+        const c = n.kwargs["correction"];
+        return { kind: n.op, dims: dimsArg(n.kwargs["dim"] ?? n.args[1]), keepdim: n.kwargs["keepdim"] === true, tuple: false, correction: typeof c === "number" ? c : 1 };
+      }
+      if (t.endsWith(".dim")) {
+        const unbiased = n.kwargs["unbiased"] ?? n.args[2];
+        return { kind: n.op, dims: dimsArg(n.args[1]), keepdim: keep(3), tuple: false, correction: unbiased === false ? 0 : 1 };
+      }
+      const unbiased = n.args[1];
+      return { kind: n.op, dims: null, keepdim: false, tuple: false, correction: unbiased === false ? 0 : 1 };
+    }
   }
   throw new UnsupportedOp(n.op, "not a reduction");
 }
 
 const INIT: Record<Kind, string> = {
-  sum: "0.0", mean: "0.0", prod: "1.0",
+  sum: "0.0", mean: "0.0", prod: "1.0", var: "0.0", std: "0.0", l1: "0.0", l2: "0.0", linf: "0.0",
   max: 'float("-inf")', min: 'float("inf")', argmax: 'float("-inf")', argmin: 'float("inf")',
 };
 
@@ -100,10 +123,21 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   switch (spec.kind) {
     case "sum":
     case "mean":
+    case "var":
+    case "std":
       k.push(`        acc = acc + xv`);
       break;
     case "prod":
       k.push(`        acc = acc * xv`);
+      break;
+    case "l1":
+      k.push(`        acc = acc + tl.abs(xv)`);
+      break;
+    case "l2":
+      k.push(`        acc = acc + xv * xv`);
+      break;
+    case "linf":
+      k.push(`        acc = tl.maximum(acc, tl.abs(xv))`);
       break;
     default:
       if (track) {
@@ -122,6 +156,28 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
       break;
     case "mean":
       k.push(`    res = tl.sum(acc, axis=1) / n_cols`);
+      break;
+    case "var":
+    case "std":
+      k.push(`    mean = tl.sum(acc, axis=1) / n_cols`);
+      k.push(`    # second pass: squared deviations from the mean (stable, unlike E[x^2] - E[x]^2)`);
+      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+      k.push(...colBlock(s, ops, "start", "        "));
+      k.push(...main.lines("        ", "0.0"));
+      k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
+      k.push(`        acc = acc + d * d`);
+      k.push(`    res = tl.sum(acc, axis=1) / (n_cols - ${spec.correction ?? 1})`);
+      if (spec.kind === "std") k.push(`    res = tl.sqrt(res)`);
+      break;
+    case "l1":
+      k.push(`    res = tl.sum(acc, axis=1)`);
+      break;
+    case "l2":
+      k.push(`    res = tl.sqrt(tl.sum(acc, axis=1))`);
+      break;
+    case "linf":
+      k.push(`    res = tl.max(acc, axis=1)`);
       break;
     case "prod":
       b.helpers.add(PROD_COMBINE);
