@@ -115,7 +115,8 @@ class WorkerProcess:
         if reply.get("type") == "violation":
             self.proc.wait()
             raise Failure("integrity", "forbidden_operation",
-                          {"event": reply["event"], "why": reply["why"], "file": reply.get("file")},
+                          {"event": reply["event"], "why": reply["why"], "file": reply.get("file"),
+                           "stack": reply.get("stack", [])},
                           line=reply.get("line"))
         return reply
 

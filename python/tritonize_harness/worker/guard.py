@@ -59,7 +59,8 @@ class Guard:
     # A violation ends the process; nothing the candidate does afterwards can count.
     def violate(self, event: str, why: str, where: tuple[str, str, int] | None = None) -> None:
         who, filename, line = where or ("other", "?", 0)
-        msg = {"type": "violation", "event": event, "why": why, "file": filename, "line": line}
+        msg = {"type": "violation", "event": event, "why": why, "file": filename, "line": line,
+               "stack": frames.stack_summary(3)}
         try:
             self._write(self._fd, (self._dumps(msg) + "\n").encode())
         finally:

@@ -1,0 +1,155 @@
+import { Option, type Command } from "commander";
+import type { LanguageModel } from "../../llm/types.js";
+import { runKernelAgent, DEFAULTS } from "../../agent/agent.js";
+import type { CheckProblemFn, Device, VerifyFn } from "../../agent/deps.js";
+import { createKernelView } from "../kernel-view.js";
+import type { RegisterCommand, SetExit } from "./index.js";
+import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
+import { createModel } from "../../config/create-model.js";
+import { DEFAULT_RUNS_DIR, newRunId } from "../../runs/run-dir.js";
+import { join } from "node:path";
+import { verifyCandidate } from "../../harness/verify.js";
+import { checkProblem } from "../../harness/check-problem.js";
+
+/**
+ * `tritonize kernel`: N workers write, verify and refine a Triton kernel for one problem until one
+ * is verified. Exit 0 only when a kernel was verified; 1 when none was; 130 when interrupted.
+ */
+
+export interface KernelCommandDeps {
+  /** the harness's verifier and problem check (src/harness), or scripted ones in tests */
+  verify: VerifyFn;
+  checkProblem: CheckProblemFn;
+  /** where configuration is read from (default: process.env and the working directory) */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  fetch?: typeof fetch;
+  /** builds the kernel stage's model; default: the configured provider, recording every request */
+  createModel?: (config: TritonizeConfig, recordDir: string) => LanguageModel;
+  stdout?: { write(text: string): unknown; isTTY?: boolean };
+  stderr?: { write(text: string): unknown };
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+function collectSet(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf("=");
+  if (eq < 1) throw new Error(`--set takes NAME=VALUE (a module constant of the problem), got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+interface KernelFlags {
+  problem?: string;
+  description?: string;
+  workers?: number;
+  rounds?: number;
+  model?: string;
+  device: Device;
+  out?: string;
+  json?: boolean;
+  wallTime?: number;
+  maxTokens?: number;
+  trials?: number;
+  set?: Record<string, string>;
+}
+
+export function kernelCommand(deps: KernelCommandDeps): RegisterCommand {
+  return (program: Command, setExit: SetExit) => {
+    program
+      .command("kernel")
+      .description("Write, verify and refine Triton kernels for one problem with parallel workers until one is verified.")
+      .option("--problem <file>", "problem file in KernelBench format (Model, get_inputs, get_init_inputs)")
+      .option("--description <text>", "plain-language description; a reference problem is written and checked first")
+      .option("--workers <n>", `parallel workers (default: TRITONIZE_WORKERS or ${DEFAULTS.workers})`, positiveInt("--workers"))
+      .option("--rounds <n>", `rounds per worker (default: TRITONIZE_ROUNDS or ${DEFAULTS.rounds})`, positiveInt("--rounds"))
+      .option("--model <name>", "model for the kernel stage (default: the configured one)")
+      .addOption(new Option("--device <device>", "where candidates run").choices(["auto", "cuda", "cpu"]).default("auto"))
+      .option("--out <dir>", "folder that receives the run directory", DEFAULT_RUNS_DIR)
+      .option("--json", "print the result document (result.json) on stdout; progress goes to stderr")
+      .option("--wall-time <seconds>", "wall-time budget for the run", positiveInt("--wall-time"))
+      .option("--max-tokens <n>", "token budget (input + output) for the run", positiveInt("--max-tokens"))
+      .option("--trials <n>", "fresh-input trials per verification (default: the harness's)", positiveInt("--trials"))
+      .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet)
+      .action(async (flags: KernelFlags) => {
+        setExit(await runKernelCommand(flags, deps));
+      });
+  };
+}
+
+export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDeps): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  if (!flags.problem === !flags.description) {
+    stderr.write("tritonize kernel: give exactly one of --problem <file> or --description <text>\n");
+    return 2;
+  }
+  // The run id is chosen here so the model's request records land inside the run directory.
+  const out = flags.out ?? DEFAULT_RUNS_DIR;
+  const runId = newRunId();
+  let model: LanguageModel;
+  let config: TritonizeConfig;
+  try {
+    config = resolveConfig({ env: deps.env, cwd: deps.cwd, flags: { model: flags.model, workers: flags.workers, rounds: flags.rounds } });
+    const recordDir = join(out, runId, "requests");
+    model = deps.createModel
+      ? deps.createModel(config, recordDir)
+      : createModel(config, "kernel", { record: recordDir, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  } catch (err) {
+    stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // With --json, stdout carries only the document; the progress view moves to stderr.
+  const viewStream = flags.json ? stderr : stdout;
+  const view = createKernelView({
+    write: (t) => viewStream.write(t),
+    live: !flags.json && stdout.isTTY === true,
+  });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    const result = await runKernelAgent({
+      problem: flags.problem,
+      description: flags.description,
+      model,
+      verify: deps.verify,
+      checkProblem: deps.checkProblem,
+      workers: config.workers,
+      rounds: config.rounds,
+      device: flags.device,
+      out,
+      runId,
+      wallTimeMs: flags.wallTime !== undefined ? flags.wallTime * 1000 : undefined,
+      maxTokens: flags.maxTokens,
+      trials: flags.trials,
+      sets: flags.set,
+      signal: controller.signal,
+      onEvent: (e) => view.onEvent(e),
+    });
+    view.close();
+    if (flags.json) stdout.write(JSON.stringify(result, null, 2) + "\n");
+    if (result.status === "verified") {
+      if (!flags.json) stdout.write(`kernel: ${result.winner!.kernelPath}\n`);
+      return 0;
+    }
+    // Failures are said on stderr too, so a provider problem is never only inside a JSON field.
+    stderr.write(`tritonize kernel: ${result.message}\n`);
+    if (result.status === "aborted") return 130;
+    return 1;
+  } catch (err) {
+    view.close();
+    stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+}
+
+/** The command as the CLI registers it: the harness's own verifier and problem check. */
+export const register: RegisterCommand = kernelCommand({ verify: verifyCandidate, checkProblem });
