@@ -141,3 +141,28 @@ test("run reports a capture failure (e.g. data-dependent control flow)", async (
   assert.equal(r.status, "capture_failed");
   assert.match(r.message, /data-dependent/);
 });
+
+test("auto hands an uncovered graph to the model author when a provider is configured", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
+  const g = structuredClone(fixture("pointwise_chain"));
+  g.nodes[0] = { ...g.nodes[0]!, op: "cumsum", target: "aten.cumsum.default" };
+  let asked = 0;
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "auto" },
+    deps({
+      capture: async () => g,
+      providerConfigured: true,
+      modelAuthor: async () => ((asked += 1), { ok: true, code: "# from the model\n" }),
+    }),
+  );
+  assert.equal(asked, 1);
+  assert.equal(r.author, "model");
+  assert.equal(r.ok, true);
+  // and a covered graph never reaches the model under auto
+  const covered = await runProblem(
+    { problem: "p.py", outDir: out, author: "auto" },
+    deps({ providerConfigured: true, modelAuthor: async () => ((asked += 1), { ok: true, code: "" }) }),
+  );
+  assert.equal(covered.author, "offline");
+  assert.equal(asked, 1);
+});

@@ -2,7 +2,7 @@ import { mkdir, writeFile, appendFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Verdict } from "../harness/verdict.js";
 import type { VerifyOptions } from "../harness/verify.js";
-import { authorOffline, unsupportedMessage, type AuthorResult } from "./author.js";
+import { authorOffline, unsupportedMessage } from "./author.js";
 import type { CaptureDocument, CapturedGraph } from "./graph.js";
 import type { CaptureOptions } from "./capture.js";
 
@@ -13,7 +13,12 @@ import type { CaptureOptions } from "./capture.js";
 export type AuthorMode = "offline" | "model" | "auto";
 
 /** The hook the model-driven kernel agent fills: write a ModelNew for this problem and graph. */
-export type ModelAuthorHook = (req: { problem: string; graph: CapturedGraph | null; runDir: string; signal?: AbortSignal }) => Promise<AuthorResult | { ok: true; author: "model"; code: string }>;
+export type ModelAuthorHook = (req: {
+  problem: string;
+  graph: CapturedGraph | null;
+  runDir: string;
+  signal?: AbortSignal;
+}) => Promise<{ ok: true; code: string } | { ok: false; message: string }>;
 
 export interface RunOptions {
   problem: string;

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { captureGraph } from "../../author/capture.js";
+import { kernelAgentAuthor } from "../../author/model-author.js";
 import { runProblem, type AuthorMode, type RunResult } from "../../author/run-offline.js";
 import { verifyCandidate } from "../../harness/verify.js";
 import { resolveConfig } from "../../config/config.js";
@@ -39,7 +40,12 @@ export function register(program: Command, setExit: SetExit): void {
       const author: AuthorMode = o.author ?? (providerConfigured ? "auto" : "offline");
       const result = await runProblem(
         { problem: o.problem, sets: o.set, device: o.device, trials: o.trials, timeoutMs: o.timeout * 1000, outDir: o.out, author },
-        { capture: captureGraph, verify: verifyCandidate, modelAuthor: null, providerConfigured },
+        {
+          capture: captureGraph,
+          verify: verifyCandidate,
+          modelAuthor: providerConfigured ? kernelAgentAuthor(config, { device: o.device, trials: o.trials, sets: o.set }) : null,
+          providerConfigured,
+        },
       );
       process.stdout.write(o.json ? JSON.stringify(result) + "\n" : render(result) + "\n");
       setExit(result.ok ? EXIT.ok : EXIT.rejected);
