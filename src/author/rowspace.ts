@@ -119,17 +119,23 @@ export function fullPtr(name: string): string {
  */
 export function tileFor(s: RowSpace, contiguousDimKept: boolean, wholeRow: boolean): { BM: number; BN: number } {
   const budget = 4096;
+  // enough programs to fill the GPU (two waves of 132 SMs) before making tiles taller
+  const PROGRAMS = 264;
+  const rowsFor = (cap: number): number => {
+    let bm = Math.max(1, Math.min(nextPow2(s.nRows), cap));
+    while (bm > 1 && Math.ceil(s.nRows / bm) < PROGRAMS) bm /= 2;
+    return bm;
+  };
   if (wholeRow) {
     const BN = Math.max(2, nextPow2(s.nCols));
-    const BM = Math.max(1, Math.min(nextPow2(s.nRows), Math.floor(budget / BN), 64));
-    return { BM, BN };
+    return { BM: rowsFor(Math.max(1, Math.min(Math.floor(budget / BN), 64))), BN };
   }
   if (contiguousDimKept) {
-    const BM = Math.max(1, Math.min(nextPow2(s.nRows), 64));
+    // rows are the contiguous direction: keep at least 16 of them per tile for coalesced loads
+    const BM = Math.max(Math.min(16, nextPow2(s.nRows)), rowsFor(64));
     const BN = Math.max(2, Math.min(nextPow2(s.nCols), Math.floor(budget / BM)));
     return { BM, BN };
   }
   const BN = Math.max(2, Math.min(nextPow2(s.nCols), 2048));
-  const BM = Math.max(1, Math.min(nextPow2(s.nRows), Math.floor(budget / BN)));
-  return { BM, BN };
+  return { BM: rowsFor(Math.max(1, Math.floor(budget / BN))), BN };
 }
