@@ -1,4 +1,5 @@
-import { ident, pyList, torchDtype } from "./codegen.js";
+import { ident, nextPow2, pyList, torchDtype } from "./codegen.js";
+import { bindViews } from "./softmax.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { Arg, GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
@@ -105,6 +106,10 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const mainStrides = prologue ? null : b.meta(refOf(node.args[0])).strides;
   const contiguousDimKept = mainStrides ? keptIsContiguous(mainStrides, s.keep) : s.keep.includes(rank - 1) && rank > 0;
   const { BM, BN } = tileFor(s, contiguousDimKept, false);
+  if (SPLITTABLE.has(spec.kind) && !spec.tuple && s.nRows < 264 && s.nCols >= 65536) {
+    emitSplitReduction(b, node, spec, s, main, epi, outShape, epilogue);
+    return;
+  }
   const name = b.kernelName(`${spec.kind}_reduce`);
 
   const k: string[] = [];
@@ -225,6 +230,90 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
   b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${BM * BN >= 2048 ? 8 : 4})`);
   if (!spec.tuple) b.setVal(finalId, out);
+}
+
+/** Kinds whose partial results combine with one associative operation. */
+const SPLITTABLE = new Set<Kind>(["sum", "mean", "max", "min", "prod", "l1", "l2", "linf"]);
+
+/**
+ * Few rows, long columns (e.g. a sum over everything): one program per row would leave the GPU
+ * idle, so each row's columns are split into chunks reduced in parallel (stage 1, partial results
+ * in a small buffer), then one short pass combines the partials and applies the epilogue (stage 2).
+ */
+function emitSplitReduction(
+  b: ModuleBuilder,
+  node: GraphNode,
+  spec: ReductionSpec,
+  s: ReturnType<typeof rowSpace>,
+  main: ReturnType<typeof mainLoad>,
+  epi: ReturnType<typeof epilogueLoad>,
+  outShape: number[],
+  epilogue: PwGroup | null,
+): void {
+  const kind = spec.kind;
+  const BN = 1024;
+  const split = Math.min(1024, nextPow2(Math.ceil(528 / s.nRows)));
+  const chunk = Math.ceil(Math.ceil(s.nCols / split) / BN) * BN;
+  const nSplit = Math.ceil(s.nCols / chunk);
+  const partialOp = kind === "max" || kind === "linf" ? "tl.max" : kind === "min" ? "tl.min" : kind === "prod" ? "prod" : "tl.sum";
+  const partInit = kind === "max" ? 'float("-inf")' : kind === "min" ? 'float("inf")' : kind === "prod" ? "1.0" : "0.0";
+  const reduceCode = (x: string): string => (partialOp === "prod" ? (b.helpers.add(PROD_COMBINE), `tl.reduce(${x}, 1, _prod_combine)`) : `${partialOp}(${x}, axis=1)`);
+
+  const ops1 = main.operands;
+  const name1 = b.kernelName(`${kind}_partial`);
+  const k: string[] = [];
+  k.push(`@triton.jit`);
+  k.push(`def ${name1}(${[...kernelParams(s, ops1), "part_ptr", "CHUNK", "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
+  k.push(`    # stage 1 of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: program (rows, c) reduces columns [c * CHUNK, (c + 1) * CHUNK)`);
+  k.push(`    # of its rows (CHUNK is a multiple of BLOCK_N, so chunks never overlap); input: ${main.description}.`);
+  k.push(...rowPrologue(s, ops1));
+  k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[kind]}, tl.float32)`);
+  k.push(`    c_lo = tl.program_id(1) * CHUNK`);
+  k.push(`    for start in range(c_lo, tl.minimum(c_lo + CHUNK, n_cols), BLOCK_N):`);
+  k.push(...colBlock(s, ops1, "start", "        "));
+  k.push(...main.lines("        ", "0.0"));
+  k.push(`        xv = tl.where(mask, xv, ${INIT[kind]})`);
+  const step: Record<string, string> = {
+    sum: "acc + xv", mean: "acc + xv", prod: "acc * xv", max: "tl.maximum(acc, xv)", min: "tl.minimum(acc, xv)",
+    l1: "acc + tl.abs(xv)", l2: "acc + xv * xv", linf: "tl.maximum(acc, tl.abs(xv))",
+  };
+  k.push(`        acc = ${step[kind]}`);
+  k.push(`    tl.store(part_ptr + rows * SPLIT + tl.program_id(1), ${reduceCode("acc")}, mask=row_mask)`);
+  b.kernels.push(k.join("\n"));
+
+  const ops2: RowOperand[] = [...epi.operands, { name: "out", space: "row" }];
+  const name2 = b.kernelName(`${kind}_combine`);
+  const f: string[] = [];
+  f.push(`@triton.jit`);
+  f.push(`def ${name2}(${["part_ptr", ...kernelParams(s, ops2), "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
+  f.push(`    # stage 2: combine each row's SPLIT partial results, then finish`);
+  f.push(...rowPrologue(s, ops2));
+  f.push(`    pmask = row_mask[:, None] & (cols0 < SPLIT)[None, :]`);
+  f.push(`    p = tl.load(part_ptr + rows[:, None] * SPLIT + cols0[None, :], mask=pmask, other=${partInit})`);
+  let res = reduceCode("p");
+  if (kind === "mean") res = `${res} / n_cols`;
+  if (kind === "l2") res = `tl.sqrt(${res})`;
+  f.push(`    res = ${res}`);
+  const e = epi.lines("    ", { code: "res", ty: "f" }, "row_mask");
+  f.push(...e.lines);
+  const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
+  f.push(`    tl.store(out_ptr + out_row, ${e.result.code}${storeCast(outDtype)}, mask=row_mask)`);
+  b.kernels.push(f.join("\n"));
+
+  const finalId = epilogue ? epilogue.root.id : node.id;
+  const out = `v_${ident(finalId)}`;
+  const views = new Map([...main.views, ...epi.views]);
+  b.line(`# ${kind} over dims ${JSON.stringify(s.red)}: ${s.nRows} row(s) of ${s.nCols} split into ${nSplit} chunks, then combined`);
+  b.line(`${out} = torch.empty(${pyList(outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  b.line(`part = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
+  views.set("out", rowView(s, out, outShape));
+  bindViews(b, [...ops1, ...ops2], views);
+  const BM1 = 1;
+  b.line(`${name1}[(${s.nRows}, ${nSplit})](${launchArgs(s, ops1, views).join(", ")}, part, ${chunk}, ${nSplit}, BLOCK_M=${BM1}, BLOCK_N=${BN}, num_warps=4)`);
+  const BS = Math.max(2, nextPow2(nSplit));
+  const BM2 = Math.max(1, Math.min(nextPow2(s.nRows), Math.floor(4096 / BS)));
+  b.line(`${name2}[(triton.cdiv(${s.nRows}, ${BM2}),)](part, ${launchArgs(s, ops2, views).join(", ")}, ${nSplit}, BLOCK_M=${BM2}, BLOCK_N=${BS}, num_warps=4)`);
+  b.setVal(finalId, out);
 }
 
 const PROD_COMBINE = `@triton.jit
