@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
-# expect-stage: integrity
-# expect-code: forbidden_operation|aten_compute_op
+# expect-stage: static|integrity
+# expect-code: forbidden_attribute|forbidden_operation|aten_compute_op
 # exploit: reaches the threading module through torch.utils.data.dataloader.threading (no import statement) and computes with torch on a worker thread; the main thread launches only a Triton copy
 """The same thread trick as 19, with the threading module reached through an attribute path."""
 import torch

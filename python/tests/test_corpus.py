@@ -47,3 +47,11 @@ def test_runtime_checks_alone_reject_static_cases(case):
     doc = run(case.problem, case.path, static_check=False, timeout=60.0)
     assert not doc["ok"], f"{case.name} passed the runtime checks: {case.exploit}"
     assert doc["stage"] != "static"
+
+
+def test_kernel_function_form_is_accepted():
+    from conftest import fixture
+
+    doc = verify(VerifyOptions(problem=fixture("add_functional.py"), candidate=fixture("add_kernel_function.py"),
+                               device=DEVICE, trials=2))
+    assert doc["ok"], doc["message"]

@@ -60,6 +60,7 @@ _TEMPLATES: dict[str, _R] = {
     "cached_output": lambda d: f"output {d['output']} of trial {d['trial']} is identical to trial {d['earlier']}'s although the inputs changed: results must be computed from the current inputs",
     "forbidden_operation": lambda d: f"the candidate attempted a blocked operation: {d['event']} ({d['why']})",
     "side_stream": lambda d: f"a Triton kernel ({d['kernel']}) was launched on a side CUDA stream; launch on the current stream so the work is synchronised and timed",
+    "timing_mismatch": lambda d: f"while timed, the candidate launched {d['timed']:.2f} Triton kernels per call, while verified it launched {d['verified']}: it must do the same work whether or not it is observed",
     "foreign_kernel": lambda d: f"GPU kernel(s) not written in Triton ran during forward: {_join(d['kernels'])}",
     "nondeterministic_reference": lambda d: f"the reference gives different results on the same inputs (max difference {d['diff']:.3g}); it cannot be verified against",
 }

@@ -71,6 +71,7 @@ FORBIDDEN_TORCH_ATTRIBUTES = {
     "sys": "interpreter internals",
     "os": "process and file-system access",
     "_utils": "PyTorch internals",
+    "utils": "PyTorch internals (including the verifier's observers)",
 }
 
 FORBIDDEN_DUNDERS = {

@@ -142,11 +142,13 @@ class Verdict:
         self.device = opts.device
         self.worst: Comparison | None = None
         self.timings: dict | None = None
+        self.launches_per_call: list[int] = []
 
     def add_calls(self, reply: dict) -> int:
         launches = 0
         for call in reply.get("calls", []):
             launches += call["launches"]
+            self.launches_per_call.append(call["launches"])
             for op, n in call["ops"].items():
                 self.ops[op] = self.ops.get(op, 0) + n
         self.launches += launches
@@ -262,7 +264,7 @@ def verify(opts: VerifyOptions) -> dict:
             _run_trial(worker, ref, verdict, workdir, t, opts.seed + 1000 * (t + 1),
                        REPEATED_CALLS if t == 0 else 1, previous)
         if opts.bench is not None:
-            verdict.timings = _bench(worker, ref, workdir, opts)
+            verdict.timings = _bench(worker, ref, workdir, opts, verdict.launches_per_call)
             # Re-check correctness after timing, on inputs never seen before.
             _run_trial(worker, ref, verdict, workdir, trials, opts.seed + 1000 * (trials + 1), 1, previous)
         return verdict.document(None)
@@ -309,7 +311,7 @@ def _run_trial(worker, ref: Reference, verdict: "Verdict", workdir: str, t: int,
         raise failure
 
 
-def _bench(worker, ref: Reference, workdir: str, opts: VerifyOptions) -> dict:
+def _bench(worker, ref: Reference, workdir: str, opts: VerifyOptions, verdict_launches_per_call: list[int]) -> dict:
     from .timing import time_cuda
 
     bench = opts.bench or {}
@@ -319,6 +321,10 @@ def _bench(worker, ref: Reference, workdir: str, opts: VerifyOptions) -> dict:
     torch.save([x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in inputs], path)
     reply = worker.request({"cmd": "time", "inputs": path, "warmup": warmup, "iters": iters}, during="timing")
     _raise_worker_failure(reply)
+    per_call = min(verdict_launches_per_call)
+    if reply["launches"] < per_call * reply["calls"]:
+        raise Failure("integrity", "timing_mismatch", {
+            "timed": reply["launches"] / reply["calls"], "verified": per_call})
     candidate = reply["timing"]
     on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
     eager = time_cuda(ref.model, on_device, warmup, iters)

@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
     if (typeof e.code === "string" && e.code.startsWith("commander.")) {
-      return e.exitCode ?? 2;
+      // Help and version end normally; every other parse error is a usage error.
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`tritonize: ${e.message ?? String(err)}\n`);
     return 1;

@@ -162,11 +162,20 @@ class Worker:
 
         inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x
                   for x in torch.load(msg["inputs"], weights_only=True)]
+        from .recorder import CallRecord
+
+        # Launches are still counted while timed: a candidate that does less work when it is not
+        # being verified (a cache, a skipped kernel) launches fewer kernels per call.
+        rec = CallRecord()
+        self.recorder.current = rec
         try:
             figures = time_cuda(self.entry, inputs, msg["warmup"], msg["iters"])
         except Exception as exc:
             return {"ok": False, "failure": _failure_from(exc, "runtime", "runtime_error", self.path)}
-        return {"ok": True, "timing": figures}
+        finally:
+            self.recorder.current = None
+        calls = msg["warmup"] + msg["iters"]
+        return {"ok": True, "timing": figures, "launches": rec.launches, "calls": calls}
 
     def _profiled(self, inputs, rec):
         """Runs one call under torch's profiler too: a second record of aten ops, independent of the

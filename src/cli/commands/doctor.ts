@@ -1,15 +1,9 @@
 import type { Command } from "commander";
+import { resolveConfig } from "../../config/config.js";
 import { pythonEnvironment } from "../../harness/environment.js";
 import { resolvePython } from "../../harness/python.js";
 import { EXIT } from "../exit-codes.js";
 import type { SetExit } from "./index.js";
-
-/** Provider variables whose presence (never value) doctor reports. */
-const PROVIDER_VARIABLES: Array<[string, string]> = [
-  ["openai", "OPENAI_API_KEY"],
-  ["openai-compatible", "OPENAI_BASE_URL"],
-  ["anthropic", "ANTHROPIC_API_KEY"],
-];
 
 export function register(program: Command, setExit: SetExit): void {
   program
@@ -38,7 +32,13 @@ export function register(program: Command, setExit: SetExit): void {
         ok = false;
         report.error = (err as Error).message;
       }
-      report.providers = PROVIDER_VARIABLES.filter(([, v]) => (process.env[v] ?? "").trim() !== "").map(([n]) => n);
+      // Names only, never keys; placeholders count as unset (the same resolution every command uses).
+      try {
+        report.providers = Object.values(resolveConfig().providers).map((p) => p.id);
+      } catch (err) {
+        report.providers = [];
+        report.providerError = (err as Error).message;
+      }
       if (o.json) process.stdout.write(JSON.stringify(report) + "\n");
       else process.stdout.write(renderDoctor(report) + "\n");
       setExit(ok ? EXIT.ok : EXIT.environment);
@@ -56,6 +56,7 @@ function renderDoctor(r: Record<string, unknown>): string {
     `numpy     ${r.numpy ?? "-"}`,
     `gpu       ${gpu ? `${gpu.name}, ${gpu.memoryGiB} GiB${gpu.count > 1 ? ` (x${gpu.count})` : ""}` : r.mode === "interpreter" ? "none: kernels run in Triton's interpreter (CPU)" : "-"}`,
     `providers ${providers.length ? providers.join(", ") : "none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENAI_BASE_URL)"}`,
+    ...(r.providerError ? [`config    ${r.providerError}`] : []),
     ...(r.error ? [`problem   ${r.error}`] : []),
   ].join("\n");
 }

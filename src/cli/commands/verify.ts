@@ -18,7 +18,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--json", "print only the verdict document")
     .addHelpText(
       "after",
-      `\nExit status: 0 accepted, 1 rejected, 3 problem not found, 4 problem syntax error,\n` +
+      `\nExit status: 0 accepted, 1 rejected, 2 usage, 3 problem not found, 4 problem syntax error,\n` +
         `5 problem incomplete, 6 problem raised, 7 problem output not tensors, 9 harness not set up.`,
     )
     .action(async (o) => {

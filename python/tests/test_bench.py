@@ -1,0 +1,43 @@
+"""bench: timing on CUDA; without a GPU it says plainly that timing needs one."""
+import argparse
+
+import pytest
+import torch
+
+from conftest import fixture
+from tritonize_harness import bench
+from tritonize_harness.exit_codes import exit_for
+
+gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="timing needs a CUDA GPU")
+
+
+def args(candidate: str, **kw) -> argparse.Namespace:
+    base = dict(problem=fixture("scale.py"), candidate=candidate, device="auto", sets=["n=100000"], trials=20,
+                warmup=3, no_compile=False, timeout=300.0, seed=42)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_without_a_gpu_bench_says_so():
+    doc = bench.run(args(fixture("scale_triton.py"), device="cpu"))
+    assert (doc["ok"], doc["code"]) == (False, "no_gpu")
+    assert "needs a CUDA GPU" in doc["message"]
+    assert exit_for(doc) == 8
+
+
+@gpu
+def test_honest_candidate_is_timed_against_eager_and_compile():
+    doc = bench.run(args(fixture("scale_triton.py")))
+    assert doc["ok"], doc["message"]
+    t = doc["timings"]
+    assert t["candidate"]["median"] > 0 and t["eager"]["median"] > 0
+    assert t["compiled"] is not None or t["compileError"]
+    assert len(doc["trials"]) == 3  # two before timing, one re-check after
+    print(bench.summary(doc))
+
+
+@gpu
+def test_a_candidate_that_does_less_when_timed_is_rejected():
+    doc = bench.run(args(fixture("scale_lazy_when_timed.py")))
+    assert not doc["ok"]
+    assert (doc["stage"], doc["code"]) == ("integrity", "timing_mismatch")
