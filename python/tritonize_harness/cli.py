@@ -117,6 +117,20 @@ def _bench(args):
 _register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
 
 
+def _capture_args(p):
+    _lazy("capture").add_arguments(p)
+    p.add_argument("--json", action="store_true", help="print only the JSON document")
+    p.add_argument("--result-file", help="also write the JSON document to this file")
+
+
+def _capture(args):
+    doc = _lazy("capture").run(args)
+    return doc, 0 if doc.get("ok") else 1
+
+
+_register("capture", _capture_args, _capture, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tritonize_harness",
                                      description="Tritonize's harness: verify, time and inspect Triton candidates.")

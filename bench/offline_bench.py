@@ -1,0 +1,124 @@
+"""Times the offline author's kernels on a GPU against eager PyTorch and torch.compile.
+
+Needs only Python, PyTorch and Triton on the GPU host. The candidates are written beforehand
+(on any machine) by `npx tsx bench/prepare-offline.ts`; this script reads their manifest:
+
+    python bench/offline_bench.py --manifest bench/out/offline/manifest.json [--no-compile] [--only NAME]
+
+For each problem: a correctness check against the reference, then the median time of the candidate,
+eager and torch.compile (triton.testing.do_bench), the speedups, and for memory-bound problems the
+achieved bandwidth, counting each input and output byte once (the minimum traffic).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import traceback
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+
+
+def load_module(path: str, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def tensors(x):
+    if isinstance(x, torch.Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in tensors(v)]
+    return []
+
+
+def nbytes(ts) -> int:
+    seen, total = set(), 0
+    for t in ts:
+        key = (t.untyped_storage().data_ptr(), t.untyped_storage().nbytes())
+        if key not in seen:
+            seen.add(key)
+            total += min(t.untyped_storage().nbytes(), t.numel() * t.element_size())
+    return total
+
+
+def close(a, b) -> tuple[bool, float]:
+    worst = 0.0
+    ok = True
+    for x, y in zip(tensors(a), tensors(b)):
+        if x.shape != y.shape:
+            return False, float("inf")
+        tol = 1e-4 if x.dtype == torch.float32 else 2e-2
+        if not x.dtype.is_floating_point:
+            ok &= bool(torch.equal(x, y))
+            continue
+        err = (x.double() - y.double()).abs().max().item() if x.numel() else 0.0
+        worst = max(worst, err)
+        ok &= bool(torch.allclose(x.double(), y.double(), atol=tol, rtol=tol))
+    return ok, worst
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--manifest", default=os.path.join(HERE, "out", "offline", "manifest.json"))
+    ap.add_argument("--no-compile", action="store_true")
+    ap.add_argument("--only", action="append", default=[])
+    args = ap.parse_args()
+    from triton.testing import do_bench
+    from tritonize_harness.problem import load_problem
+
+    base = os.path.dirname(os.path.abspath(args.manifest))
+    entries = json.load(open(args.manifest))["problems"]
+    dev = torch.device("cuda")
+    print(f"device: {torch.cuda.get_device_name(0)}  torch {torch.__version__}")
+    header = f"{'problem':<22} {'ok':<4} {'err':>9} {'triton ms':>10} {'eager ms':>9} {'compile ms':>10} {'vs eager':>9} {'vs comp':>8} {'GB/s':>8}"
+    print(header)
+    print("-" * len(header))
+    for e in entries:
+        if args.only and e["name"] not in args.only:
+            continue
+        try:
+            prob = load_problem(os.path.join(base, e["problem"]), e["sets"], module_name=f"bench_{e['name']}")
+            cand = load_module(os.path.join(base, e["candidate"]), f"cand_{e['name']}")
+            init = prob.get_init_inputs()
+            torch.manual_seed(0)
+            ref = prob.Model(*init).to(dev)
+            torch.manual_seed(0)
+            new = cand.ModelNew(*init).to(dev)
+            torch.manual_seed(1)
+            inputs = [x.to(dev) if isinstance(x, torch.Tensor) else x for x in prob.get_inputs()]
+            with torch.no_grad():
+                ok, err = close(ref(*inputs), new(*inputs))
+                t_new = do_bench(lambda: new(*inputs), warmup=25, rep=100)
+                t_eager = do_bench(lambda: ref(*inputs), warmup=25, rep=100)
+                t_comp = None
+                if not args.no_compile:
+                    try:
+                        comp = torch.compile(ref)
+                        comp(*inputs)
+                        t_comp = do_bench(lambda: comp(*inputs), warmup=25, rep=100)
+                    except Exception as exc:  # compile failures are reported, not fatal
+                        print(f"  torch.compile failed for {e['name']}: {type(exc).__name__}: {exc}"[:200])
+                outs = new(*inputs)
+            gbps = nbytes(tensors(inputs) + tensors(outs)) / (t_new * 1e-3) / 1e9 if e["memoryBound"] else None
+            print(f"{e['name']:<22} {'yes' if ok else 'NO':<4} {err:>9.2e} {t_new:>10.4f} {t_eager:>9.4f} "
+                  f"{(f'{t_comp:.4f}' if t_comp else '-'):>10} {t_eager / t_new:>8.2f}x "
+                  f"{(f'{t_comp / t_new:.2f}x' if t_comp else '-'):>8} {(f'{gbps:.0f}' if gbps else '-'):>8}")
+            del ref, new, inputs
+            torch.cuda.empty_cache()
+        except Exception as exc:
+            print(f"{e['name']:<22} ERROR {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
+            traceback.print_exc(limit=2, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+/**
+ * Writes the offline author's model_new.py for every problem of bench/offline-problems.json at its
+ * benchmark sizes (capture runs on CPU; no GPU needed), plus a manifest that
+ * bench/offline_bench.py reads on the GPU host:
+ *
+ *   npx tsx bench/prepare-offline.ts [--out bench/out/offline]
+ *   python bench/offline_bench.py --manifest bench/out/offline/manifest.json
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { authorOffline } from "../src/author/author.js";
+import { captureGraph } from "../src/author/capture.js";
+
+interface Entry {
+  name: string;
+  problem: string;
+  sets: Record<string, string>;
+  memoryBound: boolean;
+}
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const outArg = process.argv.indexOf("--out");
+const out = resolve(outArg > 0 ? process.argv[outArg + 1]! : join(root, "bench/out/offline"));
+const list = JSON.parse(await readFile(join(root, "bench/offline-problems.json"), "utf8")) as { problems: Entry[] };
+await mkdir(out, { recursive: true });
+const manifest: Array<Entry & { candidate: string; kernels: number; steps: string[] }> = [];
+for (const e of list.problems) {
+  const problem = join(root, e.problem);
+  const doc = await captureGraph({ problem, sets: e.sets });
+  if (!doc.ok) {
+    process.stderr.write(`${e.name}: capture failed: ${doc.message}\n`);
+    continue;
+  }
+  const r = authorOffline(doc);
+  if (!r.ok) {
+    process.stderr.write(`${e.name}: ${r.message}\n`);
+    continue;
+  }
+  const dir = join(out, e.name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "model_new.py"), r.code);
+  manifest.push({ ...e, problem: relative(out, problem), candidate: relative(out, join(dir, "model_new.py")), kernels: r.kernels, steps: r.steps });
+  process.stderr.write(`${e.name}: ${r.kernels} kernel(s): ${r.steps.join("; ")}\n`);
+}
+await writeFile(join(out, "manifest.json"), JSON.stringify({ problems: manifest }, null, 2) + "\n");
+process.stderr.write(`wrote ${manifest.length} candidates and ${join(out, "manifest.json")}\n`);

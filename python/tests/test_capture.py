@@ -1,0 +1,90 @@
+"""Graph capture: exact ops, shapes, dtypes and parameters, and a clear reason when tracing fails."""
+import json
+import os
+import subprocess
+import sys
+
+from tritonize_harness.capture import capture
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "offline")
+
+LINEAR = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+BATCH = 4
+class Model(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.fc = nn.Linear(i, o)
+        self.bn = nn.BatchNorm1d(o)
+    def forward(self, x):
+        return torch.softmax(F.gelu(self.bn(self.fc(x))), dim=-1)
+def get_inputs():
+    return [torch.randn(BATCH, 8).t().contiguous().t()]
+def get_init_inputs():
+    return [8, 6]
+'''
+
+BRANCHY = '''
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2
+        return x
+def get_inputs():
+    return [torch.randn(4, 4)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_linear_chain_ops_params_and_modes(write):
+    doc = capture(write("p.py", LINEAR), {"BATCH": "5"})
+    assert doc["ok"], doc
+    assert doc["schema"] == "tritonize.graph/1"
+    ops = [n["op"] for n in doc["nodes"]]
+    assert ops[:1] == ["linear"] and "batch_norm" in ops and "gelu" in ops and ops[-1] == "softmax"
+    x = doc["inputs"][0]
+    # the override reached the input's shape; the strides are the real (non-contiguous) ones
+    assert x["shape"] == [5, 8] and x["strides"] == [1, 5] and x["contiguous"] is False
+    params = {p["name"]: p for p in doc["params"]}
+    assert params["fc.weight"]["shape"] == [6, 8] and params["fc.weight"]["kind"] == "parameter"
+    assert params["bn.running_mean"]["kind"] == "buffer" and params["bn.running_mean"]["module"] == "bn"
+    lin = doc["nodes"][0]
+    assert lin["args"][0] == {"input": x["id"]}
+    assert lin["args"][1] == {"param": params["fc.weight"]["id"]}
+    assert lin["shape"] == [5, 6] and lin["dtype"] == "float32" and lin["module"] == "fc"
+    bn = next(n for n in doc["nodes"] if n["op"] == "batch_norm")
+    assert bn["training"] is True and bn["args"][5] is True  # the module's mode is recorded
+    assert "nn.Linear(i, o)" in doc["init"]["source"]
+    assert doc["outputs"] == [{"node": doc["nodes"][-1]["id"]}]
+    json.dumps(doc)  # the whole document is JSON
+
+
+def test_data_dependent_branch_is_named_with_its_line(write):
+    doc = capture(write("b.py", BRANCHY))
+    assert doc["ok"] is False and doc["code"] == "trace_failed"
+    assert doc["line"] == 6
+    assert "data-dependent control flow" in doc["message"] and "x.sum() > 0" in doc["message"]
+
+
+def test_missing_problem_is_a_load_failure(tmp_path):
+    doc = capture(str(tmp_path / "nope.py"))
+    assert doc["ok"] is False and doc["code"] == "load_failed"
+
+
+def test_command_line_prints_only_the_document():
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(HERE)}
+    r = subprocess.run([sys.executable, "-m", "tritonize_harness", "capture", "--json",
+                        "--problem", os.path.join(EXAMPLES, "reductions.py")],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    ops = [n["op"] for n in doc["nodes"]]
+    assert {"sum", "mean", "amax", "min", "prod", "argmax", "argmin"} <= set(ops)
+    mn = next(n for n in doc["nodes"] if n["op"] == "min")
+    assert mn["shape"] is None and [o["dtype"] for o in mn["outputs"]] == ["float32", "int64"]

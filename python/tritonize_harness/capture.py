@@ -1,0 +1,355 @@
+"""Graph capture: trace a problem's Model with torch.export and describe exactly what it computes.
+
+The document lists the model's inputs, parameters and buffers, and one node per ATen operator at the
+problem's exact input shapes (training-IR level, so `linear`, `layer_norm`, `softmax` stay whole),
+with each node's arguments pointing at inputs, parameters, buffers, other nodes or constants. The
+offline author writes kernels from it; when tracing fails the document says why (for example
+data-dependent control flow, and on which line of the problem).
+
+    python -m tritonize_harness.capture --problem P [--set NAME=VALUE ...]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ast
+import inspect
+import json
+import operator
+import sys
+import textwrap
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+SCHEMA = "tritonize.graph/1"
+
+# Ops whose result is a view or metadata change: the wrapper repeats them, no kernel needed.
+VIEW_OPS = {
+    "view", "reshape", "_unsafe_view", "permute", "transpose", "t", "numpy_T", "expand", "unsqueeze",
+    "squeeze", "flatten", "unflatten", "contiguous", "alias", "clone", "detach", "slice", "select",
+    "expand_as", "view_as", "mT",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--problem", required=True, help="path of the KernelBench-format problem file")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a module constant of the problem before it is used")
+
+
+def _load(path: str, sets: dict[str, str]) -> Any:
+    from .problem import load_problem  # the harness's shared loader (constant overrides included)
+
+    return load_problem(path, sets, module_name="tritonize_capture_problem")
+
+
+def _failure_text(e: BaseException) -> str:
+    """A harness Failure renders its own message; anything else is named with its type."""
+    from .failure import Failure
+
+    if isinstance(e, Failure):
+        from .messages import render
+
+        return render(e.code, e.details)
+    return f"{type(e).__name__}: {e}"
+
+
+def _dtype(dt: torch.dtype) -> str:
+    return str(dt).replace("torch.", "")
+
+
+def _tensor_meta(t: torch.Tensor) -> dict[str, Any]:
+    return {"shape": list(t.shape), "dtype": _dtype(t.dtype), "strides": list(t.stride()),
+            "contiguous": bool(t.is_contiguous())}
+
+
+def _json_const(v: Any) -> Any:
+    """A constant argument as JSON: numbers, bools, None, lists, and tagged dtypes/devices/layouts."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return {"float": str(v)}
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_json_const(x) for x in v]
+    if isinstance(v, torch.dtype):
+        return {"dtype": _dtype(v)}
+    if isinstance(v, torch.device):
+        return {"device": str(v)}
+    if isinstance(v, (torch.layout, torch.memory_format)):
+        return {"enum": str(v)}
+    return {"repr": repr(v)}
+
+
+def _op_name(target: Any) -> tuple[str, str]:
+    """(normalised op name, full target name) of a call_function target."""
+    if target is operator.getitem:
+        return "getitem", "operator.getitem"
+    if isinstance(target, torch._ops.OpOverload):
+        packet = target._overloadpacket.__name__
+        return packet, f"aten.{packet}.{target._overloadname}"
+    name = getattr(target, "__name__", repr(target))
+    return name, name
+
+
+def _problem_frame(exc: BaseException, problem: Path) -> tuple[int | None, str | None]:
+    """The deepest traceback line inside the problem file, as (line, code)."""
+    line, code = None, None
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if Path(fr.filename).resolve() == problem:
+            line, code = fr.lineno, (fr.line or "").strip()
+    if line is None:
+        # torch.export puts the user frame in the message: 'File "...", line N, in forward'
+        text = str(exc)
+        marker = f'File "{problem}", line '
+        i = text.rfind(marker)
+        if i >= 0:
+            rest = text[i + len(marker):]
+            num = rest.split(",", 1)[0]
+            if num.isdigit():
+                line = int(num)
+                try:
+                    code = problem.read_text().splitlines()[line - 1].strip()
+                except (OSError, IndexError):
+                    code = None
+    return line, code
+
+
+def _classify_trace_error(exc: BaseException) -> str:
+    name = type(exc).__name__
+    text = str(exc)
+    if "data-dependent" in text or "DataDependent" in name:
+        return "data-dependent control flow (a Python branch or value depends on tensor contents)"
+    if "Unsupported" in name:
+        return "a Python construct the tracer does not support"
+    return f"{name}"
+
+
+def _init_source(model_cls: type, module: Any) -> dict[str, Any]:
+    """Model.__init__'s source (so ModelNew can create the same parameters in the same order) and
+    the module-level constants it reads."""
+    try:
+        src = textwrap.dedent(inspect.getsource(model_cls.__init__))
+    except (OSError, TypeError) as e:
+        return {"source": None, "constants": {}, "unresolved": [], "error": f"no source for Model.__init__: {e}"}
+    code = model_cls.__init__.__code__
+    names: set[str] = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= set(c.co_names)
+    constants: dict[str, Any] = {}
+    unresolved: list[str] = []
+    for n in sorted(names):
+        if n.startswith("__") or n in ("super", "torch", "nn", "F", "math", "Model") or not hasattr(module, n):
+            continue
+        v = getattr(module, n)
+        if isinstance(v, (bool, int, float, str, tuple, list)) and not isinstance(v, types.ModuleType):
+            constants[n] = v
+        elif isinstance(v, types.ModuleType):
+            continue
+        else:
+            unresolved.append(n)
+    return {"source": src, "constants": constants, "unresolved": unresolved, "error": None}
+
+
+def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, Any]:
+    problem = Path(problem_path).resolve()
+    base: dict[str, Any] = {"schema": SCHEMA, "problem": str(problem)}
+    try:
+        loaded = _load(str(problem), sets or {})
+    except Exception as e:  # the problem file itself fails: a load error, reported as data
+        return {**base, "ok": False, "code": "load_failed",
+                "message": f"could not load {problem.name}: {_failure_text(e)}", "line": getattr(e, "line", None)}
+
+    torch.manual_seed(0)
+    try:
+        init_inputs = list(loaded.get_init_inputs())
+        model = loaded.Model(*init_inputs)
+        inputs = list(loaded.get_inputs())
+    except Exception as e:
+        line, code = _problem_frame(e, problem)
+        return {**base, "ok": False, "code": "load_failed", "line": line,
+                "message": f"building the model or its inputs failed: {type(e).__name__}: {e}"}
+
+    tensor_inputs = [x for x in inputs if isinstance(x, torch.Tensor)]
+    try:
+        ep = torch.export.export(model, tuple(inputs), strict=False)
+    except Exception as e:
+        line, code = _problem_frame(e, problem)
+        why = _classify_trace_error(e)
+        where = f" at line {line} of {problem.name}" + (f" ({code})" if code else "") if line else ""
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return {**base, "ok": False, "code": "trace_failed", "line": line,
+                "message": f"tracing failed: {why}{where}: {first}"}
+
+    sig = ep.graph_signature
+    # placeholder name -> (kind, target)
+    ph_kind: dict[str, tuple[str, str]] = {}
+    for spec in sig.input_specs:
+        kind = spec.kind.name  # PARAMETER, BUFFER, USER_INPUT, CONSTANT_TENSOR
+        ph_kind[spec.arg.name] = (kind, spec.target or spec.arg.name)
+
+    named_modules = dict(model.named_modules())
+    state = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+
+    def owner(target: str) -> tuple[str, str, bool]:
+        path = target.rsplit(".", 1)[0] if "." in target else ""
+        m = named_modules.get(path, model)
+        return path, type(m).__module__ + "." + type(m).__name__, bool(m.training)
+
+    inputs_doc: list[dict[str, Any]] = []
+    params_doc: list[dict[str, Any]] = []
+    ref_of: dict[str, dict[str, str]] = {}
+    user_index = 0
+    for node in ep.graph.nodes:
+        if node.op != "placeholder":
+            continue
+        kind, target = ph_kind.get(node.name, ("USER_INPUT", node.name))
+        val = node.meta.get("val")
+        if kind == "USER_INPUT":
+            # user inputs appear in forward's order; a Python number among them is a scalar input
+            real = inputs[user_index] if user_index < len(inputs) else val
+            if isinstance(real, torch.Tensor):
+                inputs_doc.append({"id": node.name, "index": user_index, **_tensor_meta(real), "scalar": None})
+            elif isinstance(real, (bool, int, float)):
+                inputs_doc.append({"id": node.name, "index": user_index, "shape": [], "strides": [],
+                                   "dtype": "float32" if isinstance(real, float) else "int64",
+                                   "contiguous": True, "scalar": real})
+            else:
+                inputs_doc.append({"id": node.name, "index": user_index, **_tensor_meta(val), "scalar": None})
+            user_index += 1
+            ref_of[node.name] = {"input": node.name}
+        elif kind in ("PARAMETER", "BUFFER", "CONSTANT_TENSOR"):
+            t = state.get(target, val)
+            path, mtype, training = owner(target)
+            params_doc.append({
+                "id": node.name, "name": target,
+                "kind": {"PARAMETER": "parameter", "BUFFER": "buffer"}.get(kind, "constant"),
+                **_tensor_meta(t), "module": path, "moduleType": mtype, "training": training,
+            })
+            ref_of[node.name] = {"param": node.name}
+        else:
+            ref_of[node.name] = {"input": node.name}
+
+    def enc(a: Any) -> Any:
+        if isinstance(a, torch.fx.Node):
+            return ref_of.get(a.name, {"node": a.name})
+        if isinstance(a, (list, tuple)):
+            return [enc(x) for x in a]
+        return _json_const(a)
+
+    nodes_doc: list[dict[str, Any]] = []
+    for node in ep.graph.nodes:
+        if node.op != "call_function":
+            continue
+        op, target = _op_name(node.target)
+        val = node.meta.get("val")
+        doc: dict[str, Any] = {"id": node.name, "op": op, "target": target,
+                               "args": [enc(a) for a in node.args],
+                               "kwargs": {k: enc(v) for k, v in node.kwargs.items()},
+                               "view": op in VIEW_OPS}
+        if isinstance(val, torch.Tensor):
+            doc.update(_tensor_meta(val))
+            doc["outputs"] = None
+        elif isinstance(val, (list, tuple)):
+            doc.update({"shape": None, "dtype": None, "strides": None, "contiguous": None})
+            doc["outputs"] = [_tensor_meta(v) if isinstance(v, torch.Tensor) else None for v in val]
+        else:
+            doc.update({"shape": None, "dtype": None, "strides": None, "contiguous": None, "outputs": None})
+        stack = node.meta.get("nn_module_stack") or {}
+        if stack:
+            last_path, last_type = list(stack.values())[-1]
+            path = last_path if isinstance(last_path, str) else str(last_path)
+            path = path.replace("L['self'].", "").replace("L__self___", "")
+            m = named_modules.get(path)
+            doc["module"] = path
+            doc["moduleType"] = (type(m).__module__ + "." + type(m).__name__) if m is not None else str(last_type)
+            doc["training"] = bool(m.training) if m is not None else None
+        else:
+            doc["module"], doc["moduleType"], doc["training"] = None, None, None
+        frame = node.meta.get("stack_trace") or ""
+        doc["line"] = None
+        for ln in frame.splitlines():
+            ln = ln.strip()
+            if ln.startswith(f'File "{problem}", line '):
+                num = ln.split("line ", 1)[1].split(",", 1)[0]
+                if num.isdigit():
+                    doc["line"] = int(num)
+        nodes_doc.append(doc)
+        ref_of[node.name] = {"node": node.name}
+
+    outputs_doc: list[Any] = []
+    mutations: list[dict[str, str]] = []
+    out_node = next(n for n in ep.graph.nodes if n.op == "output")
+    out_args = out_node.args[0]
+    for spec, arg in zip(sig.output_specs, out_args):
+        kind = spec.kind.name
+        if kind == "USER_OUTPUT":
+            outputs_doc.append(enc(arg))
+        elif kind == "BUFFER_MUTATION":
+            mutations.append({"buffer": spec.target or "", "value": (enc(arg) or {}).get("node", "")})
+
+    # the original forward returns a tensor or a tuple: record which so ModelNew matches
+    try:
+        returns_tuple = _forward_returns_tuple(loaded.Model)
+    except (OSError, TypeError, SyntaxError):  # no source to read: the output count decides
+        returns_tuple = False
+
+    return {
+        **base, "ok": True,
+        "training": bool(model.training),
+        "initInputs": [_json_const(v) for v in init_inputs],
+        "init": _init_source(loaded.Model, loaded.module),
+        "inputs": inputs_doc,
+        # inputs forward receives that the traced graph does not read (baked in by the tracer)
+        "nonTensorInputs": [{"index": i, "value": _json_const(v)} for i, v in enumerate(inputs)
+                            if not isinstance(v, torch.Tensor) and i not in {d["index"] for d in inputs_doc}],
+        "params": params_doc,
+        "nodes": nodes_doc,
+        "outputs": outputs_doc,
+        "returnsTuple": returns_tuple or len(outputs_doc) > 1,
+        "mutations": mutations,
+        "torch": torch.__version__,
+    }
+
+
+def _forward_returns_tuple(model_cls: type) -> bool:
+    """True when forward's return statements build a tuple (so a 1-tuple stays a tuple)."""
+    src = textwrap.dedent(inspect.getsource(model_cls.forward))
+    tree = ast.parse(src)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Return) and isinstance(n.value, (ast.Tuple, ast.List)):
+            return True
+    return False
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from .problem import parse_sets
+
+    try:
+        sets = parse_sets(args.sets)
+    except Exception as e:
+        return {"schema": SCHEMA, "ok": False, "code": "bad_arguments", "message": _failure_text(e), "line": None,
+                "problem": args.problem}
+    return capture(args.problem, sets)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tritonize_harness.capture", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    # tracing may print (graphs, warnings); stdout carries only the one JSON document
+    with contextlib.redirect_stdout(sys.stderr):
+        doc = run(args)
+    sys.stdout.write(json.dumps(doc) + "\n")
+    return 0 if doc.get("ok") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+import { strict as assert } from "node:assert";
+import { readFileSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { authorOffline } from "./author.js";
+import { parseCaptureDocument, type CapturedGraph } from "./graph.js";
+import { plan } from "./plan.js";
+import { runProblem, type RunDeps } from "./run-offline.js";
+import type { Verdict } from "../harness/verdict.js";
+
+function fixture(name: string): CapturedGraph {
+  const url = new URL(`./fixtures/${name}.graph.json`, import.meta.url);
+  const doc = parseCaptureDocument(JSON.parse(readFileSync(url, "utf8")), name);
+  if (!doc.ok) throw new Error(`fixture ${name} is a failure document`);
+  return doc;
+}
+
+test("a pointwise chain becomes one kernel", () => {
+  const p = plan(fixture("pointwise_chain"));
+  const kernels = p.steps.filter((s) => s.kind !== "view");
+  assert.equal(kernels.length, 1);
+  const s = kernels[0]!;
+  assert.equal(s.kind, "pointwise");
+  if (s.kind === "pointwise") assert.deepEqual(s.group.nodes.map((n) => n.op), ["mul", "add", "gelu", "add", "relu", "sub"]);
+});
+
+test("the pointwise chain after a linear layer is its epilogue, and fp32 uses ieee products", () => {
+  const g = fixture("linear_epilogue");
+  const p = plan(g);
+  assert.equal(p.steps.length, 1);
+  const s = p.steps[0]!;
+  assert.equal(s.kind, "matmul");
+  if (s.kind === "matmul") assert.deepEqual(s.epilogue?.nodes.map((n) => n.op), ["gelu", "add", "sigmoid", "mul"]);
+  const r = authorOffline(g);
+  assert.ok(r.ok);
+  if (r.ok) {
+    assert.match(r.code, /input_precision="ieee"/);
+    assert.equal(r.kernels, 1);
+  }
+});
+
+test("the pointwise chain before a reduction is folded into its load", () => {
+  const p = plan(fixture("rmsnorm"));
+  const red = p.steps.find((s) => s.kind === "reduction");
+  assert.ok(red && red.kind === "reduction");
+  assert.deepEqual(red.prologue?.nodes.map((n) => n.op), ["pow"]);
+  assert.ok(p.steps.some((s) => s.kind === "norm" && s.node.op === "rms_norm"));
+});
+
+test("ModelNew keeps the problem's __init__ and its forward only allocates, views and launches", () => {
+  for (const name of ["linear_epilogue", "pointwise_chain", "rmsnorm", "reductions", "batchnorm"]) {
+    const r = authorOffline(fixture(name));
+    assert.ok(r.ok, name);
+    if (!r.ok) continue;
+    const cls = r.code.slice(r.code.indexOf("class ModelNew(nn.Module):"));
+    const fwd = cls.slice(cls.indexOf("def forward"));
+    const calls = [...fwd.matchAll(/torch\.(\w+)\(/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(calls)].filter((c) => c !== "empty"), [], `${name}: torch calls in forward`);
+    assert.doesNotMatch(fwd, /\bF\./);
+    assert.match(fwd, /\[grid\]\(/);
+    assert.match(r.code, /^import triton\.language as tl$/m);
+    assert.doesNotMatch(r.code, /^(from|import) (?!torch|triton|math)/m);
+  }
+  const bn = authorOffline(fixture("batchnorm"));
+  assert.ok(bn.ok);
+  // the module's mode decides at call time: batch statistics in training, running ones in eval
+  if (bn.ok) assert.match(bn.code, /use_batch_stats = bool\(self\.bn\.training\)/);
+});
+
+test("an operator it does not cover is named in one line that says how to use the model path", () => {
+  const g = structuredClone(fixture("pointwise_chain"));
+  g.nodes[2] = { ...g.nodes[2]!, op: "convolution", target: "aten.convolution.default" };
+  const r = authorOffline(g);
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.equal(r.op, "convolution");
+    assert.equal(r.message.split("\n").length, 1);
+    assert.match(r.message, /convolution/);
+    assert.match(r.message, /OPENAI_API_KEY/);
+    assert.match(r.message, /TRITONIZE_MODEL/);
+  }
+});
+
+function verdict(ok: boolean): Verdict {
+  return {
+    schema: "tritonize.verdict/1", ok, stage: ok ? "passed" : "correctness", code: ok ? null : "mismatch",
+    message: ok ? "ACCEPTED: 2 trials matched" : "output 0 differs", details: {}, line: null, traceback: null, trials: [],
+    maxAbsErr: 0, maxRelErr: 0, worstIndex: null, launches: 1, atenOps: [], degenerate: false, tolerance: null,
+    device: "cpu", interpreter: true, problem: "p", candidate: "c", durationMs: 1,
+  };
+}
+
+function deps(over: Partial<RunDeps>): RunDeps {
+  return {
+    capture: async () => fixture("linear_epilogue"),
+    verify: async () => verdict(true),
+    modelAuthor: null,
+    providerConfigured: false,
+    ...over,
+  };
+}
+
+test("run writes model_new.py and the run record, and is ok only when verified", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
+  const good = await runProblem({ problem: "examples/offline/linear_epilogue.py", outDir: out, author: "offline" }, deps({}));
+  assert.equal(good.ok, true);
+  assert.equal(good.status, "verified");
+  assert.ok(good.modelNew && existsSync(good.modelNew));
+  for (const f of ["graph.json", "verdict.json", "summary.json", "events.jsonl"]) assert.ok(existsSync(join(good.runDir, f)), f);
+  const bad = await runProblem({ problem: "examples/offline/linear_epilogue.py", outDir: out }, deps({ verify: async () => verdict(false) }));
+  assert.equal(bad.ok, false);
+  assert.equal(bad.status, "rejected");
+});
+
+test("run without a provider stops at an uncovered op with the one-line message", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
+  const g = structuredClone(fixture("pointwise_chain"));
+  g.nodes[0] = { ...g.nodes[0]!, op: "cumsum", target: "aten.cumsum.default" };
+  let verified = false;
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "auto" },
+    deps({ capture: async () => g, verify: async () => ((verified = true), verdict(true)) }),
+  );
+  assert.equal(r.ok, false);
+  assert.equal(r.status, "unsupported");
+  assert.equal(r.modelNew, null);
+  assert.equal(verified, false);
+  assert.match(r.message, /cumsum.*ANTHROPIC_API_KEY/);
+});
+
+test("run reports a capture failure (e.g. data-dependent control flow)", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "offline" },
+    deps({
+      capture: async () => ({ schema: "tritonize.graph/1", ok: false, problem: "p.py", code: "trace_failed", line: 5, message: "tracing failed: data-dependent control flow at line 5" }),
+    }),
+  );
+  assert.equal(r.ok, false);
+  assert.equal(r.status, "capture_failed");
+  assert.match(r.message, /data-dependent/);
+});
+
+test("auto hands an uncovered graph to the model author when a provider is configured", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
+  const g = structuredClone(fixture("pointwise_chain"));
+  g.nodes[0] = { ...g.nodes[0]!, op: "cumsum", target: "aten.cumsum.default" };
+  let asked = 0;
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "auto" },
+    deps({
+      capture: async () => g,
+      providerConfigured: true,
+      modelAuthor: async () => ((asked += 1), { ok: true, code: "# from the model\n" }),
+    }),
+  );
+  assert.equal(asked, 1);
+  assert.equal(r.author, "model");
+  assert.equal(r.ok, true);
+  // and a covered graph never reaches the model under auto
+  const covered = await runProblem(
+    { problem: "p.py", outDir: out, author: "auto" },
+    deps({ providerConfigured: true, modelAuthor: async () => ((asked += 1), { ok: true, code: "" }) }),
+  );
+  assert.equal(covered.author, "offline");
+  assert.equal(asked, 1);
+});

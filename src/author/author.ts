@@ -1,0 +1,67 @@
+import type { CapturedGraph } from "./graph.js";
+import { emitModule } from "./module.js";
+import { plan } from "./plan.js";
+import { UnsupportedOp } from "./pointwise-ops.js";
+
+/**
+ * The offline author: a deterministic kernel writer behind the same interface as the model-driven
+ * kernel agent. Given a captured graph it returns candidate code (a KernelBench ModelNew module),
+ * or names the first operator it does not cover. The harness verifies its output like any other.
+ */
+export type AuthorResult =
+  | { ok: true; author: "offline"; code: string; kernels: number; steps: string[] }
+  | { ok: false; author: "offline"; code: "unsupported"; op: string; reason: string; line: number | null; message: string };
+
+export interface Author {
+  readonly name: string;
+  write(graph: CapturedGraph): Promise<AuthorResult>;
+}
+
+export const offlineAuthor: Author = {
+  name: "offline",
+  async write(graph) {
+    return authorOffline(graph);
+  },
+};
+
+export function authorOffline(graph: CapturedGraph): AuthorResult {
+  const p = plan(graph);
+  const first = p.unsupported[0];
+  if (first) return unsupported(first.node.op, first.reason, first.node.line);
+  try {
+    const code = emitModule(graph, p);
+    const kernels = (code.match(/^def k\d+_/gm) ?? []).length;
+    const steps = p.steps.filter((s) => s.kind !== "view" && s.kind !== "getitem" && s.kind !== "skip").map(describeStep);
+    return { ok: true, author: "offline", code, kernels, steps };
+  } catch (e) {
+    if (e instanceof UnsupportedOp) return unsupported(e.op, e.detail, null);
+    throw e;
+  }
+}
+
+function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
+  switch (s.kind) {
+    case "pointwise":
+      return `pointwise: ${s.group.nodes.map((n) => n.op).join(" -> ")}`;
+    case "matmul":
+      return `${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
+    case "reduction":
+    case "softmax":
+    case "norm":
+      return `${s.prologue ? `prologue(${s.prologue.nodes.map((n) => n.op).join(" -> ")}) + ` : ""}${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
+    default:
+      return s.kind;
+  }
+}
+
+/** The one-line message for an operator the offline author does not write. */
+export function unsupportedMessage(op: string, reason: string, line: number | null): string {
+  return (
+    `the offline author does not cover ${op}${line ? ` (line ${line})` : ""}: ${reason}. ` +
+    `The model-driven path handles it: set OPENAI_API_KEY or ANTHROPIC_API_KEY (or OPENAI_BASE_URL for a compatible server) and TRITONIZE_MODEL, then run with --author model or --author auto.`
+  );
+}
+
+function unsupported(op: string, reason: string, line: number | null): AuthorResult {
+  return { ok: false, author: "offline", code: "unsupported", op, reason, line, message: unsupportedMessage(op, reason, line) };
+}

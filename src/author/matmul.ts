@@ -1,0 +1,214 @@
+import { argNames, dotStrides, floatLit, ident, nextPow2, numel, pyList, torchDtype, unravel } from "./codegen.js";
+import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder } from "./builder.js";
+import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
+import { UnsupportedOp } from "./pointwise-ops.js";
+
+/**
+ * Matrix products (mm, matmul, bmm, linear, addmm) as one tiled kernel with the bias and any
+ * pointwise chain that follows fused into the epilogue. Operands are read through their strides,
+ * so transposed operands (x @ w.T, a.transpose(1, 2)) cost no copy; batch dimensions broadcast with
+ * stride 0. Accumulation is always fp32. fp32 inputs use input_precision="ieee": exact fp32
+ * products (plain TF32 keeps only 10 mantissa bits and misses fp32 tolerances); fp16/bf16 inputs
+ * use the tensor cores with fp32 accumulation.
+ */
+
+interface MatmulSpec {
+  a: string;
+  /** Python view of B as [..., K, N] */
+  bView: (val: (id: string) => string) => string;
+  b: string;
+  bias: string | null;
+  alpha: number;
+  beta: number;
+  batch: number[];
+  M: number;
+  N: number;
+  K: number;
+}
+
+function ref(a: Arg | undefined): string {
+  if (a === undefined || !isRef(a)) throw new UnsupportedOp("matmul", "an operand that is not a tensor");
+  return refId(a);
+}
+
+function broadcast(a: number[], b: number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+function spec(b: ModuleBuilder, n: GraphNode): MatmulSpec {
+  const out = n.shape!;
+  const M = out[out.length - 2]!;
+  const N = out[out.length - 1]!;
+  const batch = out.slice(0, -2);
+  switch (n.op) {
+    case "linear": {
+      const a = ref(n.args[0]);
+      const w = ref(n.args[1]);
+      const bias = n.args[2] !== undefined && n.args[2] !== null ? ref(n.args[2]) : null;
+      return { a, b: w, bView: (v) => `${v(w)}.t()`, bias, alpha: 1, beta: 1, batch, M, N, K: b.meta(a).shape.at(-1)! };
+    }
+    case "addmm": {
+      const a = ref(n.args[1]);
+      const m2 = ref(n.args[2]);
+      const beta = Number(n.kwargs["beta"] ?? 1);
+      const alpha = Number(n.kwargs["alpha"] ?? 1);
+      return { a, b: m2, bView: (v) => v(m2), bias: ref(n.args[0]), alpha, beta, batch, M, N, K: b.meta(a).shape.at(-1)! };
+    }
+    default: {
+      const a = ref(n.args[0]);
+      const m2 = ref(n.args[1]);
+      return { a, b: m2, bView: (v) => v(m2), bias: null, alpha: 1, beta: 1, batch, M, N, K: b.meta(a).shape.at(-1)! };
+    }
+  }
+}
+
+export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
+  const sp = spec(b, node);
+  const R = sp.batch.length;
+  const out = node.shape!;
+  const aMeta = b.meta(sp.a);
+  const bMeta = b.meta(sp.b);
+  const dtypes = new Set([aMeta.dtype, bMeta.dtype]);
+  const lowp = dtypes.size === 1 && (aMeta.dtype === "float16" || aMeta.dtype === "bfloat16");
+  const ext = epilogue ? epilogue.externals : [];
+  const extra = [...(sp.bias ? [sp.bias] : []), ...ext];
+  const name = b.kernelName("matmul");
+  const wide = [out, aMeta.shape, bMeta.shape].some((s) => numel(s) >= 2 ** 31 - 1);
+  const { BM, BN, BK, warps, stages } = tiles(sp.M, sp.N, sp.K, lowp);
+
+  const ops = ["a", "b", "c", ...extra.map((_, j) => `e${j}`)];
+  const params = [
+    ...ops.map((o) => `${o}_ptr`),
+    "M",
+    "N",
+    "K",
+    ...argNames("BS", R),
+    ...argNames("a_sb", R), "a_sm", "a_sk",
+    ...argNames("b_sb", R), "b_sk", "b_sn",
+    ...ops.slice(2).flatMap((o) => [...argNames(`${o}_sb`, R), `${o}_sm`, `${o}_sn`]),
+    "BLOCK_M: tl.constexpr",
+    "BLOCK_N: tl.constexpr",
+    "BLOCK_K: tl.constexpr",
+    "GROUP_M: tl.constexpr",
+  ];
+  const k: string[] = [];
+  const what = `${node.op} ${JSON.stringify(aMeta.shape)} x ${JSON.stringify(bMeta.shape)} -> ${JSON.stringify(out)}`;
+  k.push(`@triton.jit`);
+  k.push(`def ${name}(${params.join(", ")}):`);
+  k.push(`    # ${what}${epilogue ? `, then ${epilogue.nodes.map((x) => x.op).join(" -> ")} in the epilogue` : ""}.`);
+  k.push(`    # One program computes a BLOCK_M x BLOCK_N tile of C, walking K in BLOCK_K steps.`);
+  k.push(`    pid = tl.program_id(0)`);
+  k.push(`    num_pid_m = tl.cdiv(M, BLOCK_M)`);
+  k.push(`    num_pid_n = tl.cdiv(N, BLOCK_N)`);
+  k.push(`    # grouped order: programs that run together share rows of A and columns of B in L2`);
+  k.push(`    num_pid_in_group = GROUP_M * num_pid_n`);
+  k.push(`    group_id = pid // num_pid_in_group`);
+  k.push(`    first_pid_m = group_id * GROUP_M`);
+  k.push(`    group_size_m = tl.minimum(num_pid_m - first_pid_m, GROUP_M)`);
+  k.push(`    pid_m = first_pid_m + ((pid % num_pid_in_group) % group_size_m)`);
+  k.push(`    pid_n = (pid % num_pid_in_group) // group_size_m`);
+  if (R > 0) {
+    k.push(`    # batch coordinates (broadcast batch dimensions have stride 0)`);
+    k.push(wide ? `    bid = tl.program_id(1).to(tl.int64)` : `    bid = tl.program_id(1)`);
+    k.push(...unravel("bid", "bb", "BS", R, "    "));
+    for (const o of ops) {
+      const sb = o === "a" ? "a_sb" : o === "b" ? "b_sb" : `${o}_sb`;
+      k.push(`    ${o}_base = ${dotStrides("bb", sb, R)}`);
+    }
+  } else {
+    for (const o of ops) k.push(`    ${o}_base = 0`);
+  }
+  const cast = wide ? ".to(tl.int64)" : "";
+  k.push(`    offs_m = (pid_m * BLOCK_M + tl.arange(0, BLOCK_M))${cast}`);
+  k.push(`    offs_n = (pid_n * BLOCK_N + tl.arange(0, BLOCK_N))${cast}`);
+  k.push(`    offs_k = tl.arange(0, BLOCK_K)`);
+  k.push(`    # rows/columns past the edge wrap around (their results are masked at the store)`);
+  k.push(`    a_ptrs = a_ptr + a_base + (offs_m % M)[:, None] * a_sm + offs_k[None, :] * a_sk`);
+  k.push(`    b_ptrs = b_ptr + b_base + offs_k[:, None] * b_sk + (offs_n % N)[None, :] * b_sn`);
+  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  k.push(`    for kk in range(0, tl.cdiv(K, BLOCK_K)):`);
+  k.push(`        k_mask = offs_k < K - kk * BLOCK_K`);
+  k.push(`        a = tl.load(a_ptrs, mask=k_mask[None, :], other=0.0)`);
+  k.push(`        b = tl.load(b_ptrs, mask=k_mask[:, None], other=0.0)`);
+  if (lowp) {
+    k.push(`        # ${aMeta.dtype} operands on the tensor cores, fp32 accumulator`);
+    k.push(`        acc = tl.dot(a, b, acc)`);
+  } else {
+    k.push(`        # fp32: input_precision="ieee" keeps full fp32 products (TF32 would not meet fp32 tolerances)`);
+    k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="ieee")`);
+  }
+  k.push(`        a_ptrs += BLOCK_K * a_sk`);
+  k.push(`        b_ptrs += BLOCK_K * b_sk`);
+  k.push(`    mask = (offs_m < M)[:, None] & (offs_n < N)[None, :]`);
+  const loaded = new Map<string, LoadedValue>();
+  extra.forEach((id, j) => {
+    const { ty, suffix } = loadSuffix(b.meta(id).dtype);
+    k.push(`    ev${j} = tl.load(e${j}_ptr + e${j}_base + offs_m[:, None] * e${j}_sm + offs_n[None, :] * e${j}_sn, mask=mask)${suffix}  # ${id}`);
+    loaded.set(id, { code: `ev${j}`, ty });
+  });
+  let v = sp.alpha === 1 ? "acc" : `acc * ${floatLit(sp.alpha)}`;
+  if (sp.bias) v = `${v} + ${sp.beta === 1 ? "ev0" : `ev0 * ${floatLit(sp.beta)}`}`;
+  k.push(`    c = ${v}${sp.bias ? "  # bias" : ""}`);
+  let result: LoadedValue = { code: "c", ty: "f" };
+  if (epilogue) {
+    k.push(`    # epilogue: ${epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
+    loaded.set(node.id, result);
+    const body = groupBody(epilogue, loaded, "    ");
+    k.push(...body.lines);
+    result = body.result;
+  }
+  const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
+  k.push(`    tl.store(c_ptr + c_base + offs_m[:, None] * c_sm + offs_n[None, :] * c_sn, ${result.code}${storeCast(outDtype)}, mask=mask)`);
+  b.kernels.push(k.join("\n"));
+
+  // wrapper: every operand as a view on [batch..., M, N] (or [batch..., M, K], [batch..., K, N])
+  const finalId = epilogue ? epilogue.root.id : node.id;
+  const outVar = `v_${ident(finalId)}`;
+  b.line(`# ${what}${epilogue ? ` with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
+  b.line(`${outVar} = torch.empty(${pyList(out)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  const aBatch = broadcast(sp.batch, []);
+  b.line(`a_v = ${b.val(sp.a)}.expand(${pyList([...aBatch, sp.M, sp.K])})`);
+  b.line(`b_v = ${sp.bView((id) => b.val(id))}.expand(${pyList([...aBatch, sp.K, sp.N])})`);
+  extra.forEach((id, j) => b.line(`e${j}_v = ${b.val(id)}.expand(${pyList(out)})`));
+  const args = [
+    "a_v",
+    "b_v",
+    outVar,
+    ...extra.map((_, j) => `e${j}_v`),
+    String(sp.M),
+    String(sp.N),
+    String(sp.K),
+    ...sp.batch.map(String),
+    "*a_v.stride()",
+    "*b_v.stride()",
+    `*${outVar}.stride()`,
+    ...extra.map((_, j) => `*e${j}_v.stride()`),
+  ];
+  const gridM = Math.ceil(sp.M / BM) * Math.ceil(sp.N / BN);
+  b.line(`grid = (${gridM}, ${numel(sp.batch)})`);
+  b.line(`${name}[grid](${args.join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_K=${BK}, GROUP_M=8, num_warps=${warps}, num_stages=${stages})`);
+  b.setVal(finalId, outVar);
+}
+
+/** Tile sizes from the problem's shape: large tiles for large matrices, no wider than needed. */
+export function tiles(M: number, N: number, K: number, lowp: boolean): { BM: number; BN: number; BK: number; warps: number; stages: number } {
+  const cap = (x: number, hi: number) => Math.max(16, Math.min(hi, nextPow2(x)));
+  if (lowp) {
+    const BM = cap(M, 128);
+    const BN = cap(N, 128);
+    const BK = cap(K, 64);
+    return { BM, BN, BK, warps: BM * BN >= 128 * 128 ? 8 : 4, stages: 3 };
+  }
+  const BM = cap(M, 64);
+  const BN = cap(N, 64);
+  const BK = cap(K, 32);
+  return { BM, BN, BK, warps: 4, stages: 3 };
+}

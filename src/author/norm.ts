@@ -1,0 +1,245 @@
+import { floatLit, ident, pyList, torchDtype } from "./codegen.js";
+import { attrPath, storeCast, type ModuleBuilder } from "./builder.js";
+import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
+import { colBlock, fullPtr, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { epilogueLoad, mainLoad } from "./rowload.js";
+import { refOf } from "./reduction.js";
+import { bindViews, warpsFor, WHOLE_ROW_MAX } from "./softmax.js";
+import { UnsupportedOp } from "./pointwise-ops.js";
+
+/**
+ * Normalisations as one row kernel: statistics over the reduced dimensions of each row, then
+ * (x - mean) * rstd, the affine weight and bias, and any fused epilogue, in one write.
+ *   layer_norm / rms_norm: rows = leading dims, columns = normalized_shape
+ *   batch_norm:            rows = channels, columns = batch and spatial dims (eval: running stats)
+ *   instance_norm:         rows = (batch, channel), columns = spatial dims
+ *   group_norm:            rows = (batch, group), columns = channels of the group and spatial dims
+ * The variance is computed around the mean (two passes over registers or memory), never as
+ * E[x^2] - E[x]^2, which cancels catastrophically when the mean is large.
+ */
+const FINFO_EPS: Record<string, number> = { float32: 1.1920928955078125e-7, float16: 0.0009765625, bfloat16: 0.0078125 };
+
+function optRef(a: Arg | undefined): string | null {
+  return a !== undefined && a !== null && isRef(a) ? refId(a) : null;
+}
+
+export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | null, epilogue: PwGroup | null): void {
+  const x = refOf(node.args[0]);
+  const xShape = prologue ? prologue.root.shape! : b.meta(x).shape;
+  const rank = xShape.length;
+  const a = node.args;
+  let base = xShape;
+  let red: number[];
+  let w: string | null = null;
+  let bias: string | null = null;
+  let rm: string | null = null;
+  let rv: string | null = null;
+  let eps: number;
+  let rms = false;
+  let chanView: number[] | null = null; // per-channel params are viewed with this shape
+  let useBatch = "True";
+  let update = "False";
+  let momentum = 0.1;
+  let grouped = false;
+  switch (node.op) {
+    case "layer_norm": {
+      const ns = (a[1] as number[]).length;
+      red = Array.from({ length: ns }, (_, i) => rank - ns + i);
+      w = optRef(a[2]);
+      bias = optRef(a[3]);
+      eps = Number(a[4] ?? 1e-5);
+      break;
+    }
+    case "rms_norm": {
+      const ns = (a[1] as number[]).length;
+      red = Array.from({ length: ns }, (_, i) => rank - ns + i);
+      w = optRef(a[2]);
+      eps = a[3] === undefined || a[3] === null ? (FINFO_EPS[node.dtype ?? "float32"] ?? 1.1920928955078125e-7) : Number(a[3]);
+      rms = true;
+      break;
+    }
+    case "batch_norm": {
+      red = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+      w = optRef(a[1]);
+      bias = optRef(a[2]);
+      rm = optRef(a[3]);
+      rv = optRef(a[4]);
+      momentum = Number(a[6] ?? 0.1);
+      eps = Number(a[7] ?? 1e-5);
+      chanView = xShape.map((d, i) => (i === 1 ? d : 1));
+      const mod = node.module && node.moduleType?.includes("BatchNorm") ? `self.${attrPath(node.module)}` : null;
+      if (rm && rv) {
+        // the module's mode decides at call time, as in PyTorch: training uses batch statistics
+        // and updates the running ones; eval uses the running ones
+        useBatch = mod ? `${mod}.training` : a[5] === true ? "True" : "False";
+        update = mod ? `${mod}.training` : a[5] === true ? "True" : "False";
+      }
+      break;
+    }
+    case "instance_norm": {
+      red = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+      w = optRef(a[1]);
+      bias = optRef(a[2]);
+      if (a[5] === false) throw new UnsupportedOp("instance_norm", "instance_norm with use_input_stats=False");
+      eps = Number(a[7] ?? 1e-5);
+      chanView = xShape.map((d, i) => (i === 1 ? d : 1));
+      break;
+    }
+    case "group_norm": {
+      const G = Number(a[1]);
+      const C = xShape[1]!;
+      base = [xShape[0]!, G, C / G, ...xShape.slice(2)];
+      red = Array.from({ length: base.length - 2 }, (_, i) => i + 2);
+      w = optRef(a[2]);
+      bias = optRef(a[3]);
+      eps = Number(a[4] ?? 1e-5);
+      chanView = [1, G, C / G, ...xShape.slice(2).map(() => 1)];
+      grouped = true;
+      break;
+    }
+    default:
+      throw new UnsupportedOp(node.op, "not a normalisation");
+  }
+  if (grouped && (prologue || epilogue)) throw new Error("internal: group_norm is planned without fusion");
+  const s = rowSpace(base, red);
+  const main = mainLoad(b, s, node, prologue);
+  if (grouped) main.views.set("x0", `${b.val(x)}.reshape(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})`);
+  const epi = epilogueLoad(b, s, node, epilogue, "full", node.shape!);
+  const ops: RowOperand[] = [...main.operands];
+  const views = new Map([...main.views, ...epi.views]);
+  const paramView = (id: string): string => (chanView ? `${b.val(id)}.view(${pyList(chanView)})` : b.val(id));
+  if (w) {
+    ops.push({ name: "w", space: "full" });
+    views.set("w", fullView(s, paramView(w)));
+  }
+  if (bias) {
+    ops.push({ name: "b", space: "full" });
+    views.set("b", fullView(s, paramView(bias)));
+  }
+  if (rm && rv) {
+    ops.push({ name: "rm", space: "row" }, { name: "rv", space: "row" });
+    views.set("rm", rowView(s, paramView(rm), chanView!));
+    views.set("rv", rowView(s, paramView(rv), chanView!));
+  }
+  ops.push(...epi.operands, { name: "out", space: "full" });
+  const whole = s.nCols <= WHOLE_ROW_MAX;
+  const xStrides = prologue || grouped ? null : b.meta(x).strides;
+  const unit = xStrides ? xStrides.findIndex((t) => t === 1) : rank - 1;
+  const { BM, BN } = tileFor(s, !whole && s.keep.includes(unit), whole);
+  const name = b.kernelName(node.op);
+  const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
+  const hasRunning = !!(rm && rv);
+
+  const k: string[] = [];
+  k.push(`@triton.jit`);
+  k.push(
+    `def ${name}(${[...kernelParams(s, ops), "eps", "momentum", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "USE_BATCH_STATS: tl.constexpr", "UPDATE_RUNNING: tl.constexpr"].join(", ")}):`,
+  );
+  k.push(`    # ${node.op} of ${JSON.stringify(xShape)}: statistics per row over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}; input: ${main.description}.`);
+  k.push(...rowPrologue(s, ops));
+  const stats = (indentRows: string): string[] => {
+    const L: string[] = [];
+    if (rms) {
+      L.push(`${indentRows}rstd = 1.0 / tl.sqrt(sq / n_cols + eps)`);
+      return L;
+    }
+    L.push(`${indentRows}rstd = 1.0 / tl.sqrt(var + eps)`);
+    return L;
+  };
+  const normalize = (indent: string): string[] => {
+    const L: string[] = [];
+    L.push(rms ? `${indent}y = xv * rstd[:, None]` : `${indent}y = (xv - mean[:, None]) * rstd[:, None]`);
+    if (w) L.push(`${indent}y = y * tl.load(${fullPtr("w")}, mask=mask).to(tl.float32)`);
+    if (bias) L.push(`${indent}y = y + tl.load(${fullPtr("b")}, mask=mask).to(tl.float32)`);
+    const e = epi.lines(indent, { code: "y", ty: "f" }, "mask");
+    L.push(...e.lines);
+    L.push(`${indent}tl.store(${fullPtr("out")}, ${e.result.code}${storeCast(outDtype)}, mask=mask)`);
+    return L;
+  };
+  const runningStats = (): string[] => {
+    if (!hasRunning) return [];
+    return [
+      `    if USE_BATCH_STATS:`,
+      `        pass`,
+      `    else:`,
+      `        # eval mode: the running statistics replace the batch ones`,
+      `        mean = tl.load(rm_ptr + rm_row, mask=row_mask).to(tl.float32)`,
+      `        var = tl.load(rv_ptr + rv_row, mask=row_mask).to(tl.float32)`,
+    ];
+  };
+  const updateLines = (): string[] =>
+    hasRunning
+      ? [
+          `    if UPDATE_RUNNING:`,
+          `        # training mode: running = (1 - momentum) * running + momentum * batch (unbiased variance)`,
+          `        old_m = tl.load(rm_ptr + rm_row, mask=row_mask).to(tl.float32)`,
+          `        old_v = tl.load(rv_ptr + rv_row, mask=row_mask).to(tl.float32)`,
+          `        tl.store(rm_ptr + rm_row, (1.0 - momentum) * old_m + momentum * mean, mask=row_mask)`,
+          `        tl.store(rv_ptr + rv_row, (1.0 - momentum) * old_v + momentum * var * n_cols / tl.maximum(n_cols - 1, 1), mask=row_mask)`,
+        ]
+      : [];
+  if (whole) {
+    k.push(`    # the whole row fits in registers: one read, statistics, one write`);
+    k.push(...colBlock(s, ops, "0", "    "));
+    k.push(...main.lines("    ", "0.0"));
+    k.push(`    xv = tl.where(mask, xv, 0.0)`);
+    if (rms) {
+      k.push(`    sq = tl.sum(xv * xv, axis=1)`);
+    } else {
+      k.push(`    mean = tl.sum(xv, axis=1) / n_cols`);
+      k.push(`    xc = tl.where(mask, xv - mean[:, None], 0.0)`);
+      k.push(`    var = tl.sum(xc * xc, axis=1) / n_cols`);
+      k.push(...runningStats());
+    }
+    k.push(...stats("    "));
+    k.push(...normalize("    "));
+  } else {
+    if (rms) {
+      k.push(`    # pass 1: sum of squares`);
+      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+      k.push(...colBlock(s, ops, "start", "        "), ...main.lines("        ", "0.0"));
+      k.push(`        xv = tl.where(mask, xv, 0.0)`, `        acc = acc + xv * xv`);
+      k.push(`    sq = tl.sum(acc, axis=1)`);
+    } else {
+      k.push(`    # pass 1: mean`);
+      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+      k.push(...colBlock(s, ops, "start", "        "), ...main.lines("        ", "0.0"));
+      k.push(`        acc = acc + tl.where(mask, xv, 0.0)`);
+      k.push(`    mean = tl.sum(acc, axis=1) / n_cols`);
+      k.push(`    # pass 2: variance around the mean`);
+      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+      k.push(...colBlock(s, ops, "start", "        "), ...main.lines("        ", "0.0"));
+      k.push(`        xc = tl.where(mask, xv - mean[:, None], 0.0)`, `        acc = acc + xc * xc`);
+      k.push(`    var = tl.sum(acc, axis=1) / n_cols`);
+      k.push(...runningStats());
+    }
+    k.push(...stats("    "));
+    k.push(`    # last pass: normalise and write`);
+    k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+    k.push(...colBlock(s, ops, "start", "        "), ...main.lines("        ", "0.0"));
+    k.push(...normalize("        "));
+  }
+  k.push(...updateLines());
+  b.kernels.push(k.join("\n"));
+
+  const finalId = epilogue ? epilogue.root.id : node.id;
+  const out = `v_${ident(finalId)}`;
+  b.line(`# ${node.op}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}`);
+  b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  views.set("out", grouped ? `${out}.view(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})` : `${out}.permute(${pyList([...s.keep, ...s.red])})`);
+  bindViews(b, ops, views);
+  if (hasRunning && useBatch !== "True" && useBatch !== "False") {
+    b.line(`use_batch_stats = bool(${useBatch})`);
+    useBatch = "use_batch_stats";
+    update = "use_batch_stats";
+  }
+  b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
+  b.line(
+    `${name}[grid](${launchArgs(s, ops, views).join(", ")}, ${floatLit(eps)}, ${floatLit(momentum)}, BLOCK_M=${BM}, BLOCK_N=${BN}, USE_BATCH_STATS=${useBatch}, UPDATE_RUNNING=${update}, num_warps=${warpsFor(BM * BN)})`,
+  );
+  b.setVal(finalId, out);
+}

@@ -1,0 +1,237 @@
+import { isRef, refId, type Arg, type CapturedGraph, type GraphNode } from "./graph.js";
+import { isPointwise } from "./pointwise-ops.js";
+
+/**
+ * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
+ * fused: a chain of pointwise nodes becomes one kernel; a pointwise chain after a matmul, softmax,
+ * norm or reduction becomes that kernel's epilogue; a pointwise chain feeding a reduction, softmax
+ * or norm is folded into its load (prologue). View nodes run in the wrapper (metadata only).
+ */
+
+export type Family = "view" | "pointwise" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "unsupported";
+
+export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm"]);
+export const SOFTMAX_OPS = new Set(["softmax", "_softmax", "log_softmax", "_log_softmax"]);
+export const NORM_OPS = new Set(["layer_norm", "rms_norm", "batch_norm", "instance_norm", "group_norm"]);
+export const MATMUL_OPS = new Set(["linear", "mm", "matmul", "bmm", "addmm"]);
+
+export interface PwGroup {
+  /** the node whose value leaves the group */
+  root: GraphNode;
+  /** members in graph order (root last) */
+  nodes: GraphNode[];
+  /** values read from outside the group, in first-use order (excluding an anchor it is fused onto) */
+  externals: string[];
+}
+
+export type Step =
+  | { kind: "view"; node: GraphNode }
+  | { kind: "pointwise"; group: PwGroup }
+  | { kind: "reduction" | "softmax" | "norm"; node: GraphNode; prologue: PwGroup | null; epilogue: PwGroup | null }
+  | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null }
+  | { kind: "getitem"; node: GraphNode }
+  | { kind: "skip"; node: GraphNode; reason: string };
+
+export interface Plan {
+  steps: Step[];
+  /** nodes the offline author cannot write, with why */
+  unsupported: { node: GraphNode; reason: string }[];
+}
+
+export function tensorRefs(args: Arg[] | Record<string, Arg>): string[] {
+  const out: string[] = [];
+  const visit = (a: Arg): void => {
+    if (Array.isArray(a)) a.forEach(visit);
+    else if (isRef(a)) out.push(refId(a));
+  };
+  (Array.isArray(args) ? args : Object.values(args)).forEach(visit);
+  return out;
+}
+
+export function nodeRefs(n: GraphNode): string[] {
+  return [...tensorRefs(n.args), ...tensorRefs(n.kwargs)];
+}
+
+function num(a: Arg | undefined): number | null {
+  return typeof a === "number" ? a : null;
+}
+
+export function classify(n: GraphNode, g: CapturedGraph): { family: Family; reason?: string } {
+  if (n.op === "getitem") return { family: "getitem" };
+  if (n.view) return { family: "view" };
+  if (n.op === "dropout" || n.op === "native_dropout" || n.op === "feature_dropout") {
+    const p = num(n.args[1]);
+    const train = n.args[2];
+    if (p === 0 || train === false) return { family: "view" };
+    return { family: "unsupported", reason: "dropout in training mode draws random numbers; the verifier cannot compare it" };
+  }
+  // in-place updates of buffers (BatchNorm's num_batches_tracked): bookkeeping with no output
+  if (n.op.endsWith("_") && n.args[0] !== undefined && isRef(n.args[0]) && "param" in n.args[0]) {
+    return { family: "skip", reason: "in-place buffer bookkeeping" };
+  }
+  if (isPointwise(n)) return { family: "pointwise" };
+  if (REDUCTION_OPS.has(n.op)) return { family: "reduction" };
+  if (SOFTMAX_OPS.has(n.op)) return { family: "softmax" };
+  if (NORM_OPS.has(n.op)) {
+    if (n.op === "batch_norm" || n.op === "instance_norm") {
+      const shape = (g.nodes.find((m) => m.id === n.id)?.shape ?? []) as number[];
+      if (shape.length < 2) return { family: "unsupported", reason: "a norm over an input of rank < 2" };
+    }
+    return { family: "norm" };
+  }
+  if (MATMUL_OPS.has(n.op)) {
+    const ranks = tensorRefs(n.args).map((id) => rankOf(g, id));
+    if (ranks.some((r) => r !== null && r < 2) && n.op !== "linear") {
+      return { family: "unsupported", reason: "a matrix product with a 1-D operand" };
+    }
+    if (n.op === "linear" && (rankOf(g, tensorRefs(n.args)[0] ?? "") ?? 2) < 2) {
+      return { family: "unsupported", reason: "linear on a 1-D input" };
+    }
+    return { family: "matmul" };
+  }
+  return { family: "unsupported", reason: `no template for ${n.target}` };
+}
+
+export function rankOf(g: CapturedGraph, id: string): number | null {
+  const v = valueMeta(g, id);
+  return v ? v.shape.length : null;
+}
+
+export function valueMeta(g: CapturedGraph, id: string): { shape: number[]; dtype: string; strides: number[] } | null {
+  const i = g.inputs.find((x) => x.id === id);
+  if (i) return i;
+  const p = g.params.find((x) => x.id === id);
+  if (p) return p;
+  const n = g.nodes.find((x) => x.id === id);
+  if (n && n.shape && n.dtype && n.strides) return { shape: n.shape, dtype: n.dtype, strides: n.strides };
+  return null;
+}
+
+function sameShape(a: number[] | null, b: number[] | null): boolean {
+  return !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export function plan(g: CapturedGraph): Plan {
+  const nodes = g.nodes;
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const users = new Map<string, string[]>();
+  for (const n of nodes) for (const r of nodeRefs(n)) users.set(r, [...(users.get(r) ?? []), n.id]);
+  const outputs = new Set(tensorRefs(g.outputs));
+  const fam = new Map<string, Family>();
+  const unsupported: Plan["unsupported"] = [];
+  for (const n of nodes) {
+    const c = classify(n, g);
+    fam.set(n.id, c.family);
+    if (c.family === "unsupported") unsupported.push({ node: n, reason: c.reason ?? "unsupported" });
+  }
+
+  // 1. pointwise groups, formed from the outputs backwards: a producer joins when every one of its
+  //    users is already in the group (so no intermediate has to be written to memory)
+  const groupOf = new Map<string, PwGroup>();
+  const groups: PwGroup[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (fam.get(n.id) !== "pointwise" || groupOf.has(n.id)) continue;
+    const members = new Set([n.id]);
+    const work = [...nodeRefs(n)];
+    while (work.length) {
+      const p = work.pop()!;
+      const pn = byId.get(p);
+      if (!pn || members.has(p) || groupOf.has(p) || fam.get(p) !== "pointwise" || outputs.has(p)) continue;
+      if (!(users.get(p) ?? []).every((u) => members.has(u))) continue;
+      members.add(p);
+      work.push(...nodeRefs(pn));
+    }
+    const g0: PwGroup = {
+      root: n,
+      nodes: [...members].sort((a, b) => index.get(a)! - index.get(b)!).map((id) => byId.get(id)!),
+      externals: [],
+    };
+    g0.externals = externalsOf(g0, null);
+    for (const m of members) groupOf.set(m, g0);
+    groups.push(g0);
+  }
+
+  // 2. epilogues: a group that is the only user of an anchor's output, over the same shape
+  const epilogueOf = new Map<string, PwGroup>();
+  const absorbed = new Set<PwGroup>();
+  for (const n of nodes) {
+    const f = fam.get(n.id);
+    if (f !== "matmul" && f !== "softmax" && f !== "norm" && f !== "reduction") continue;
+    if (outputs.has(n.id) || n.op === "group_norm" || n.shape === null) continue;
+    const us = users.get(n.id) ?? [];
+    const grp = us.length > 0 ? groupOf.get(us[0]!) : undefined;
+    if (!grp || !us.every((u) => groupOf.get(u) === grp)) continue;
+    if (!sameShape(grp.root.shape, n.shape)) continue;
+    epilogueOf.set(n.id, { ...grp, externals: externalsOf(grp, n.id) });
+    absorbed.add(grp);
+  }
+
+  // 3. prologues: a group whose only user is a reduction, softmax or norm reading it as its input
+  const prologueOf = new Map<string, PwGroup>();
+  for (const n of nodes) {
+    const f = fam.get(n.id);
+    if ((f !== "softmax" && f !== "norm" && f !== "reduction") || n.op === "group_norm") continue;
+    const first = n.args[0];
+    if (first === undefined || !isRef(first) || !("node" in first)) continue;
+    const grp = groupOf.get(first.node);
+    if (!grp || grp.root.id !== first.node || absorbed.has(grp)) continue;
+    if ((users.get(first.node) ?? []).length !== 1) continue;
+    // the input is read more than once by this node (e.g. other args): keep it materialised
+    if (nodeRefs(n).filter((r) => r === first.node).length !== 1) continue;
+    prologueOf.set(n.id, grp);
+    absorbed.add(grp);
+  }
+
+  // 4. steps, each placed at the node where its result becomes available
+  const placed: { at: number; step: Step }[] = [];
+  for (const n of nodes) {
+    const f = fam.get(n.id)!;
+    const at = index.get(n.id)!;
+    switch (f) {
+      case "view":
+        placed.push({ at, step: { kind: "view", node: n } });
+        break;
+      case "getitem":
+        placed.push({ at, step: { kind: "getitem", node: n } });
+        break;
+      case "skip":
+        placed.push({ at, step: { kind: "skip", node: n, reason: classify(n, g).reason ?? "" } });
+        break;
+      case "pointwise": {
+        const grp = groupOf.get(n.id)!;
+        if (grp.root.id === n.id && !absorbed.has(grp)) placed.push({ at, step: { kind: "pointwise", group: grp } });
+        break;
+      }
+      case "matmul": {
+        const epi = epilogueOf.get(n.id) ?? null;
+        placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: "matmul", node: n, epilogue: epi } });
+        break;
+      }
+      case "reduction":
+      case "softmax":
+      case "norm": {
+        const epi = epilogueOf.get(n.id) ?? null;
+        placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: f, node: n, prologue: prologueOf.get(n.id) ?? null, epilogue: epi } });
+        break;
+      }
+      case "unsupported":
+        break;
+    }
+  }
+  placed.sort((a, b) => a.at - b.at);
+  return { steps: placed.map((p) => p.step), unsupported };
+}
+
+/** Values a group reads from outside itself, in first-use order. */
+export function externalsOf(grp: PwGroup, anchor: string | null): string[] {
+  const members = new Set(grp.nodes.map((n) => n.id));
+  const out: string[] = [];
+  for (const n of grp.nodes) {
+    for (const r of nodeRefs(n)) {
+      if (!members.has(r) && r !== anchor && !out.includes(r)) out.push(r);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+import { ident } from "./codegen.js";
+import { groupBody, loadSuffix, type LoadedValue, type ModuleBuilder } from "./builder.js";
+import { isRef, refId, type GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
+import { fullPtr, fullView, rowView, type RowOperand, type RowSpace } from "./rowspace.js";
+
+/**
+ * The main input of a row kernel: either a tensor read as is, or a pointwise chain (prologue)
+ * folded into the load, so the chain's result never goes to memory.
+ */
+export interface MainLoad {
+  operands: RowOperand[];
+  views: Map<string, string>;
+  /** kernel lines (inside a column block) that leave the value in `xv` as fp32 */
+  lines(indent: string, other: string): string[];
+  description: string;
+}
+
+export function mainLoad(b: ModuleBuilder, s: RowSpace, node: GraphNode, prologue: PwGroup | null): MainLoad {
+  const first = node.args[0];
+  if (first === undefined || !isRef(first)) throw new Error(`internal: ${node.id} has no tensor input`);
+  const inputs = prologue ? prologue.externals : [refId(first)];
+  const operands: RowOperand[] = inputs.map((_, j) => ({ name: `x${j}`, space: "full" }));
+  const views = new Map<string, string>();
+  inputs.forEach((id, j) => views.set(`x${j}`, fullView(s, b.val(id))));
+  return {
+    operands,
+    views,
+    description: prologue ? `${prologue.nodes.map((n) => n.op).join(" -> ")} (folded into the load)` : ident(refId(first)),
+    lines(indent: string, other: string): string[] {
+      const out: string[] = [];
+      const loaded = new Map<string, LoadedValue>();
+      inputs.forEach((id, j) => {
+        const { ty, suffix } = loadSuffix(b.meta(id).dtype);
+        out.push(`${indent}x${j} = tl.load(${fullPtr(`x${j}`)}, mask=mask, other=${other})${suffix}  # ${id}`);
+        loaded.set(id, { code: `x${j}`, ty });
+      });
+      if (prologue) {
+        out.push(`${indent}# prologue: ${prologue.nodes.map((n) => n.op).join(" -> ")}, computed on the loaded tile`);
+        const body = groupBody(prologue, loaded, indent);
+        out.push(...body.lines);
+        const r = body.result;
+        out.push(`${indent}xv = ${r.ty === "f" ? r.code : `${r.code}.to(tl.float32)`}`);
+      } else {
+        const v = loaded.get(inputs[0]!)!;
+        out.push(`${indent}xv = ${v.ty === "f" ? v.code : `${v.code}.to(tl.float32)`}`);
+      }
+      return out;
+    },
+  };
+}
+
+/** Operands and kernel lines of an epilogue: a pointwise chain applied to the kernel's result. */
+export interface EpilogueLoad {
+  operands: RowOperand[];
+  views: Map<string, string>;
+  lines(indent: string, anchor: LoadedValue, maskExpr: string): { lines: string[]; result: LoadedValue };
+}
+
+export function epilogueLoad(
+  b: ModuleBuilder,
+  s: RowSpace,
+  node: GraphNode,
+  epilogue: PwGroup | null,
+  space: "full" | "row",
+  outShape: number[],
+): EpilogueLoad {
+  const ext = epilogue ? epilogue.externals : [];
+  const operands: RowOperand[] = ext.map((_, j) => ({ name: `e${j}`, space }));
+  const views = new Map<string, string>();
+  ext.forEach((id, j) => views.set(`e${j}`, space === "full" ? fullView(s, b.val(id)) : rowView(s, b.val(id), outShape)));
+  return {
+    operands,
+    views,
+    lines(indent, anchor, maskExpr) {
+      if (!epilogue) return { lines: [], result: anchor };
+      const out: string[] = [`${indent}# epilogue: ${epilogue.nodes.map((n) => n.op).join(" -> ")}, applied before the store`];
+      const loaded = new Map<string, LoadedValue>([[node.id, anchor]]);
+      ext.forEach((id, j) => {
+        const { ty, suffix } = loadSuffix(b.meta(id).dtype);
+        const ptr = space === "full" ? fullPtr(`e${j}`) : `e${j}_ptr + e${j}_row`;
+        out.push(`${indent}ev${j} = tl.load(${ptr}, mask=${maskExpr})${suffix}  # ${id}`);
+        loaded.set(id, { code: `ev${j}`, ty });
+      });
+      const body = groupBody(epilogue, loaded, indent);
+      out.push(...body.lines);
+      return { lines: out, result: body.result };
+    },
+  };
+}
