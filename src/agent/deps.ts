@@ -1,26 +1,14 @@
 import type { Verdict } from "../harness/verdict.js";
+import type { Device, VerifyOptions } from "../harness/verify.js";
 
 /**
  * What the agent needs from the harness, as function types: the real ones (src/harness) are
  * passed in by the CLI, scripted ones by tests. The shapes follow the harness's calls.
  */
 
-export type Device = "auto" | "cuda" | "cpu";
-
-export interface VerifyRequest {
-  /** path of the reference problem file */
-  problem: string;
-  /** path of the candidate file */
-  candidate: string;
-  device?: Device;
-  trials?: number;
-  /** overrides of the problem's module constants (e.g. smaller sizes on CPU) */
-  sets?: Record<string, string>;
-  timeoutMs?: number;
-  workDir?: string;
-  /** aborting it kills the verification's whole process group */
-  signal?: AbortSignal;
-}
+export type { Device } from "../harness/verify.js";
+/** The harness's own verify options: the agent passes them through unchanged. */
+export type VerifyRequest = VerifyOptions;
 export type VerifyFn = (request: VerifyRequest) => Promise<Verdict>;
 
 export interface CheckProblemRequest {
