@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { EXIT } from "../exit-codes.js";
 import { Option, type Command } from "commander";
 import type { LanguageModel } from "../../llm/types.js";
 import { runKernelAgent, DEFAULTS } from "../../agent/agent.js";
@@ -7,7 +9,7 @@ import type { RegisterCommand, SetExit } from "./index.js";
 import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
 import { createModel } from "../../config/create-model.js";
 import { DEFAULT_RUNS_DIR, newRunId } from "../../runs/run-dir.js";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { verifyCandidate } from "../../harness/verify.js";
 import { checkProblem } from "../../harness/check-problem.js";
 
@@ -88,6 +90,10 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
   if (!flags.problem === !flags.description) {
     stderr.write("tritonize kernel: give exactly one of --problem <file> or --description <text>\n");
     return 2;
+  }
+  if (flags.problem && !existsSync(flags.problem)) {
+    stderr.write(`tritonize kernel: problem not found: ${resolve(flags.problem)}\n`);
+    return EXIT.problemNotFound;
   }
   // The run id is chosen here so the model's request records land inside the run directory.
   const out = flags.out ?? DEFAULT_RUNS_DIR;
