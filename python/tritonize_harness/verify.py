@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -264,7 +265,10 @@ def verify(opts: VerifyOptions) -> dict:
         for t in range(trials):
             _run_trial(worker, ref, verdict, workdir, t, opts.seed + 1000 * (t + 1),
                        REPEATED_CALLS if t == 0 else 1, previous)
+            progress(f"trial {t + 1}/{trials} ok ({verdict.trials[-1]['launches']} launches, "
+                     f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
         if opts.bench is not None:
+            progress("timing candidate, eager and torch.compile")
             verdict.timings = _bench(worker, ref, workdir, opts, verdict.launches_per_call)
             # Re-check correctness after timing, on inputs never seen before.
             _run_trial(worker, ref, verdict, workdir, trials, opts.seed + 1000 * (trials + 1), 1, previous)
@@ -341,6 +345,11 @@ def _bench(worker, ref: Reference, workdir: str, opts: VerifyOptions, verdict_la
         "speedupVsCompiled": compiled["median"] / candidate["median"] if compiled else None,
         "compileError": compile_error,
     }
+
+
+def progress(text: str) -> None:
+    """One line of progress on stderr (stdout carries only the verdict document)."""
+    print(f"[verify] {text}", file=sys.stderr, flush=True)
 
 
 def _raise_worker_failure(reply: dict) -> None:

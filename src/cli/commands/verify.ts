@@ -29,6 +29,8 @@ export function register(program: Command, setExit: SetExit): void {
         trials: o.trials,
         sets: o.set,
         timeoutMs: o.timeout * 1000,
+        // progress lines and the problem's own prints; stdout stays the verdict's
+        onStderr: (text) => process.stderr.write(text),
       });
       process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : renderVerdict(verdict) + "\n");
       setExit(exitFor(verdict));
