@@ -160,8 +160,8 @@ class Verdict:
                   comparison: Comparison | None, failure: Failure | None) -> None:
         self.trials.append({
             "index": index, "seed": seed, "calls": calls, "ok": failure is None,
-            "maxAbsErr": comparison.max_abs_err if comparison else _detail(failure, "max_abs_err", "abs_err"),
-            "maxRelErr": comparison.max_rel_err if comparison else _detail(failure, "max_rel_err"),
+            "maxAbsErr": _finite(comparison.max_abs_err if comparison else _detail(failure, "max_abs_err", "abs_err")),
+            "maxRelErr": _finite(comparison.max_rel_err if comparison else _detail(failure, "max_rel_err")),
             "worstIndex": comparison.worst_index if comparison else _detail(failure, "worst_index", "index"),
             "worstOutput": comparison.worst_output if comparison else _detail(failure, "output"),
             "launches": launches,
@@ -194,7 +194,7 @@ class Verdict:
             "message": render(failure.code, failure.details) if failure else
             f"ACCEPTED: {len(self.trials)} trials matched the reference, {self.launches} Triton launches, "
             f"no compute outside Triton",
-            "details": failure.details if failure else {},
+            "details": _json_safe(failure.details) if failure else {},
             "line": failure.line if failure else None,
             "traceback": failure.traceback if failure else None,
             "trials": self.trials,
@@ -213,6 +213,17 @@ class Verdict:
             "durationMs": round((time.monotonic() - self.started) * 1000, 1),
             "timings": self.timings,
         }
+
+
+def _json_safe(value):
+    """Details may hold NaN or Inf (a wrong special value); JSON has no such numbers: say them as text."""
+    if isinstance(value, float) and not (value == value and abs(value) != float("inf")):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _finite(x):
