@@ -21,7 +21,10 @@ def rejected(body: str):
     ("from ctypes import CDLL\n", "forbidden_import", "ctypes"),
     ("import threading\n", "forbidden_import", "threading"),
     ("import torch.utils.cpp_extension\n", "forbidden_import", "torch.utils.cpp_extension"),
-    ("f = getattr(__import__('torch'), 'bmm')\n", "forbidden_call", "getattr"),
+    ("f = getattr(__import__('torch'), 'bmm')\n", "forbidden_call", "__import__"),
+    ("f = getattr(torch, 'b' + 'mm')\n", "forbidden_call", "getattr"),
+    ("f = getattr(torch, '_C')\n", "forbidden_attribute", "torch._C"),
+    ("f = getattr(k, '__globals__')\n", "forbidden_attribute", "__globals__"),
     ("eval('1')\n", "forbidden_call", "eval"),
     ("x = torch.compile\n", "forbidden_attribute", "torch.compile"),
     ("x = torch._C\n", "forbidden_attribute", "torch._C"),
@@ -46,6 +49,12 @@ def test_syntax_error_is_a_load_failure_with_line():
     with pytest.raises(Failure) as info:
         check_source("def f(:\n", "c.py")
     assert (info.value.stage, info.value.code, info.value.line) == ("load", "candidate_syntax", 1)
+
+
+def test_reflection_with_a_literal_name_is_read_like_an_attribute():
+    check_source(KERNEL + "class ModelNew(torch.nn.Module):\n    def forward(self, x):\n"
+                 "        if getattr(self, 'bias', None) is not None:\n            pass\n"
+                 "        torch.backends.cuda.matmul.allow_tf32 = False\n        return x\n", "c.py")
 
 
 def test_an_ordinary_wrapper_passes():

@@ -47,13 +47,13 @@ FORBIDDEN_CALLS = {
     "globals": "reaching module state",
     "locals": "reaching frame state",
     "vars": "reaching object internals",
-    "getattr": "reflection hides what is called",
-    "setattr": "patching objects",
-    "delattr": "patching objects",
     "open": "file access",
     "breakpoint": "debugger",
     "input": "reading stdin",
 }
+
+# Reflection is allowed only with a literal attribute name, which is then judged like `obj.name`.
+REFLECTION = {"getattr", "setattr", "delattr", "hasattr"}
 
 # torch attributes that reach compilers, foreign code or the interpreter's internals.
 FORBIDDEN_TORCH_ATTRIBUTES = {
@@ -63,9 +63,7 @@ FORBIDDEN_TORCH_ATTRIBUTES = {
     "jit": "TorchScript",
     "_C": "PyTorch's C internals",
     "ops": "raw operator dispatch",
-    "library": "registering operators",
     "cpp_extension": "compiling foreign code",
-    "backends": "changing global numerics",
     "hub": "network access",
     "multiprocessing": "starting processes",
     "sys": "interpreter internals",
@@ -121,6 +119,19 @@ def _check_import(module: str, line: int) -> None:
                             why=FORBIDDEN_TORCH_ATTRIBUTES.get(part, "PyTorch internals"))
 
 
+def _check_reflection(node: ast.Call, line: int, torch_aliases: set[str]) -> None:
+    name = node.args[1] if len(node.args) > 1 else None
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        raise _fail("forbidden_call", line, name=node.func.id,  # type: ignore[attr-defined]
+                    why="reflection with a computed attribute name hides what is reached")
+    attr = name.value
+    if attr in FORBIDDEN_DUNDERS or attr in FRAME_ATTRIBUTES or attr in HOST_READ_METHODS:
+        raise _fail("forbidden_attribute", line, name=attr, why="interpreter internals")
+    target = node.args[0]
+    if isinstance(target, ast.Name) and target.id in torch_aliases and attr in FORBIDDEN_TORCH_ATTRIBUTES:
+        raise _fail("forbidden_attribute", line, name=f"torch.{attr}", why=FORBIDDEN_TORCH_ATTRIBUTES[attr])
+
+
 def check_source(source: str, path: str) -> dict:
     """Raises a Failure for the first forbidden construct; returns what it learned otherwise."""
     tree = parse_candidate(source, path)
@@ -144,6 +155,8 @@ def check_source(source: str, path: str) -> dict:
                                     why=FORBIDDEN_TORCH_ATTRIBUTES[alias.name])
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             raise _fail("forbidden_call", line, name=node.func.id, why=FORBIDDEN_CALLS[node.func.id])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REFLECTION:
+            _check_reflection(node, line, torch_aliases)
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_DUNDERS:
             raise _fail("forbidden_attribute", line, name=node.id, why="interpreter internals")
         elif isinstance(node, ast.Attribute):

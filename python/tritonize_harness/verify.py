@@ -33,6 +33,7 @@ from .static_check import check_source
 from .worker.ops import cast_loses_precision, classify
 
 REPEATED_CALLS = 3
+ALLOWED_KINDS = ("allocation", "view", "metadata", "copy", "custom")
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_TRIALS = 5
 
@@ -202,7 +203,7 @@ class Verdict:
             "maxRelErr": _finite(max_rel),
             "worstIndex": worst_index if isinstance(worst_index, list) else None,
             "launches": self.launches,
-            "atenOps": [{"op": op, "count": n, "allowed": _classify(op) in ("allocation", "view", "metadata", "copy")}
+            "atenOps": [{"op": op, "count": n, "allowed": _classify(op) in ALLOWED_KINDS}
                         for op, n in sorted(self.ops.items())],
             "degenerate": self.degenerate,
             "tolerance": self.tolerance,

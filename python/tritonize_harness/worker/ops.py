@@ -59,10 +59,13 @@ def base_name(name: str) -> str:
 
 
 def classify(name: str) -> str:
-    """'allocation' | 'view' | 'metadata' | 'copy' | 'host_read' | 'compute'."""
+    """'allocation' | 'view' | 'metadata' | 'copy' | 'host_read' | 'custom' | 'compute'.
+
+    'custom' is an operator registered outside aten (e.g. a torch.library.triton_op wrapping a
+    Triton kernel): allowed itself, and judged by what it runs, which the profiler records."""
     base = base_name(name)
     if not name.startswith("aten."):
-        return "compute"
+        return "custom"
     if base in ALLOCATION:
         return "allocation"
     if base in VIEWS:
