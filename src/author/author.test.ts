@@ -25,7 +25,7 @@ test("a pointwise chain becomes one kernel", () => {
   if (s.kind === "pointwise") assert.deepEqual(s.group.nodes.map((n) => n.op), ["mul", "add", "gelu", "add", "relu", "sub"]);
 });
 
-test("the pointwise chain after a linear layer is its epilogue, and fp32 uses ieee products", () => {
+test("the pointwise chain after a linear layer is its epilogue, and fp32 uses 3xTF32 products", () => {
   const g = fixture("linear_epilogue");
   const p = plan(g);
   assert.equal(p.steps.length, 1);
@@ -35,7 +35,7 @@ test("the pointwise chain after a linear layer is its epilogue, and fp32 uses ie
   const r = authorOffline(g);
   assert.ok(r.ok);
   if (r.ok) {
-    assert.match(r.code, /input_precision="ieee"/);
+    assert.match(r.code, /input_precision="tf32x3"/);
     assert.equal(r.kernels, 1);
   }
 });

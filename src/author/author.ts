@@ -42,7 +42,7 @@ export function authorOffline(graph: CapturedGraph): AuthorResult {
 function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
   switch (s.kind) {
     case "pointwise":
-      return `pointwise: ${s.group.nodes.map((n) => n.op).join(" -> ")}`;
+      return `pointwise: ${[s.group, ...s.siblings].map((g) => g.nodes.map((n) => n.op).join(" -> ")).join(" | ")}`;
     case "matmul":
       return `${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
     case "reduction":

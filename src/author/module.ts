@@ -42,7 +42,7 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g)): string {
         b.line(`# ${step.node.op} (${step.reason}): nothing to compute for the outputs`);
         break;
       case "pointwise":
-        emitPointwise(b, step.group);
+        emitPointwise(b, [step.group, ...step.siblings]);
         break;
       case "reduction":
         emitReduction(b, step.node, step.prologue, step.epilogue);
