@@ -109,13 +109,17 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   const ops: RowOperand[] = [...main.operands];
   const views = new Map([...main.views, ...epi.views]);
   const paramView = (id: string): string => (chanView ? `${b.val(id)}.view(${pyList(chanView)})` : b.val(id));
+  // BatchNorm and InstanceNorm scale by channel, and the channel is a kept dimension: the weight
+  // and bias are one value per row, loaded once per row instead of once per element
+  const perRow = node.op === "batch_norm" || node.op === "instance_norm";
+  const keepShape = s.base.map((x, i) => (s.red.includes(i) ? 1 : x));
   if (w) {
-    ops.push({ name: "w", space: "full" });
-    views.set("w", fullView(s, paramView(w)));
+    ops.push({ name: "w", space: perRow ? "row" : "full" });
+    views.set("w", perRow ? rowView(s, paramView(w), keepShape) : fullView(s, paramView(w)));
   }
   if (bias) {
-    ops.push({ name: "b", space: "full" });
-    views.set("b", fullView(s, paramView(bias)));
+    ops.push({ name: "b", space: perRow ? "row" : "full" });
+    views.set("b", perRow ? rowView(s, paramView(bias), keepShape) : fullView(s, paramView(bias)));
   }
   if (rm && rv) {
     ops.push({ name: "rm", space: "row" }, { name: "rv", space: "row" });
@@ -132,13 +136,17 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
   const hasRunning = !!(rm && rv);
 
+  const rowParams = (): string[] => [
+    ...(perRow && w ? [`    w_row_v = tl.load(w_ptr + w_row, mask=row_mask).to(tl.float32)`] : []),
+    ...(perRow && bias ? [`    b_row_v = tl.load(b_ptr + b_row, mask=row_mask).to(tl.float32)`] : []),
+  ];
   const k: string[] = [];
   k.push(`@triton.jit`);
   k.push(
     `def ${name}(${[...kernelParams(s, ops), "eps", "momentum", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "USE_BATCH_STATS: tl.constexpr", "UPDATE_RUNNING: tl.constexpr"].join(", ")}):`,
   );
   k.push(`    # ${node.op} of ${JSON.stringify(xShape)}: statistics per row over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}; input: ${main.description}.`);
-  k.push(...rowPrologue(s, ops));
+  k.push(...rowPrologue(s, ops), ...rowParams());
   const stats = (indentRows: string): string[] => {
     const L: string[] = [];
     if (rms) {
@@ -151,8 +159,8 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   const normalize = (indent: string): string[] => {
     const L: string[] = [];
     L.push(rms ? `${indent}y = xv * rstd[:, None]` : `${indent}y = (xv - mean[:, None]) * rstd[:, None]`);
-    if (w) L.push(`${indent}y = y * tl.load(${fullPtr("w")}, mask=mask).to(tl.float32)`);
-    if (bias) L.push(`${indent}y = y + tl.load(${fullPtr("b")}, mask=mask).to(tl.float32)`);
+    if (w) L.push(perRow ? `${indent}y = y * w_row_v[:, None]` : `${indent}y = y * tl.load(${fullPtr("w")}, mask=mask).to(tl.float32)`);
+    if (bias) L.push(perRow ? `${indent}y = y + b_row_v[:, None]` : `${indent}y = y + tl.load(${fullPtr("b")}, mask=mask).to(tl.float32)`);
     const e = epi.lines(indent, { code: "y", ty: "f" }, "mask");
     L.push(...e.lines);
     L.push(`${indent}tl.store(${fullPtr("out")}, ${e.result.code}${storeCast(outDtype)}, mask=mask)`);
@@ -195,7 +203,7 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
     q.push(`    # ${node.op} of ${JSON.stringify(xShape)}: statistics per row over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}; input: ${main.description}.`);
     q.push(`    # Rows are few and long, so program (rows, c) owns columns [c * CHUNK, (c + 1) * CHUNK) of BLOCK_M rows, and the`);
     q.push(`    # statistics go through per-chunk partials: PHASE 0 sums${rms ? " squares" : ""}, ${rms ? "" : "PHASE 1 sums squared deviations from the exact mean, "}PHASE 2 normalises.`);
-    q.push(...rowPrologue(s, ops));
+    q.push(...rowPrologue(s, ops), ...rowParams());
     q.push(`    c_lo = tl.program_id(1) * CHUNK`);
     q.push(`    c_hi = tl.minimum(c_lo + CHUNK, n_cols)`);
     q.push(`    sidx = tl.arange(0, BLOCK_S)`);
