@@ -86,7 +86,8 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   const extra = [...(sp.bias ? [sp.bias] : []), ...ext];
   const name = b.kernelName("matmul");
   const wide = [out, aMeta.shape, bMeta.shape].some((s) => numel(s) >= 2 ** 31 - 1);
-  const { BM, BN, BK, warps, stages } = tiles(sp.M, sp.N, sp.K, lowp);
+  const ieee = !lowp && b.options.fp32Products === "ieee";
+  const { BM, BN, BK, warps, stages } = ieee ? ieeeTiles(sp.M, sp.N, sp.K) : tiles(sp.M, sp.N, sp.K, lowp);
 
   const ops = ["a", "b", "c", ...extra.map((_, j) => `e${j}`)];
   const params = [
@@ -152,8 +153,13 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
     k.push(`        # ${aMeta.dtype} operands on the tensor cores, fp32 accumulator`);
     k.push(`        acc = tl.dot(a, b, acc)`);
   } else {
-    k.push(`        # fp32: three TF32 tensor-core products (hi*hi + hi*lo + lo*hi) give close to fp32 accuracy`);
-    k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="tf32x3")`);
+    if (ieee) {
+      k.push(`        # fp32 FMA products summed in k order (the exact-fp32 variant: slower, matches cuBLAS's order)`);
+      k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="ieee")`);
+    } else {
+      k.push(`        # fp32: three TF32 tensor-core products (hi*hi + hi*lo + lo*hi) give close to fp32 accuracy`);
+      k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="tf32x3")`);
+    }
   }
   k.push(`        a_ptrs += BLOCK_K * a_sk`);
   k.push(`        b_ptrs += BLOCK_K * b_sk`);
@@ -206,6 +212,12 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   b.line(`grid = (${gridM}, ${numel(sp.batch)})`);
   b.line(`${name}[grid](${args.join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_K=${BK}, GROUP_M=8, EVEN_K=${sp.K % BK === 0 ? "True" : "False"}, num_warps=${warps}, num_stages=${stages})`);
   b.setVal(finalId, outVar);
+}
+
+/** The fp32 FMA path's tiles (64x64x32, 4 warps): larger ones only add register pressure there. */
+function ieeeTiles(M: number, N: number, K: number): { BM: number; BN: number; BK: number; warps: number; stages: number } {
+  const cap = (x: number, hi: number) => Math.max(16, Math.min(hi, nextPow2(x)));
+  return { BM: cap(M, 64), BN: cap(N, 64), BK: cap(K, 32), warps: 4, stages: 3 };
 }
 
 /**
