@@ -25,7 +25,7 @@ test("a pointwise chain becomes one kernel", () => {
   if (s.kind === "pointwise") assert.deepEqual(s.group.nodes.map((n) => n.op), ["mul", "add", "gelu", "add", "relu", "sub"]);
 });
 
-test("the pointwise chain after a linear layer is its epilogue, and fp32 uses ieee products", () => {
+test("the pointwise chain after a linear layer is its epilogue, and fp32 uses 3xTF32 products", () => {
   const g = fixture("linear_epilogue");
   const p = plan(g);
   assert.equal(p.steps.length, 1);
@@ -35,7 +35,7 @@ test("the pointwise chain after a linear layer is its epilogue, and fp32 uses ie
   const r = authorOffline(g);
   assert.ok(r.ok);
   if (r.ok) {
-    assert.match(r.code, /input_precision="ieee"/);
+    assert.match(r.code, /input_precision="tf32x3"/);
     assert.equal(r.kernels, 1);
   }
 });
@@ -165,4 +165,26 @@ test("auto hands an uncovered graph to the model author when a provider is confi
   );
   assert.equal(covered.author, "offline");
   assert.equal(asked, 1);
+});
+
+test("a 3xTF32 candidate rejected for a mismatch is retried once with exact fp32 products", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
+  const seen: string[] = [];
+  const r = await runProblem(
+    { problem: "examples/offline/linear_epilogue.py", outDir: out, author: "offline" },
+    deps({
+      verify: async (v) => {
+        const code = readFileSync(v.candidate, "utf8");
+        seen.push(code.includes('input_precision="ieee"') ? "ieee" : "tf32x3");
+        return code.includes('input_precision="ieee"') ? verdict(true) : verdict(false);
+      },
+    }),
+  );
+  assert.deepEqual(seen, ["tf32x3", "ieee"]);
+  assert.equal(r.ok, true);
+  assert.ok(existsSync(join(r.runDir, "model_new.tf32x3.py")));
+  // a candidate that passes is not retried
+  seen.length = 0;
+  await runProblem({ problem: "examples/offline/linear_epilogue.py", outDir: out, author: "offline" }, deps({ verify: async (v) => (seen.push(v.candidate), verdict(true)) }));
+  assert.equal(seen.length, 1);
 });

@@ -1,4 +1,5 @@
 import type { CapturedGraph } from "./graph.js";
+import type { AuthorOptions } from "./builder.js";
 import { emitModule } from "./module.js";
 import { plan } from "./plan.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -24,12 +25,12 @@ export const offlineAuthor: Author = {
   },
 };
 
-export function authorOffline(graph: CapturedGraph): AuthorResult {
+export function authorOffline(graph: CapturedGraph, options: AuthorOptions = {}): AuthorResult {
   const p = plan(graph);
   const first = p.unsupported[0];
   if (first) return unsupported(first.node.op, first.reason, first.node.line);
   try {
-    const code = emitModule(graph, p);
+    const code = emitModule(graph, p, options);
     const kernels = (code.match(/^def k\d+_/gm) ?? []).length;
     const steps = p.steps.filter((s) => s.kind !== "view" && s.kind !== "getitem" && s.kind !== "skip").map(describeStep);
     return { ok: true, author: "offline", code, kernels, steps };
@@ -42,7 +43,7 @@ export function authorOffline(graph: CapturedGraph): AuthorResult {
 function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
   switch (s.kind) {
     case "pointwise":
-      return `pointwise: ${s.group.nodes.map((n) => n.op).join(" -> ")}`;
+      return `pointwise: ${[s.group, ...s.siblings].map((g) => g.nodes.map((n) => n.op).join(" -> ")).join(" | ")}`;
     case "matmul":
       return `${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
     case "reduction":

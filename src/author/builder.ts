@@ -16,7 +16,10 @@ export class ModuleBuilder {
   private readonly vals = new Map<string, string>();
   private counter = 0;
 
-  constructor(readonly graph: CapturedGraph) {
+  constructor(
+    readonly graph: CapturedGraph,
+    readonly options: AuthorOptions = {},
+  ) {
     for (const i of graph.inputs) this.vals.set(i.id, ident(i.id));
     for (const p of graph.params) this.vals.set(p.id, `self.${attrPath(p.name)}`);
   }
@@ -55,6 +58,14 @@ export class ModuleBuilder {
     const first = this.graph.inputs[0];
     return first ? `${ident(first.id)}.device` : `next(self.parameters()).device`;
   }
+}
+
+export interface AuthorOptions {
+  /**
+   * fp32 matrix products: "tf32x3" (default: three TF32 tensor-core products, close to fp32
+   * accuracy and several times faster) or "ieee" (fp32 FMA, summed in plain k order like cuBLAS).
+   */
+  fp32Products?: "tf32x3" | "ieee";
 }
 
 /** "layers.0.weight" -> "layers[0].weight" (ModuleList/Sequential children are indexed). */

@@ -1,6 +1,6 @@
 import type { CapturedGraph } from "./graph.js";
 import { ident } from "./codegen.js";
-import { ModuleBuilder } from "./builder.js";
+import { ModuleBuilder, type AuthorOptions } from "./builder.js";
 import { isRef, refId } from "./graph.js";
 import { plan as planGraph, type Plan } from "./plan.js";
 import { emitPointwise } from "./pointwise.js";
@@ -16,7 +16,7 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  * problem's own (so the same seed creates the same parameters in the same order) and whose forward
  * only allocates, takes views and launches kernels.
  */
-export function emitModule(g: CapturedGraph, p: Plan = planGraph(g)): string {
+export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: AuthorOptions = {}): string {
   if (p.unsupported.length) {
     const u = p.unsupported[0]!;
     throw new UnsupportedOp(u.node.op, u.reason);
@@ -25,7 +25,7 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g)): string {
   if (g.init.unresolved.length) {
     throw new UnsupportedOp("Model.__init__", `it uses names defined elsewhere in the problem (${g.init.unresolved.join(", ")})`);
   }
-  const b = new ModuleBuilder(g);
+  const b = new ModuleBuilder(g, options);
   for (const step of p.steps) {
     switch (step.kind) {
       case "view":
@@ -42,7 +42,7 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g)): string {
         b.line(`# ${step.node.op} (${step.reason}): nothing to compute for the outputs`);
         break;
       case "pointwise":
-        emitPointwise(b, step.group);
+        emitPointwise(b, [step.group, ...step.siblings]);
         break;
       case "reduction":
         emitReduction(b, step.node, step.prologue, step.epilogue);

@@ -1,9 +1,9 @@
-import { floatLit, ident, pyList, torchDtype } from "./codegen.js";
+import { floatLit, ident, nextPow2, pyList, torchDtype } from "./codegen.js";
 import { attrPath, storeCast, type ModuleBuilder } from "./builder.js";
 import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { colBlock, fullPtr, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
-import { epilogueLoad, mainLoad } from "./rowload.js";
+import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { refOf } from "./reduction.js";
 import { bindViews, warpsFor, WHOLE_ROW_MAX } from "./softmax.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -102,20 +102,24 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
       throw new UnsupportedOp(node.op, "not a normalisation");
   }
   if (grouped && (prologue || epilogue)) throw new Error("internal: group_norm is planned without fusion");
-  const s = rowSpace(base, red);
+  const s = rowSpace(base, red, grouped ? null : mainStrides(b, node, prologue, base));
   const main = mainLoad(b, s, node, prologue);
   if (grouped) main.views.set("x0", `${b.val(x)}.reshape(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})`);
   const epi = epilogueLoad(b, s, node, epilogue, "full", node.shape!);
   const ops: RowOperand[] = [...main.operands];
   const views = new Map([...main.views, ...epi.views]);
   const paramView = (id: string): string => (chanView ? `${b.val(id)}.view(${pyList(chanView)})` : b.val(id));
+  // BatchNorm and InstanceNorm scale by channel, and the channel is a kept dimension: the weight
+  // and bias are one value per row, loaded once per row instead of once per element
+  const perRow = node.op === "batch_norm" || node.op === "instance_norm";
+  const keepShape = s.base.map((x, i) => (s.red.includes(i) ? 1 : x));
   if (w) {
-    ops.push({ name: "w", space: "full" });
-    views.set("w", fullView(s, paramView(w)));
+    ops.push({ name: "w", space: perRow ? "row" : "full" });
+    views.set("w", perRow ? rowView(s, paramView(w), keepShape) : fullView(s, paramView(w)));
   }
   if (bias) {
-    ops.push({ name: "b", space: "full" });
-    views.set("b", fullView(s, paramView(bias)));
+    ops.push({ name: "b", space: perRow ? "row" : "full" });
+    views.set("b", perRow ? rowView(s, paramView(bias), keepShape) : fullView(s, paramView(bias)));
   }
   if (rm && rv) {
     ops.push({ name: "rm", space: "row" }, { name: "rv", space: "row" });
@@ -124,20 +128,25 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   }
   ops.push(...epi.operands, { name: "out", space: "full" });
   const whole = s.nCols <= WHOLE_ROW_MAX;
-  const xStrides = prologue || grouped ? null : b.meta(x).strides;
-  const unit = xStrides ? xStrides.findIndex((t) => t === 1) : rank - 1;
-  const { BM, BN } = tileFor(s, !whole && s.keep.includes(unit), whole);
+  const { BM, BN } = tileFor(s, !whole && s.unitKept, whole);
+  // few row blocks of long rows (BatchNorm's channels, GroupNorm's groups): split each row's
+  // columns over many programs, the statistics combined through small partial buffers
+  const split = !whole && Math.ceil(s.nRows / BM) < 264 && s.nCols >= 8 * BN;
   const name = b.kernelName(node.op);
   const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
   const hasRunning = !!(rm && rv);
 
+  const rowParams = (): string[] => [
+    ...(perRow && w ? [`    w_row_v = tl.load(w_ptr + w_row, mask=row_mask).to(tl.float32)`] : []),
+    ...(perRow && bias ? [`    b_row_v = tl.load(b_ptr + b_row, mask=row_mask).to(tl.float32)`] : []),
+  ];
   const k: string[] = [];
   k.push(`@triton.jit`);
   k.push(
     `def ${name}(${[...kernelParams(s, ops), "eps", "momentum", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "USE_BATCH_STATS: tl.constexpr", "UPDATE_RUNNING: tl.constexpr"].join(", ")}):`,
   );
   k.push(`    # ${node.op} of ${JSON.stringify(xShape)}: statistics per row over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}; input: ${main.description}.`);
-  k.push(...rowPrologue(s, ops));
+  k.push(...rowPrologue(s, ops), ...rowParams());
   const stats = (indentRows: string): string[] => {
     const L: string[] = [];
     if (rms) {
@@ -150,8 +159,8 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   const normalize = (indent: string): string[] => {
     const L: string[] = [];
     L.push(rms ? `${indent}y = xv * rstd[:, None]` : `${indent}y = (xv - mean[:, None]) * rstd[:, None]`);
-    if (w) L.push(`${indent}y = y * tl.load(${fullPtr("w")}, mask=mask).to(tl.float32)`);
-    if (bias) L.push(`${indent}y = y + tl.load(${fullPtr("b")}, mask=mask).to(tl.float32)`);
+    if (w) L.push(perRow ? `${indent}y = y * w_row_v[:, None]` : `${indent}y = y * tl.load(${fullPtr("w")}, mask=mask).to(tl.float32)`);
+    if (bias) L.push(perRow ? `${indent}y = y + b_row_v[:, None]` : `${indent}y = y + tl.load(${fullPtr("b")}, mask=mask).to(tl.float32)`);
     const e = epi.lines(indent, { code: "y", ty: "f" }, "mask");
     L.push(...e.lines);
     L.push(`${indent}tl.store(${fullPtr("out")}, ${e.result.code}${storeCast(outDtype)}, mask=mask)`);
@@ -179,6 +188,100 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
           `        tl.store(rv_ptr + rv_row, (1.0 - momentum) * old_v + momentum * var * n_cols / tl.maximum(n_cols - 1, 1), mask=row_mask)`,
         ]
       : [];
+  function emitSplitNormKernels(): void {
+    const SMS4 = 528;
+    const rowBlocks = Math.ceil(s.nRows / BM);
+    const nsplit0 = Math.max(1, Math.min(1024, nextPow2(Math.ceil(SMS4 / rowBlocks))));
+    const chunk = Math.ceil(Math.ceil(s.nCols / nsplit0) / BN) * BN;
+    const nSplit = Math.ceil(s.nCols / chunk);
+    const BS = Math.max(2, nextPow2(nSplit));
+    const q: string[] = [];
+    q.push(`@triton.jit`);
+    q.push(
+      `def ${name}(${[...kernelParams(s, ops), "sum_ptr", "dev_ptr", "CHUNK", "SPLIT", "eps", "momentum", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_S: tl.constexpr", "PHASE: tl.constexpr", "USE_BATCH_STATS: tl.constexpr", "UPDATE_RUNNING: tl.constexpr"].join(", ")}):`,
+    );
+    q.push(`    # ${node.op} of ${JSON.stringify(xShape)}: statistics per row over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}; input: ${main.description}.`);
+    q.push(`    # Rows are few and long, so program (rows, c) owns columns [c * CHUNK, (c + 1) * CHUNK) of BLOCK_M rows, and the`);
+    q.push(`    # statistics go through per-chunk partials: PHASE 0 sums${rms ? " squares" : ""}, ${rms ? "" : "PHASE 1 sums squared deviations from the exact mean, "}PHASE 2 normalises.`);
+    q.push(...rowPrologue(s, ops), ...rowParams());
+    q.push(`    c_lo = tl.program_id(1) * CHUNK`);
+    q.push(`    c_hi = tl.minimum(c_lo + CHUNK, n_cols)`);
+    q.push(`    sidx = tl.arange(0, BLOCK_S)`);
+    q.push(`    soffs = rows[:, None] * SPLIT + sidx[None, :]`);
+    q.push(`    smask = row_mask[:, None] & (sidx < SPLIT)[None, :]`);
+    const loop = (): string[] => [`        for start in range(c_lo, c_hi, BLOCK_N):`, ...colBlock(s, ops, "start", "            "), ...main.lines("            ", "0.0")];
+    q.push(`    if PHASE == 0:`);
+    q.push(`        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+    q.push(...loop());
+    q.push(`            xv = tl.where(mask, xv, 0.0)`);
+    q.push(rms ? `            acc = acc + xv * xv` : `            acc = acc + xv`);
+    q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), tl.sum(acc, axis=1), mask=row_mask)`);
+    if (!rms) {
+      q.push(`    elif PHASE == 1:`);
+      q.push(`        mean = tl.sum(tl.load(sum_ptr + soffs, mask=smask, other=0.0), axis=1) / n_cols`);
+      q.push(`        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      q.push(...loop());
+      q.push(`            xc = tl.where(mask, xv - mean[:, None], 0.0)`);
+      q.push(`            acc = acc + xc * xc`);
+      q.push(`        tl.store(dev_ptr + rows * SPLIT + tl.program_id(1), tl.sum(acc, axis=1), mask=row_mask)`);
+    }
+    q.push(`    else:`);
+    if (rms) {
+      q.push(`        sq = tl.sum(tl.load(sum_ptr + soffs, mask=smask, other=0.0), axis=1)`);
+      q.push(`        rstd = 1.0 / tl.sqrt(sq / n_cols + eps)`);
+    } else {
+      q.push(`        if USE_BATCH_STATS:`);
+      q.push(`            mean = tl.sum(tl.load(sum_ptr + soffs, mask=smask, other=0.0), axis=1) / n_cols`);
+      q.push(`            var = tl.sum(tl.load(dev_ptr + soffs, mask=smask, other=0.0), axis=1) / n_cols`);
+      if (hasRunning) {
+        q.push(`        else:`);
+        q.push(`            # eval mode: the running statistics replace the batch ones (PHASE 0 and 1 did not run)`);
+        q.push(`            mean = tl.load(rm_ptr + rm_row, mask=row_mask).to(tl.float32)`);
+        q.push(`            var = tl.load(rv_ptr + rv_row, mask=row_mask).to(tl.float32)`);
+      }
+      q.push(`        rstd = 1.0 / tl.sqrt(var + eps)`);
+    }
+    q.push(`        for start in range(c_lo, c_hi, BLOCK_N):`);
+    q.push(...colBlock(s, ops, "start", "            "), ...main.lines("            ", "0.0"));
+    q.push(...normalize("            "));
+    if (hasRunning) {
+      q.push(`        if UPDATE_RUNNING:`);
+      q.push(`            if tl.program_id(1) == 0:`);
+      q.push(...updateLines().slice(1).map((l) => `        ${l}`));
+    }
+    b.kernels.push(q.join("\n"));
+
+    const finalId = epilogue ? epilogue.root.id : node.id;
+    const out = `v_${ident(finalId)}`;
+    b.line(`# ${node.op}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}: ${s.nRows} row(s) of ${s.nCols} split into ${nSplit} chunks`);
+    b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+    views.set("out", grouped ? `${out}.view(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})` : `${out}.permute(${pyList([...s.keep, ...s.red])})`);
+    bindViews(b, ops, views);
+    let ub = useBatch;
+    let upd = update;
+    if (hasRunning && useBatch !== "True" && useBatch !== "False") {
+      b.line(`use_batch_stats = bool(${useBatch})`);
+      ub = "use_batch_stats";
+      upd = "use_batch_stats";
+    }
+    b.line(`part_sum = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
+    b.line(`part_dev = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
+    b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}), ${nSplit})`);
+    const call = (phase: number): string =>
+      `${name}[grid](${launchArgs(s, ops, views).join(", ")}, part_sum, part_dev, ${chunk}, ${nSplit}, ${floatLit(eps)}, ${floatLit(momentum)}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_S=${BS}, PHASE=${phase}, USE_BATCH_STATS=${ub}, UPDATE_RUNNING=${upd}, num_warps=${warpsFor(BM * BN)})`;
+    const statPhases = rms ? [0] : [0, 1];
+    if (ub === "True" || rms) for (const ph of statPhases) b.line(call(ph));
+    else if (ub !== "False") {
+      b.line(`if ${ub}:`);
+      for (const ph of statPhases) b.line(`    ${call(ph)}`);
+    }
+    b.line(call(2));
+    b.setVal(finalId, out);
+  }
+  if (split) {
+    emitSplitNormKernels();
+    return;
+  }
   if (whole) {
     k.push(`    # the whole row fits in registers: one read, statistics, one write`);
     k.push(...colBlock(s, ops, "0", "    "));

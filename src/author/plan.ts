@@ -26,7 +26,7 @@ export interface PwGroup {
 
 export type Step =
   | { kind: "view"; node: GraphNode }
-  | { kind: "pointwise"; group: PwGroup }
+  | { kind: "pointwise"; group: PwGroup; siblings: PwGroup[] }
   | { kind: "reduction" | "softmax" | "norm"; node: GraphNode; prologue: PwGroup | null; epilogue: PwGroup | null }
   | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null }
   | { kind: "getitem"; node: GraphNode }
@@ -184,6 +184,27 @@ export function plan(g: CapturedGraph): Plan {
     absorbed.add(grp);
   }
 
+  // 3b. siblings: independent groups over the same shape and layout that read a common value and
+  //     whose results only leave the graph (e.g. several activations of one input) run as one
+  //     kernel with several outputs, so the shared input is read once
+  const siblingsOf = new Map<PwGroup, PwGroup[]>();
+  const merged = new Set<PwGroup>();
+  const free = groups
+    .filter((g0) => !absorbed.has(g0) && (users.get(g0.root.id) ?? []).length === 0)
+    .sort((a, b) => index.get(a.root.id)! - index.get(b.root.id)!);
+  for (const head of free) {
+    if (merged.has(head)) continue;
+    const sibs: PwGroup[] = [];
+    for (const g1 of free) {
+      if (g1 === head || merged.has(g1) || siblingsOf.has(g1)) continue;
+      if (!sameShape(g1.root.shape, head.root.shape) || !sameShape(g1.root.strides, head.root.strides)) continue;
+      if (!g1.externals.some((e) => head.externals.includes(e))) continue;
+      sibs.push(g1);
+      merged.add(g1);
+    }
+    if (sibs.length) siblingsOf.set(head, sibs);
+  }
+
   // 4. steps, each placed at the node where its result becomes available
   const placed: { at: number; step: Step }[] = [];
   for (const n of nodes) {
@@ -201,7 +222,12 @@ export function plan(g: CapturedGraph): Plan {
         break;
       case "pointwise": {
         const grp = groupOf.get(n.id)!;
-        if (grp.root.id === n.id && !absorbed.has(grp)) placed.push({ at, step: { kind: "pointwise", group: grp } });
+        if (grp.root.id !== n.id || absorbed.has(grp) || merged.has(grp)) break;
+        const sibs = siblingsOf.get(grp) ?? [];
+        // placed after the last sibling's root: every input of every sibling exists by then, and
+        // no node reads a sibling's result (they only leave the graph)
+        const last = Math.max(at, ...sibs.map((g1) => index.get(g1.root.id)!));
+        placed.push({ at: last, step: { kind: "pointwise", group: grp, siblings: sibs } });
         break;
       }
       case "matmul": {

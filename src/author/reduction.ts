@@ -4,7 +4,7 @@ import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { Arg, GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
-import { epilogueLoad, mainLoad } from "./rowload.js";
+import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
 /**
@@ -89,8 +89,11 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const base = prologue ? prologue.root.shape! : b.meta(refOf(node.args[0])).shape;
   const rank = base.length;
   const dims = spec.dims ?? Array.from({ length: rank }, (_, i) => i);
-  const s = rowSpace(base, rank === 0 ? [] : dims);
   const indexed = spec.kind === "argmax" || spec.kind === "argmin" || spec.tuple;
+  // an index over several dimensions (argmax of the flattened input) counts in logical order, so
+  // only order-free reductions visit the columns in memory order
+  const strides = indexed && dims.length > 1 ? null : mainStrides(b, node, prologue, base);
+  const s = rowSpace(base, rank === 0 ? [] : dims, strides);
   if (indexed && s.red.length > 1 && spec.dims !== null) throw new UnsupportedOp(node.op, "an index reduction over several dimensions");
   const outMeta = spec.tuple ? node.outputs![0]! : { shape: node.shape!, dtype: node.dtype! };
   const idxMeta = spec.tuple ? node.outputs![1]! : null;
@@ -103,13 +106,14 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   if (spec.tuple) outOps.push({ name: "idx", space: "row" });
   const epi = epilogueLoad(b, s, node, epilogue, "row", outShape);
   const ops = [...main.operands, ...epi.operands, ...outOps];
-  const mainStrides = prologue ? null : b.meta(refOf(node.args[0])).strides;
-  const contiguousDimKept = mainStrides ? keptIsContiguous(mainStrides, s.keep) : s.keep.includes(rank - 1) && rank > 0;
-  const { BM, BN } = tileFor(s, contiguousDimKept, false);
-  if (SPLITTABLE.has(spec.kind) && !spec.tuple && s.nRows < 264 && s.nCols >= 65536) {
+  const { BM, BN } = tileFor(s, s.unitKept, false);
+  // too few row blocks to fill the GPU (two waves of 132 SMs) and long rows: split the columns
+  if (SPLITTABLE.has(spec.kind) && !spec.tuple && Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN) {
     emitSplitReduction(b, node, spec, s, main, epi, outShape, epilogue);
     return;
   }
+  // the whole row is one block: statistics that need two passes (var, std) take them in registers
+  const single = s.nCols <= BN;
   const name = b.kernelName(`${spec.kind}_reduce`);
 
   const k: string[] = [];
@@ -119,39 +123,41 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   k.push(`    # Each program reduces BLOCK_M rows, looping over their n_cols columns BLOCK_N at a time.`);
   k.push(...rowPrologue(s, ops));
   k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[spec.kind]}, tl.float32)`);
-  if (track) k.push(`    acc_i = tl.zeros([BLOCK_M, BLOCK_N], tl.int64)`);
-  k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-  k.push(...colBlock(s, ops, "start", "        "));
-  k.push(...main.lines("        ", "0.0"));
-  k.push(`        # padding lanes hold the neutral element so they cannot change the result`);
-  k.push(`        xv = tl.where(mask, xv, ${INIT[spec.kind]})`);
+  if (track) k.push(`    acc_i = tl.zeros([BLOCK_M, BLOCK_N], ${s.wide ? "tl.int64" : "tl.int32"})`);
+  const ind = single ? "    " : "        ";
+  if (single) k.push(`    # the row is one block: no loop`);
+  else k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+  k.push(...colBlock(s, ops, single ? "0" : "start", ind));
+  k.push(...main.lines(ind, "0.0"));
+  k.push(`${ind}# padding lanes hold the neutral element so they cannot change the result`);
+  k.push(`${ind}xv = tl.where(mask, xv, ${INIT[spec.kind]})`);
   switch (spec.kind) {
     case "sum":
     case "mean":
     case "var":
     case "std":
-      k.push(`        acc = acc + xv`);
+      k.push(`${ind}acc = acc + xv`);
       break;
     case "prod":
-      k.push(`        acc = acc * xv`);
+      k.push(`${ind}acc = acc * xv`);
       break;
     case "l1":
-      k.push(`        acc = acc + tl.abs(xv)`);
+      k.push(`${ind}acc = acc + tl.abs(xv)`);
       break;
     case "l2":
-      k.push(`        acc = acc + xv * xv`);
+      k.push(`${ind}acc = acc + xv * xv`);
       break;
     case "linf":
-      k.push(`        acc = tl.maximum(acc, tl.abs(xv))`);
+      k.push(`${ind}acc = tl.maximum(acc, tl.abs(xv))`);
       break;
     default:
       if (track) {
-        k.push(`        # strict comparison keeps the first occurrence, as PyTorch does`);
-        k.push(`        better = xv ${cmp} acc`);
-        k.push(`        acc_i = tl.where(better, cols[None, :].to(tl.int64) + acc_i * 0, acc_i)`);
-        k.push(`        acc = tl.where(better, xv, acc)`);
+        k.push(`${ind}# strict comparison keeps the first occurrence, as PyTorch does`);
+        k.push(`${ind}better = xv ${cmp} acc`);
+        k.push(`${ind}acc_i = tl.where(better, cols[None, :], acc_i)`);
+        k.push(`${ind}acc = tl.where(better, xv, acc)`);
       } else {
-        k.push(`        acc = ${spec.kind === "max" ? "tl.maximum" : "tl.minimum"}(acc, xv)`);
+        k.push(`${ind}acc = ${spec.kind === "max" ? "tl.maximum" : "tl.minimum"}(acc, xv)`);
       }
   }
   let res = "res";
@@ -165,13 +171,19 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
     case "var":
     case "std":
       k.push(`    mean = tl.sum(acc, axis=1) / n_cols`);
-      k.push(`    # second pass: squared deviations from the mean (stable, unlike E[x^2] - E[x]^2)`);
-      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-      k.push(...colBlock(s, ops, "start", "        "));
-      k.push(...main.lines("        ", "0.0"));
-      k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
-      k.push(`        acc = acc + d * d`);
+      if (single) {
+        k.push(`    # squared deviations from the mean (stable, unlike E[x^2] - E[x]^2), on the row still in registers`);
+        k.push(`    d = tl.where(mask, xv - mean[:, None], 0.0)`);
+        k.push(`    acc = d * d`);
+      } else {
+        k.push(`    # second pass: squared deviations from the mean (stable, unlike E[x^2] - E[x]^2)`);
+        k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+        k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+        k.push(...colBlock(s, ops, "start", "        "));
+        k.push(...main.lines("        ", "0.0"));
+        k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
+        k.push(`        acc = acc + d * d`);
+      }
       k.push(`    res = tl.sum(acc, axis=1) / (n_cols - ${spec.correction ?? 1})`);
       if (spec.kind === "std") k.push(`    res = tl.sqrt(res)`);
       break;
@@ -232,13 +244,16 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   if (!spec.tuple) b.setVal(finalId, out);
 }
 
-/** Kinds whose partial results combine with one associative operation. */
-const SPLITTABLE = new Set<Kind>(["sum", "mean", "max", "min", "prod", "l1", "l2", "linf"]);
+/** Kinds whose partial results combine with one associative operation (var/std: two of them). */
+const SPLITTABLE = new Set<Kind>(["sum", "mean", "max", "min", "prod", "l1", "l2", "linf", "var", "std"]);
 
 /**
- * Few rows, long columns (e.g. a sum over everything): one program per row would leave the GPU
- * idle, so each row's columns are split into chunks reduced in parallel (stage 1, partial results
- * in a small buffer), then one short pass combines the partials and applies the epilogue (stage 2).
+ * Few row blocks, long columns (a sum over everything, a mean over all but the contiguous dim): one
+ * program per row block would leave most of the GPU idle, so each row's columns are split into
+ * chunks reduced in parallel (stage 1: a partial result per row and chunk in a small buffer), then
+ * one short pass combines the partials and applies the epilogue (stage 2). var/std take one more
+ * parallel pass: stage 1 sums, the deviation pass reads the row's partial sums to get the exact
+ * mean and sums squared deviations from it per chunk (stable), and stage 2 combines those.
  */
 function emitSplitReduction(
   b: ModuleBuilder,
@@ -251,35 +266,61 @@ function emitSplitReduction(
   epilogue: PwGroup | null,
 ): void {
   const kind = spec.kind;
-  const BN = 1024;
-  const split = Math.min(1024, nextPow2(Math.ceil(528 / s.nRows)));
+  const dev = kind === "var" || kind === "std";
+  // tiles: rows along the contiguous dimension when it is kept (coalesced), else one row of long blocks
+  const BM = s.unitKept ? Math.max(1, Math.min(64, nextPow2(s.nRows))) : 1;
+  const BN = s.unitKept ? Math.max(2, Math.min(nextPow2(s.nCols), Math.floor(4096 / BM))) : Math.min(2048, nextPow2(s.nCols));
+  const rowBlocks = Math.ceil(s.nRows / BM);
+  // about four programs per SM in all
+  const split = Math.max(1, Math.min(1024, nextPow2(Math.ceil(528 / rowBlocks))));
   const chunk = Math.ceil(Math.ceil(s.nCols / split) / BN) * BN;
   const nSplit = Math.ceil(s.nCols / chunk);
-  const partialOp = kind === "max" || kind === "linf" ? "tl.max" : kind === "min" ? "tl.min" : kind === "prod" ? "prod" : "tl.sum";
-  const partInit = kind === "max" ? 'float("-inf")' : kind === "min" ? 'float("inf")' : kind === "prod" ? "1.0" : "0.0";
+  const stageKind: Kind = dev ? "sum" : kind;
+  const partialOp = stageKind === "max" || stageKind === "linf" ? "tl.max" : stageKind === "min" ? "tl.min" : stageKind === "prod" ? "prod" : "tl.sum";
+  const partInit = stageKind === "max" ? 'float("-inf")' : stageKind === "min" ? 'float("inf")' : stageKind === "prod" ? "1.0" : "0.0";
   const reduceCode = (x: string): string => (partialOp === "prod" ? (b.helpers.add(PROD_COMBINE), `tl.reduce(${x}, 1, _prod_combine)`) : `${partialOp}(${x}, axis=1)`);
+  const warps = BM * BN >= 2048 ? 8 : 4;
 
   const ops1 = main.operands;
-  const name1 = b.kernelName(`${kind}_partial`);
-  const k: string[] = [];
-  k.push(`@triton.jit`);
-  k.push(`def ${name1}(${[...kernelParams(s, ops1), "part_ptr", "CHUNK", "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
-  k.push(`    # stage 1 of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: program (rows, c) reduces columns [c * CHUNK, (c + 1) * CHUNK)`);
-  k.push(`    # of its rows (CHUNK is a multiple of BLOCK_N, so chunks never overlap); input: ${main.description}.`);
-  k.push(...rowPrologue(s, ops1));
-  k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[kind]}, tl.float32)`);
-  k.push(`    c_lo = tl.program_id(1) * CHUNK`);
-  k.push(`    for start in range(c_lo, tl.minimum(c_lo + CHUNK, n_cols), BLOCK_N):`);
-  k.push(...colBlock(s, ops1, "start", "        "));
-  k.push(...main.lines("        ", "0.0"));
-  k.push(`        xv = tl.where(mask, xv, ${INIT[kind]})`);
-  const step: Record<string, string> = {
-    sum: "acc + xv", mean: "acc + xv", prod: "acc * xv", max: "tl.maximum(acc, xv)", min: "tl.minimum(acc, xv)",
-    l1: "acc + tl.abs(xv)", l2: "acc + xv * xv", linf: "tl.maximum(acc, tl.abs(xv))",
+  const stage = (nameKind: string, withMean: boolean): string => {
+    const name = b.kernelName(nameKind);
+    const k: string[] = [];
+    k.push(`@triton.jit`);
+    k.push(`def ${name}(${[...kernelParams(s, ops1), ...(withMean ? ["sum_ptr"] : []), "part_ptr", "CHUNK", "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_S: tl.constexpr"].join(", ")}):`);
+    k.push(withMean
+      ? `    # deviation pass of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: the exact mean from stage 1's partial sums, then`
+      : `    # stage 1 of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: program (rows, c) reduces columns [c * CHUNK, (c + 1) * CHUNK)`);
+    k.push(withMean
+      ? `    # the squared deviations from it over columns [c * CHUNK, (c + 1) * CHUNK); input: ${main.description}.`
+      : `    # of its rows (CHUNK is a multiple of BLOCK_N, so chunks never overlap); input: ${main.description}.`);
+    k.push(...rowPrologue(s, ops1));
+    if (withMean) {
+      k.push(`    sidx = tl.arange(0, BLOCK_S)`);
+      k.push(`    ps = tl.load(sum_ptr + rows[:, None] * SPLIT + sidx[None, :], mask=row_mask[:, None] & (sidx < SPLIT)[None, :], other=0.0)`);
+      k.push(`    mean = tl.sum(ps, axis=1) / n_cols`);
+    }
+    k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${withMean ? "0.0" : INIT[stageKind]}, tl.float32)`);
+    k.push(`    c_lo = tl.program_id(1) * CHUNK`);
+    k.push(`    for start in range(c_lo, tl.minimum(c_lo + CHUNK, n_cols), BLOCK_N):`);
+    k.push(...colBlock(s, ops1, "start", "        "));
+    k.push(...main.lines("        ", "0.0"));
+    if (withMean) {
+      k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
+      k.push(`        acc = acc + d * d`);
+    } else {
+      k.push(`        xv = tl.where(mask, xv, ${INIT[stageKind]})`);
+      const step: Record<string, string> = {
+        sum: "acc + xv", mean: "acc + xv", prod: "acc * xv", max: "tl.maximum(acc, xv)", min: "tl.minimum(acc, xv)",
+        l1: "acc + tl.abs(xv)", l2: "acc + xv * xv", linf: "tl.maximum(acc, tl.abs(xv))",
+      };
+      k.push(`        acc = ${step[stageKind]}`);
+    }
+    k.push(`    tl.store(part_ptr + rows * SPLIT + tl.program_id(1), ${withMean ? "tl.sum(acc, axis=1)" : reduceCode("acc")}, mask=row_mask)`);
+    b.kernels.push(k.join("\n"));
+    return name;
   };
-  k.push(`        acc = ${step[kind]}`);
-  k.push(`    tl.store(part_ptr + rows * SPLIT + tl.program_id(1), ${reduceCode("acc")}, mask=row_mask)`);
-  b.kernels.push(k.join("\n"));
+  const name1 = stage(`${stageKind}_partial`, false);
+  const nameDev = dev ? stage(`${kind}_deviation`, true) : null;
 
   const ops2: RowOperand[] = [...epi.operands, { name: "out", space: "row" }];
   const name2 = b.kernelName(`${kind}_combine`);
@@ -293,6 +334,8 @@ function emitSplitReduction(
   let res = reduceCode("p");
   if (kind === "mean") res = `${res} / n_cols`;
   if (kind === "l2") res = `tl.sqrt(${res})`;
+  if (dev) res = `${res} / (n_cols - ${spec.correction ?? 1})`;
+  if (kind === "std") res = `tl.sqrt(${res})`;
   f.push(`    res = ${res}`);
   const e = epi.lines("    ", { code: "res", ty: "f" }, "row_mask");
   f.push(...e.lines);
@@ -306,13 +349,17 @@ function emitSplitReduction(
   b.line(`# ${kind} over dims ${JSON.stringify(s.red)}: ${s.nRows} row(s) of ${s.nCols} split into ${nSplit} chunks, then combined`);
   b.line(`${out} = torch.empty(${pyList(outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
   b.line(`part = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
+  if (dev) b.line(`part_dev = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
   views.set("out", rowView(s, out, outShape));
   bindViews(b, [...ops1, ...ops2], views);
-  const BM1 = 1;
-  b.line(`${name1}[(${s.nRows}, ${nSplit})](${launchArgs(s, ops1, views).join(", ")}, part, ${chunk}, ${nSplit}, BLOCK_M=${BM1}, BLOCK_N=${BN}, num_warps=4)`);
   const BS = Math.max(2, nextPow2(nSplit));
+  const grid1 = `(triton.cdiv(${s.nRows}, ${BM}), ${nSplit})`;
+  b.line(`${name1}[${grid1}](${launchArgs(s, ops1, views).join(", ")}, part, ${chunk}, ${nSplit}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_S=${BS}, num_warps=${warps})`);
+  if (nameDev) {
+    b.line(`${nameDev}[${grid1}](${launchArgs(s, ops1, views).join(", ")}, part, part_dev, ${chunk}, ${nSplit}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_S=${BS}, num_warps=${warps})`);
+  }
   const BM2 = Math.max(1, Math.min(nextPow2(s.nRows), Math.floor(4096 / BS)));
-  b.line(`${name2}[(triton.cdiv(${s.nRows}, ${BM2}),)](part, ${launchArgs(s, ops2, views).join(", ")}, ${nSplit}, BLOCK_M=${BM2}, BLOCK_N=${BS}, num_warps=4)`);
+  b.line(`${name2}[(triton.cdiv(${s.nRows}, ${BM2}),)](${dev ? "part_dev" : "part"}, ${launchArgs(s, ops2, views).join(", ")}, ${nSplit}, BLOCK_M=${BM2}, BLOCK_N=${BS}, num_warps=4)`);
   b.setVal(finalId, out);
 }
 
@@ -326,9 +373,4 @@ function refOf(a: Arg | undefined): string {
   return r["node"] ?? r["input"] ?? r["param"]!;
 }
 
-function keptIsContiguous(strides: number[], keep: number[]): boolean {
-  const unit = strides.findIndex((x) => x === 1);
-  return unit >= 0 && keep.includes(unit);
-}
-
-export { refOf, keptIsContiguous };
+export { refOf };

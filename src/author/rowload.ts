@@ -16,6 +16,19 @@ export interface MainLoad {
   description: string;
 }
 
+/** Strides of the main input laid over the row space's base shape, when they are known. */
+export function mainStrides(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | null, base: number[]): number[] | null {
+  const same = (m: { shape: number[] }): boolean => m.shape.length === base.length && m.shape.every((x, i) => x === base[i]);
+  if (prologue) {
+    const full = prologue.externals.map((id) => b.meta(id)).find(same);
+    return full ? full.strides : null;
+  }
+  const first = node.args[0];
+  if (first === undefined || !isRef(first)) return null;
+  const m = b.meta(refId(first));
+  return same(m) ? m.strides : null;
+}
+
 export function mainLoad(b: ModuleBuilder, s: RowSpace, node: GraphNode, prologue: PwGroup | null): MainLoad {
   const first = node.args[0];
   if (first === undefined || !isRef(first)) throw new Error(`internal: ${node.id} has no tensor input`);

@@ -14,13 +14,32 @@ export interface RowSpace {
   nRows: number;
   nCols: number;
   wide: boolean;
+  /** the main input's unit-stride dimension is a kept one (rows are the contiguous direction) */
+  unitKept: boolean;
 }
 
-export function rowSpace(base: number[], redDims: number[]): RowSpace {
+/**
+ * `strides` (the main input's, when known) order the kept and the reduced dimensions from slowest
+ * to fastest in memory: the last reduced dimension is then the contiguous one when one is
+ * reduced, so a block of columns is one contiguous run (the result does not depend on the order
+ * in which a reduction visits its columns, beyond rounding), and consecutive rows are neighbours in
+ * memory when the contiguous dimension is kept.
+ */
+export function rowSpace(base: number[], redDims: number[], strides: number[] | null = null): RowSpace {
   const rank = base.length;
-  const red = [...new Set(redDims.map((d) => (d < 0 ? d + rank : d)))].sort((a, b) => a - b);
-  const keep = Array.from({ length: rank }, (_, i) => i).filter((i) => !red.includes(i));
+  let red = [...new Set(redDims.map((d) => (d < 0 ? d + rank : d)))].sort((a, b) => a - b);
+  let keep = Array.from({ length: rank }, (_, i) => i).filter((i) => !red.includes(i));
+  let unitKept = keep.includes(rank - 1) && rank > 0;
+  if (strides && strides.length === rank) {
+    const key = (d: number): number => (base[d] === 1 ? Infinity : Math.abs(strides[d]!));
+    const bySlowest = (a: number, b: number): number => key(b) - key(a) || a - b;
+    keep = [...keep].sort(bySlowest);
+    red = [...red].sort(bySlowest);
+    const unit = Array.from({ length: rank }, (_, i) => i).find((d) => strides[d] === 1 && base[d]! > 1);
+    unitKept = unit !== undefined && keep.includes(unit);
+  }
   return {
+    unitKept,
     base,
     keep,
     red,

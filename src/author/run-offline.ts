@@ -112,19 +112,36 @@ export async function runProblem(opts: RunOptions, deps: RunDeps): Promise<RunRe
   }
 
   const modelNew = join(runDir, "model_new.py");
-  await writeFile(modelNew, authored.code);
-  await event("verify", "started", { candidate: modelNew, device: opts.device ?? "auto" });
-  const verdict = await deps.verify({
-    problem,
-    candidate: modelNew,
-    device: opts.device,
-    trials: opts.trials,
-    sets: opts.sets,
-    timeoutMs: opts.timeoutMs,
-    signal: opts.signal,
-  });
-  await writeFile(join(runDir, "verdict.json"), JSON.stringify(verdict, null, 2) + "\n");
-  await event("verify", verdict.ok ? "completed" : "failed", { stage: verdict.stage, code: verdict.code, message: verdict.message });
+  const verifyCode = async (code: string) => {
+    await writeFile(modelNew, code);
+    await event("verify", "started", { candidate: modelNew, device: opts.device ?? "auto" });
+    const v = await deps.verify({
+      problem,
+      candidate: modelNew,
+      device: opts.device,
+      trials: opts.trials,
+      sets: opts.sets,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+    });
+    await writeFile(join(runDir, "verdict.json"), JSON.stringify(v, null, 2) + "\n");
+    await event("verify", v.ok ? "completed" : "failed", { stage: v.stage, code: v.code, message: v.message });
+    return v;
+  };
+  let verdict = await verifyCode(authored.code);
+  // fp32 products on 3xTF32 are close to the exact result but summed in another order than eager's
+  // cuBLAS; with deep products and large outputs eager's own rounding can exceed the fp32
+  // tolerance, so a mismatch is retried once with fp32 FMA products in k order (slower, exact fp32)
+  if (!verdict.ok && verdict.stage === "correctness" && authored.author === "offline" && doc.ok && authored.code.includes('input_precision="tf32x3"')) {
+    const r = authorOffline(doc, { fp32Products: "ieee" });
+    if (r.ok) {
+      await writeFile(join(runDir, "model_new.tf32x3.py"), authored.code);
+      await writeFile(join(runDir, "verdict.tf32x3.json"), JSON.stringify(verdict, null, 2) + "\n");
+      await event("author", "retried", { author: "offline", fp32Products: "ieee", reason: verdict.message });
+      authored = { author: "offline", code: r.code, kernels: r.kernels, steps: r.steps };
+      verdict = await verifyCode(r.code);
+    }
+  }
   return finish({
     ...base,
     ok: verdict.ok,
