@@ -48,8 +48,21 @@ DECOMPOSE_OPS = {
 }
 
 
+def _attention_math(q: Any, k: Any, v: Any, attn_mask: Any = None, dropout_p: float = 0.0, is_causal: bool = False,
+                    scale: Any = None, enable_gqa: bool = False) -> Any:
+    """scaled_dot_product_attention as PyTorch's reference ("math") form: two batched products
+    around a softmax. Only the unmasked, dropout-free case: masks would need tensors built inside
+    the graph."""
+    if attn_mask is not None or is_causal or dropout_p != 0.0:
+        raise NotImplementedError("attention with a mask or dropout")
+    return torch.ops.aten._scaled_dot_product_attention_math(q, k, v, None, 0.0, False, scale=scale,
+                                                             enable_gqa=enable_gqa)[0]
+
+
 def _decomposition(op: Any) -> Any:
     """The operator's own decomposition: its composite kernel, else PyTorch's Python table."""
+    if op is torch.ops.aten.scaled_dot_product_attention.default:
+        return _attention_math
     if not isinstance(op, torch._ops.OpOverload) or op._overloadpacket.__name__ not in DECOMPOSE_OPS:
         return None
     try:
@@ -112,6 +125,7 @@ def _expand(gm: torch.fx.GraphModule, node: torch.fx.Node, fn: Any, args: tuple[
     for p, i in zip(phs, where):
         env[p] = flat[i]
     result: Any = None
+    added: list[torch.fx.Node] = []
     with g.inserting_before(node):
         for n in sub.graph.nodes:
             if n.op == "placeholder":
@@ -132,8 +146,13 @@ def _expand(gm: torch.fx.GraphModule, node: torch.fx.Node, fn: Any, args: tuple[
                 new = g.call_function(inplace, tuple(pytree.tree_map(lambda x: env[x] if isinstance(x, torch.fx.Node) else x, n.args)),
                                       {k: env[v] if isinstance(v, torch.fx.Node) else v for k, v in n.kwargs.items()})
                 env[target] = new
+            elif n.target is torch.ops.aten._safe_softmax.default and fn is _attention_math:
+                # the reference attention's softmax; unmasked, so no row is entirely -inf and it
+                # is the plain softmax
+                new = g.call_function(torch.ops.aten._softmax.default, (env[n.args[0]], n.args[1], False))
             else:
                 new = g.node_copy(n, lambda x: env[x])
+            added.append(new)
             # the new nodes belong to the problem's line (and module) the composite op came from
             new.meta = {**n.meta, "stack_trace": node.meta.get("stack_trace"),
                         "nn_module_stack": node.meta.get("nn_module_stack")}
@@ -149,6 +168,11 @@ def _expand(gm: torch.fx.GraphModule, node: torch.fx.Node, fn: Any, args: tuple[
     else:
         raise RuntimeError(f"the decomposition of {node.target} does not return a tensor")
     g.erase_node(node)
+    # steps of the decomposition whose value nothing reads (a cast the reference form returns
+    # alongside) would become kernels with no purpose
+    for n in reversed(added):
+        if not n.users and not n.is_impure():
+            g.erase_node(n)
 
 
 def _diag_vector(n: Any) -> Any:
