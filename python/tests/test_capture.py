@@ -88,3 +88,48 @@ def test_command_line_prints_only_the_document():
     assert {"sum", "mean", "amax", "min", "prod", "argmax", "argmin"} <= set(ops)
     mn = next(n for n in doc["nodes"] if n["op"] == "min")
     assert mn["shape"] is None and [o["dtype"] for o in mn["outputs"]] == ["float32", "int64"]
+
+
+COMPOSITES = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(6)
+    def forward(self, a, b, c, v):
+        return (torch.einsum("bijl,lk->bijk", c, b),
+                torch.mean(1 - F.cosine_similarity(a, self.bn(a), dim=1)),
+                F.smooth_l1_loss(a, a * 2),
+                torch.diag(v) @ b,
+                torch.triu(b, diagonal=1))
+def get_inputs():
+    return [torch.randn(5, 6), torch.randn(6, 6), torch.randn(2, 3, 4, 6), torch.randn(6)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_composites_are_decomposed_and_covered_ops_stay_whole(write):
+    doc = capture(write("c.py", COMPOSITES))
+    assert doc["ok"], doc
+    assert doc["decomposeError"] is None
+    ops = [n["op"] for n in doc["nodes"]]
+    # einsum, cosine_similarity and smooth_l1_loss are gone, replaced by ops the author writes
+    assert not {"einsum", "cosine_similarity", "smooth_l1_loss", "broadcast_tensors", "diag"} & set(ops), ops
+    assert {"aten.einsum.default", "aten.cosine_similarity.default", "aten.smooth_l1_loss.default"} <= set(doc["decomposed"])
+    assert "bmm" in ops and "linalg_vector_norm" in ops and "where" in ops
+    # batch_norm (a covered op) stays whole, in training mode; triu stays whole (it has a kernel)
+    bn = next(n for n in doc["nodes"] if n["op"] == "batch_norm")
+    assert bn["training"] is True and "triu" in ops
+    # the decomposition's in-place steps are out-of-place, its 0-d constants are plain numbers
+    assert not [o for o in ops if o.endswith("_") and o != "add_"], ops
+    assert "scalar_tensor" not in ops
+    # diag(v) @ b became an elementwise product
+    out3 = doc["outputs"][3]["node"]
+    assert next(n for n in doc["nodes"] if n["id"] == out3)["op"] == "mul"
+    # new nodes keep the problem's line
+    cos = [n for n in doc["nodes"] if n["op"] == "linalg_vector_norm"]
+    assert cos and all(n["line"] == 11 for n in cos)
+    json.dumps(doc)

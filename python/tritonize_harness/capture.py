@@ -36,6 +36,194 @@ VIEW_OPS = {
 }
 
 
+# Composite operators the offline author has no template for, but whose PyTorch decomposition uses
+# only operators it covers (views, elementwise ops, reductions, bmm): each is replaced in the
+# captured graph by that decomposition. Everything else stays whole (linear, layer_norm, softmax,
+# batch_norm and the rest are written as one kernel each).
+DECOMPOSE_OPS = {
+    "einsum", "tensordot", "inner", "outer", "dot", "vdot", "mv", "addmv", "baddbmm", "broadcast_tensors",
+    "cosine_similarity", "pairwise_distance", "kl_div", "xlogy", "triplet_margin_loss", "smooth_l1_loss",
+    "huber_loss", "l1_loss", "mse_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "frobenius_norm", "linalg_norm", "logsumexp",
+}
+
+
+def _attention_math(q: Any, k: Any, v: Any, attn_mask: Any = None, dropout_p: float = 0.0, is_causal: bool = False,
+                    scale: Any = None, enable_gqa: bool = False) -> Any:
+    """scaled_dot_product_attention as PyTorch's reference ("math") form: two batched products
+    around a softmax. Only the unmasked, dropout-free case: masks would need tensors built inside
+    the graph."""
+    if attn_mask is not None or is_causal or dropout_p != 0.0:
+        raise NotImplementedError("attention with a mask or dropout")
+    return torch.ops.aten._scaled_dot_product_attention_math(q, k, v, None, 0.0, False, scale=scale,
+                                                             enable_gqa=enable_gqa)[0]
+
+
+def _decomposition(op: Any) -> Any:
+    """The operator's own decomposition: its composite kernel, else PyTorch's Python table."""
+    if op is torch.ops.aten.scaled_dot_product_attention.default:
+        return _attention_math
+    if not isinstance(op, torch._ops.OpOverload) or op._overloadpacket.__name__ not in DECOMPOSE_OPS:
+        return None
+    try:
+        if op.has_kernel_for_dispatch_key(torch._C.DispatchKey.CompositeImplicitAutograd):
+            return lambda *a, **k: op.decompose(*a, **k)
+    except RuntimeError:
+        pass
+    from torch._decomp import decomposition_table
+
+    return decomposition_table.get(op)
+
+
+def _scalar_of(node: Any) -> Any:
+    """The Python number a `scalar_tensor` node holds (a 0-d constant acts as a scalar in arithmetic)."""
+    if getattr(node, "op", None) == "call_function" and node.target is torch.ops.aten.scalar_tensor.default:
+        v = node.args[0]
+        if isinstance(v, (bool, int, float)):
+            return v
+    return None
+
+
+def _out_of_place(op: Any) -> Any:
+    """aten.clamp_min_.Tensor -> aten.clamp_min.Tensor; None for an op that mutates nothing."""
+    if not isinstance(op, torch._ops.OpOverload):
+        return None
+    name = op._overloadpacket.__name__
+    if not name.endswith("_") or name.startswith("_") or not op._schema.arguments or not op._schema.arguments[0].is_write:
+        return None
+    packet = getattr(torch.ops.aten, name[:-1], None)
+    overload = getattr(packet, op._overloadname, None) if packet is not None else None
+    if overload is None:
+        raise RuntimeError(f"no out-of-place form of {op}")
+    return overload
+
+
+def _expand(gm: torch.fx.GraphModule, node: torch.fx.Node, fn: Any, args: tuple[Any, ...] | None = None) -> None:
+    """Replaces `node` by the graph of fn(node's arguments) (or of fn(args)), traced on the graph's
+    own fake values."""
+    import torch.utils._pytree as pytree
+    from torch._guards import detect_fake_mode
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    flat, spec = pytree.tree_flatten((node.args, node.kwargs) if args is None else (args, {}))
+    where = [i for i, a in enumerate(flat) if isinstance(a, torch.fx.Node)]
+    vals = [flat[i].meta["val"] for i in where]
+
+    def call(*ts: Any) -> Any:
+        args = list(flat)
+        for i, t in zip(where, ts):
+            args[i] = t
+        a, k = pytree.tree_unflatten(args, spec)
+        return fn(*a, **k)
+
+    fake = detect_fake_mode(vals) or contextlib.nullcontext()
+    with fake:
+        sub = make_fx(call, tracing_mode="real")(*vals)
+    g = gm.graph
+    env: dict[Any, Any] = {}
+    phs = [n for n in sub.graph.nodes if n.op == "placeholder"]
+    for p, i in zip(phs, where):
+        env[p] = flat[i]
+    result: Any = None
+    added: list[torch.fx.Node] = []
+    with g.inserting_before(node):
+        for n in sub.graph.nodes:
+            if n.op == "placeholder":
+                continue
+            if n.op == "output":
+                result = pytree.tree_map(lambda x: env[x] if isinstance(x, torch.fx.Node) else x, n.args[0])
+                continue
+            if _scalar_of(n) is not None:
+                env[n] = _scalar_of(n)  # a constant, not a tensor to compute
+                continue
+            inplace = _out_of_place(n.target)
+            if inplace is not None:
+                # an in-place step of the decomposition (clamp_min_ on a fresh clone) becomes its
+                # out-of-place form; later readers of the mutated tensor read the new value
+                target = n.args[0]
+                if not isinstance(target, torch.fx.Node) or target.op == "placeholder":
+                    raise RuntimeError(f"the decomposition of {node.target} mutates its input ({n.target})")
+                new = g.call_function(inplace, tuple(pytree.tree_map(lambda x: env[x] if isinstance(x, torch.fx.Node) else x, n.args)),
+                                      {k: env[v] if isinstance(v, torch.fx.Node) else v for k, v in n.kwargs.items()})
+                env[target] = new
+            elif n.target is torch.ops.aten._safe_softmax.default and fn is _attention_math:
+                # the reference attention's softmax; unmasked, so no row is entirely -inf and it
+                # is the plain softmax
+                new = g.call_function(torch.ops.aten._softmax.default, (env[n.args[0]], n.args[1], False))
+            else:
+                new = g.node_copy(n, lambda x: env[x])
+            added.append(new)
+            # the new nodes belong to the problem's line (and module) the composite op came from
+            new.meta = {**n.meta, "stack_trace": node.meta.get("stack_trace"),
+                        "nn_module_stack": node.meta.get("nn_module_stack")}
+            env[n] = new
+    if isinstance(result, (list, tuple)):
+        for user in list(node.users):
+            if user.target is not operator.getitem:
+                raise RuntimeError(f"{node.target} returns several tensors and is used whole")
+            user.replace_all_uses_with(result[user.args[1]])
+            g.erase_node(user)
+    elif isinstance(result, torch.fx.Node):
+        node.replace_all_uses_with(result)
+    else:
+        raise RuntimeError(f"the decomposition of {node.target} does not return a tensor")
+    g.erase_node(node)
+    # steps of the decomposition whose value nothing reads (a cast the reference form returns
+    # alongside) would become kernels with no purpose
+    for n in reversed(added):
+        if not n.users and not n.is_impure():
+            g.erase_node(n)
+
+
+def _diag_vector(n: Any) -> Any:
+    """The vector v when n is torch.diag(v) (main diagonal), else None."""
+    if not isinstance(n, torch.fx.Node) or n.target is not torch.ops.aten.diag.default:
+        return None
+    v = n.args[0]
+    offset = n.kwargs.get("diagonal", n.args[1] if len(n.args) > 1 else 0)
+    val = v.meta.get("val") if isinstance(v, torch.fx.Node) else None
+    return v if offset == 0 and isinstance(val, torch.Tensor) and val.dim() == 1 else None
+
+
+def rewrite_diag_products(ep: Any) -> list[str]:
+    """diag(v) @ B is v[:, None] * B, and A @ diag(v) is A * v: an elementwise product instead of a
+    matrix product with a mostly-zero matrix (the same values; only an inf or nan in B would spread
+    along its column in the matrix product, as 0 * inf)."""
+    done: list[str] = []
+    products = {torch.ops.aten.matmul.default, torch.ops.aten.mm.default}
+    for n in list(ep.graph.nodes):
+        if n.op != "call_function" or n.target not in products or len(n.args) != 2:
+            continue
+        a, b = n.args
+        if (v := _diag_vector(a)) is not None and b.meta["val"].dim() == 2:
+            _expand(ep.graph_module, n, lambda v, b: v.unsqueeze(-1) * b, (v, b))
+        elif (v := _diag_vector(b)) is not None and a.meta["val"].dim() == 2:
+            _expand(ep.graph_module, n, lambda a, v: a * v, (a, v))
+        else:
+            continue
+        done.append(f"{n.target} of diag")
+    for n in list(ep.graph.nodes):
+        if n.op == "call_function" and n.target is torch.ops.aten.diag.default and not n.users:
+            ep.graph.erase_node(n)
+    return done
+
+
+def decompose_selected(ep: Any) -> list[str]:
+    """Replaces DECOMPOSE_OPS nodes of the exported graph by their decompositions, in place, until
+    none is left (a decomposition may itself use one). Returns the operators replaced."""
+    done = rewrite_diag_products(ep)
+    for _ in range(8):
+        todo = [(n, fn) for n in ep.graph.nodes if n.op == "call_function" and (fn := _decomposition(n.target))]
+        if not todo:
+            break
+        for n, fn in todo:
+            _expand(ep.graph_module, n, fn)
+            done.append(str(n.target))
+    ep.graph.lint()
+    ep.graph_module.recompile()
+    return done
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problem", required=True, help="path of the KernelBench-format problem file")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
@@ -188,6 +376,14 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         return {**base, "ok": False, "code": "trace_failed", "line": line,
                 "message": f"tracing failed: {why}{where}: {first}"}
 
+    try:
+        decomposed = decompose_selected(ep)
+        decompose_error = None
+    except Exception as e:  # the composite ops stay whole; the author names the one it lacks
+        decomposed = []
+        decompose_error = f"{type(e).__name__}: {e}"
+        ep = torch.export.export(model, tuple(inputs), strict=False)
+
     sig = ep.graph_signature
     # placeholder name -> (kind, target)
     ph_kind: dict[str, tuple[str, str]] = {}
@@ -315,6 +511,8 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         "outputs": outputs_doc,
         "returnsTuple": returns_tuple or len(outputs_doc) > 1,
         "mutations": mutations,
+        "decomposed": decomposed,
+        "decomposeError": decompose_error,
         "torch": torch.__version__,
     }
 

@@ -48,6 +48,30 @@ test("the pointwise chain before a reduction is folded into its load", () => {
   assert.ok(p.steps.some((s) => s.kind === "norm" && s.node.op === "rms_norm"));
 });
 
+test("triu, tril and diag of a vector are index-masked kernels; diag of a matrix is a copy of its diagonal", () => {
+  const g = fixture("indexed");
+  const p = plan(g);
+  assert.deepEqual(p.unsupported, []);
+  assert.deepEqual(p.steps.filter((s) => s.kind === "indexed").map((s) => s.kind === "indexed" && s.node.op), ["triu", "tril", "diag", "diag"]);
+  const r = authorOffline(g);
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  if (!r.ok) return;
+  assert.equal(r.kernels, 3);
+  assert.match(r.code, /keep = \(i1 - i0\) >= 1/);
+  assert.match(r.code, /keep = \(i1 - i0\) <= -1/);
+  assert.match(r.code, /on = \(i1 - i0\) == 1/);
+  assert.match(r.code, /\.diagonal\(0\)\.clone\(\)/);
+});
+
+test("a pointwise group combining two reductions is the epilogue of the first only", () => {
+  // triplet_margin_loss: mean(clamp_min(norm(a - p) + margin - norm(a - n), 0))
+  const p = plan(fixture("two_norms"));
+  const norms = p.steps.filter((s) => s.kind === "reduction" && s.node.op === "norm");
+  // in step order: the plain norm first, then the one whose epilogue reads it
+  assert.deepEqual(norms.map((s) => (s.kind === "reduction" && s.epilogue ? s.epilogue.nodes.map((n) => n.op) : null)), [null, ["add", "sub", "clamp_min"]]);
+  assert.ok(authorOffline(fixture("two_norms")).ok);
+});
+
 test("ModelNew keeps the problem's __init__ and its forward only allocates, views and launches", () => {
   for (const name of ["linear_epilogue", "pointwise_chain", "rmsnorm", "reductions", "batchnorm"]) {
     const r = authorOffline(fixture(name));

@@ -50,6 +50,8 @@ function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
     case "softmax":
     case "norm":
       return `${s.prologue ? `prologue(${s.prologue.nodes.map((n) => n.op).join(" -> ")}) + ` : ""}${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
+    case "indexed":
+      return s.node.op;
     default:
       return s.kind;
   }

@@ -102,6 +102,10 @@ export const CapturedGraphSchema = z.object({
   outputs: z.array(ArgSchema),
   returnsTuple: z.boolean(),
   mutations: z.array(z.object({ buffer: z.string(), value: z.string() })),
+  /** composite operators the capture replaced by their PyTorch decompositions (e.g. aten.einsum.default) */
+  decomposed: z.array(z.string()).optional(),
+  /** why decomposing them failed (the graph then keeps them whole), else null */
+  decomposeError: z.string().nullable().optional(),
   torch: z.string(),
 });
 export type CapturedGraph = z.infer<typeof CapturedGraphSchema>;

@@ -9,6 +9,7 @@ import { emitSoftmax } from "./softmax.js";
 import { emitNorm } from "./norm.js";
 import { emitMatmul } from "./matmul.js";
 import { emitView } from "./views.js";
+import { emitIndexed } from "./indexed.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
 /**
@@ -55,6 +56,9 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
         break;
       case "matmul":
         emitMatmul(b, step.node, step.epilogue);
+        break;
+      case "indexed":
+        emitIndexed(b, step.node);
         break;
     }
   }

@@ -1,5 +1,6 @@
 import { isRef, refId, type Arg, type CapturedGraph, type GraphNode } from "./graph.js";
 import { isPointwise } from "./pointwise-ops.js";
+import { INDEXED_OPS } from "./indexed.js";
 
 /**
  * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
@@ -8,9 +9,9 @@ import { isPointwise } from "./pointwise-ops.js";
  * or norm is folded into its load (prologue). View nodes run in the wrapper (metadata only).
  */
 
-export type Family = "view" | "pointwise" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "unsupported";
+export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "unsupported";
 
-export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm"]);
+export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm", "norm"]);
 export const SOFTMAX_OPS = new Set(["softmax", "_softmax", "log_softmax", "_log_softmax"]);
 export const NORM_OPS = new Set(["layer_norm", "rms_norm", "batch_norm", "instance_norm", "group_norm"]);
 export const MATMUL_OPS = new Set(["linear", "mm", "matmul", "bmm", "addmm"]);
@@ -29,6 +30,7 @@ export type Step =
   | { kind: "pointwise"; group: PwGroup; siblings: PwGroup[] }
   | { kind: "reduction" | "softmax" | "norm"; node: GraphNode; prologue: PwGroup | null; epilogue: PwGroup | null }
   | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null }
+  | { kind: "indexed"; node: GraphNode }
   | { kind: "getitem"; node: GraphNode }
   | { kind: "skip"; node: GraphNode; reason: string };
 
@@ -70,6 +72,7 @@ export function classify(n: GraphNode, g: CapturedGraph): { family: Family; reas
     return { family: "skip", reason: "in-place buffer bookkeeping" };
   }
   if (isPointwise(n)) return { family: "pointwise" };
+  if (INDEXED_OPS.has(n.op)) return { family: "indexed" };
   if (REDUCTION_OPS.has(n.op)) return { family: "reduction" };
   if (SOFTMAX_OPS.has(n.op)) return { family: "softmax" };
   if (NORM_OPS.has(n.op)) {
@@ -163,6 +166,9 @@ export function plan(g: CapturedGraph): Plan {
     const us = users.get(n.id) ?? [];
     const grp = us.length > 0 ? groupOf.get(us[0]!) : undefined;
     if (!grp || !us.every((u) => groupOf.get(u) === grp)) continue;
+    // a group that combines two anchors (norm(a) - norm(b)) is the epilogue of the first only:
+    // the second is then an ordinary input it reads
+    if (absorbed.has(grp)) continue;
     if (!sameShape(grp.root.shape, n.shape)) continue;
     epilogueOf.set(n.id, { ...grp, externals: externalsOf(grp, n.id) });
     absorbed.add(grp);
@@ -219,6 +225,9 @@ export function plan(g: CapturedGraph): Plan {
         break;
       case "skip":
         placed.push({ at, step: { kind: "skip", node: n, reason: classify(n, g).reason ?? "" } });
+        break;
+      case "indexed":
+        placed.push({ at, step: { kind: "indexed", node: n } });
         break;
       case "pointwise": {
         const grp = groupOf.get(n.id)!;
