@@ -59,3 +59,20 @@ def test_exact_zero_reference_needs_exact_zeros():
     ref = torch.zeros(5)
     compare_outputs([ref], [torch.zeros(5)], 0)
     assert code_of([ref], [torch.full((5,), 1e-7)]).code == "degenerate_mismatch"
+
+
+def test_deep_sums_are_judged_against_the_exact_result_when_eager_is_further_off():
+    exact = torch.linspace(-1, 1, 1000, dtype=torch.float64)
+    eager_error = torch.full_like(exact, 3e-4)  # eager's own rounding, above the 1e-4 tolerance
+    ref = (exact + eager_error).float()
+    honest = (exact - eager_error / 2).float()  # closer to the exact result than eager is
+    with pytest.raises(Failure):
+        compare_outputs([ref], [honest], 0)  # against eager alone it fails
+    c = compare_outputs([ref], [honest], 0, exact=lambda: [exact])
+    assert c.judged_exact
+    cheat = (exact + 5e-3).float()  # lower-precision arithmetic: far beyond eager's error
+    with pytest.raises(Failure) as info:
+        compare_outputs([ref], [cheat], 0, exact=lambda: [exact])
+    assert info.value.code == "mismatch"
+    with pytest.raises(Failure):  # a model that cannot run in float64 keeps the first verdict
+        compare_outputs([ref], [honest], 0, exact=lambda: None)

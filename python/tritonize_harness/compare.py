@@ -36,6 +36,8 @@ class Comparison:
     worst_index: list[int]
     worst_output: int
     degenerate: bool
+    # passed only against the float64 reference (the eager reference's own rounding was larger)
+    judged_exact: bool = False
 
 
 def as_outputs(value, who: str) -> list[torch.Tensor]:
@@ -59,8 +61,12 @@ def _unravel(flat: int, shape: torch.Size) -> list[int]:
     return list(reversed(index))
 
 
-def compare_outputs(ref: list[torch.Tensor], out: list[torch.Tensor], trial: int) -> Comparison:
-    """Raises a correctness Failure for the first output that does not match."""
+def compare_outputs(ref: list[torch.Tensor], out: list[torch.Tensor], trial: int,
+                    exact=None) -> Comparison:
+    """Raises a correctness Failure for the first output that does not match.
+
+    `exact` (called only when needed) returns float64 reference outputs for the second chance
+    described above, or None when the model cannot run in float64."""
     if len(out) != len(ref):
         raise Failure("correctness", "output_count_mismatch", {"got": len(out), "expected": len(ref), "trial": trial})
     worst = Comparison(0.0, 0.0, [], 0, False)
@@ -71,13 +77,22 @@ def compare_outputs(ref: list[torch.Tensor], out: list[torch.Tensor], trial: int
         if o.dtype != r.dtype:
             raise Failure("correctness", "dtype_mismatch",
                           {"output": k, "got": str(o.dtype), "expected": str(r.dtype), "trial": trial})
-        c = _compare_one(r, o, k, trial)
+        try:
+            c = _compare_one(r, o, k, trial)
+        except Failure as f:
+            if f.code != "mismatch" or exact is None:
+                raise
+            exact_outputs = exact()
+            if exact_outputs is None or not _within_eager_error(r, exact_outputs[k], o):
+                raise
+            c = _compare_to_exact(r, exact_outputs[k], o, k)
         if c.max_abs_err >= worst.max_abs_err:
             worst = Comparison(c.max_abs_err, max(c.max_rel_err, worst.max_rel_err), c.worst_index, k,
-                               worst.degenerate or c.degenerate)
+                               worst.degenerate or c.degenerate, worst.judged_exact or c.judged_exact)
         else:
             worst.max_rel_err = max(worst.max_rel_err, c.max_rel_err)
             worst.degenerate = worst.degenerate or c.degenerate
+            worst.judged_exact = worst.judged_exact or c.judged_exact
     return worst
 
 
@@ -152,3 +167,23 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
             "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
             "worst_index": result.worst_index})
     return result
+
+
+def _within_eager_error(ref: torch.Tensor, exact: torch.Tensor, out: torch.Tensor) -> bool:
+    if exact.shape != ref.shape:
+        return False
+    atol, rtol = tolerance_for(ref.dtype)
+    r, e, o = (t.detach().to("cpu", torch.float64) for t in (ref, exact, out))
+    if not bool(torch.isfinite(e).all()) or not bool(torch.isfinite(o).all()):
+        return False
+    return bool(((o - e).abs() <= atol + rtol * e.abs() + (r - e).abs()).all())
+
+
+def _compare_to_exact(ref: torch.Tensor, exact: torch.Tensor, out: torch.Tensor, k: int) -> Comparison:
+    """Errors reported against the eager reference, for the record, once the exact check passed."""
+    r = ref.detach().to("cpu", torch.float64)
+    o = out.detach().to("cpu", torch.float64)
+    abs_err = (o - r).abs()
+    flat = int(abs_err.flatten().argmax())
+    return Comparison(float(abs_err.max()), float((abs_err / r.abs().clamp_min(1e-12)).max()),
+                      _unravel(flat, r.shape), k, False, judged_exact=True)

@@ -13,6 +13,7 @@ distinct seeds, so a result cached from an earlier call fails.
 """
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import sys
@@ -60,6 +61,7 @@ class Reference:
     model: torch.nn.Module
     init_args: list[Any]
     device: str
+    model64: Any = None  # made on first need by run_exact_reference
 
 
 def build_reference(problem_path: str, sets: dict[str, str], device: str, seed: int) -> Reference:
@@ -94,6 +96,19 @@ def run_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor]:
     if ref.device == "cuda":
         torch.cuda.synchronize()
     return [o.detach().clone() for o in outs]
+
+
+def run_exact_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor] | None:
+    """The reference in float64 (model and floating inputs upcast), or None when it cannot run so."""
+    try:
+        if ref.model64 is None:
+            ref.model64 = copy.deepcopy(ref.model).to(torch.float64) if isinstance(ref.model, torch.nn.Module) else ref.model
+        args = [x.to(ref.device, torch.float64) if isinstance(x, torch.Tensor) and x.is_floating_point()
+                else (x.to(ref.device) if isinstance(x, torch.Tensor) else x) for x in inputs]
+        with torch.no_grad():
+            return [o.detach() for o in as_outputs(ref.model64(*args), "reference")]
+    except Exception:  # a model that builds fp32 tensors of its own, say: the first verdict stands
+        return None
 
 
 def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
@@ -165,6 +180,7 @@ class Verdict:
             "maxRelErr": _finite(comparison.max_rel_err if comparison else _detail(failure, "max_rel_err")),
             "worstIndex": comparison.worst_index if comparison else _detail(failure, "worst_index", "index"),
             "worstOutput": comparison.worst_output if comparison else _detail(failure, "output"),
+            "judgedAgainstExact": bool(comparison and comparison.judged_exact),
             "launches": launches,
             "code": failure.code if failure else None,
             "message": render(failure.code, failure.details) if failure else None,
@@ -316,7 +332,8 @@ def _run_trial(worker, ref: Reference, verdict: "Verdict", workdir: str, t: int,
         saved = torch.load(out_path, weights_only=True)
         got = saved["outputs"] if saved["tuple"] else saved["outputs"][:1]
         try:
-            comparison = compare_outputs([e.cpu() for e in expected], got, t)
+            comparison = compare_outputs([e.cpu() for e in expected], got, t,
+                                         exact=lambda: run_exact_reference(ref, inputs))
         except Failure as f:
             _check_cached(f, got, previous, t)
             raise

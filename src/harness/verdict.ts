@@ -30,6 +30,8 @@ export const TrialSchema = z.object({
   launches: z.number().int(),
   code: z.string().nullable(),
   message: z.string().nullable(),
+  /** passed only against the float64 reference: eager's own rounding exceeded the tolerance */
+  judgedAgainstExact: z.boolean().optional(),
 });
 export type Trial = z.infer<typeof TrialSchema>;
 
