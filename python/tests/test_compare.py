@@ -76,3 +76,22 @@ def test_deep_sums_are_judged_against_the_exact_result_when_eager_is_further_off
     assert info.value.code == "mismatch"
     with pytest.raises(Failure):  # a model that cannot run in float64 keeps the first verdict
         compare_outputs([ref], [honest], 0, exact=lambda: None)
+
+
+def test_slicing_does_not_change_the_verdict(monkeypatch):
+    import tritonize_harness.compare as compare
+
+    monkeypatch.setattr(compare, "CHUNK", 7)  # many slices over a 45-element output
+    ref = torch.randn(5, 9)
+    out = ref.clone()
+    out[3, 4] += 1e-2
+    out[1, 1] += 5e-3
+    f = code_of([ref], [out])
+    assert (f.code, f.details["index"], f.details["count"]) == ("mismatch", [3, 4], 2)
+    out = ref.clone()
+    out[2, 8] = float("nan")
+    out[4, 0] = float("nan")
+    f = code_of([ref], [out])
+    assert (f.code, f.details["index"], f.details["count"]) == ("non_finite", [2, 8], 2)
+    c = compare_outputs([ref], [ref + 1e-6], 0)
+    assert c.max_abs_err < 2e-6

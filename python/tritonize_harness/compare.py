@@ -104,68 +104,106 @@ def is_degenerate(ref: torch.Tensor) -> bool:
     return finite.numel() == ref.numel() and float(finite.abs().max()) <= atol
 
 
+# Outputs are compared a slice at a time in float64: a 6 GB output must not need ten times that.
+CHUNK = 1 << 24
+
+
+def _chunks(*tensors: torch.Tensor):
+    flat = [t.detach().reshape(-1) for t in tensors]
+    n = flat[0].numel()
+    for start in range(0, n, CHUNK):
+        yield start, [f[start:start + CHUNK].to("cpu", torch.float64) for f in flat]
+
+
+class _Worst:
+    """The element that misses its bound by the most, across slices."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.score = -1.0
+        self.at = 0
+        self.values: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def add(self, bad: torch.Tensor, score: torch.Tensor, start: int, r, o, metric) -> None:
+        n = int(bad.sum())
+        if not n:
+            return
+        self.count += n
+        masked = torch.where(bad, score, torch.full_like(score, -1.0))
+        i = int(masked.argmax())
+        if float(masked[i]) > self.score:
+            self.score = float(masked[i])
+            self.at = start + i
+            self.values = (float(o[i]), float(r[i]), float(metric[i]))
+
+
 def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Comparison:
-    r = ref.detach().to("cpu", torch.float64)
-    o = out.detach().to("cpu", torch.float64)
-    if r.numel() == 0:
+    n = ref.numel()
+    if n == 0:
         return Comparison(0.0, 0.0, [], k, False)
     atol, rtol = tolerance_for(ref.dtype)
-    ref_finite = torch.isfinite(r)
-    out_finite = torch.isfinite(o)
-    bad_nonfinite = ref_finite & ~out_finite
-    if bool(bad_nonfinite.any()):
-        first = int(bad_nonfinite.flatten().nonzero()[0])
+    shape = ref.shape
+
+    # Pass 1: values that are not finite, and the size of the errors and of the reference.
+    nonfinite, special = _Worst(), _Worst()
+    max_abs, max_abs_at, max_rel, scale, all_finite = -1.0, 0, 0.0, 0.0, True
+    for start, (r, o) in _chunks(ref, out):
+        ref_finite = torch.isfinite(r)
+        # the earliest element (over the whole output) scores highest
+        first_first = float(n) - (start + torch.arange(r.numel(), dtype=torch.float64))
+        nonfinite.add(ref_finite & ~torch.isfinite(o), first_first, start, r, o, r)
+        if not bool(ref_finite.all()):
+            all_finite = False
+            # Where the reference is NaN/Inf, the candidate must produce the same special value.
+            same = (torch.isnan(r) & torch.isnan(o)) | (r == o)
+            special.add(~ref_finite & ~same, first_first, start, r, o, r)
+        rf = torch.where(ref_finite, r, torch.zeros_like(r))
+        err = (torch.where(ref_finite, o, torch.zeros_like(o)) - rf).abs()
+        i = int(err.argmax())
+        if float(err[i]) > max_abs:
+            max_abs, max_abs_at = float(err[i]), start + i
+        max_rel = max(max_rel, float((err / rf.abs().clamp_min(1e-12)).max()))
+        scale = max(scale, float(rf.abs().max()))
+    if nonfinite.count:
         raise Failure("correctness", "non_finite", {
-            "output": k, "count": int(bad_nonfinite.sum()), "index": _unravel(first, r.shape), "trial": trial})
-    # Where the reference is NaN/Inf, the candidate must produce the same special value.
-    special = ~ref_finite
-    if bool(special.any()):
-        same = (torch.isnan(r) & torch.isnan(o)) | (r == o)
-        wrong = special & ~same
-        if bool(wrong.any()):
-            first = int(wrong.flatten().nonzero()[0])
-            idx = _unravel(first, r.shape)
-            raise Failure("correctness", "mismatch", {
-                "output": k, "count": int(wrong.sum()), "numel": r.numel(), "atol": atol, "rtol": rtol,
-                "index": idx, "got": float(o.flatten()[first]), "expected": float(r.flatten()[first]),
-                "abs_err": float("inf"), "trial": trial})
-    rf = torch.where(ref_finite, r, torch.zeros_like(r))
-    of = torch.where(ref_finite, o, torch.zeros_like(o))
-    abs_err = (of - rf).abs()
-    rel_err = abs_err / rf.abs().clamp_min(1e-12)
-    flat_worst = int(abs_err.flatten().argmax())
-    result = Comparison(float(abs_err.max()), float(rel_err.max()), _unravel(flat_worst, r.shape), k, False)
-
-    if is_degenerate(ref):
-        result.degenerate = True
-        scale = float(rf.abs().max())
-        if scale == 0.0:
-            scaled = abs_err
-            tol = 0.0
-            bad = scaled > tol
-        else:
-            scaled = abs_err / scale
-            tol = atol
-            bad = scaled > atol + rtol * (rf.abs() / scale)
-        if bool(bad.any()):
-            first = int((scaled * bad).flatten().argmax())
-            raise Failure("correctness", "degenerate_mismatch", {
-                "output": k, "scale": scale, "index": _unravel(first, r.shape),
-                "got": float(o.flatten()[first]), "expected": float(r.flatten()[first]),
-                "scaled_err": float(scaled.flatten()[first]), "tol": tol, "trial": trial})
-        return result
-
-    bad = abs_err > atol + rtol * rf.abs()
-    if bool(bad.any()):
-        # Report the element that misses its bound by the most.
-        excess = (abs_err - (atol + rtol * rf.abs())) * bad
-        first = int(excess.flatten().argmax())
+            "output": k, "count": nonfinite.count, "index": _unravel(nonfinite.at, shape), "trial": trial})
+    if special.count:
+        got, expected, _ = special.values
         raise Failure("correctness", "mismatch", {
-            "output": k, "count": int(bad.sum()), "numel": r.numel(), "atol": atol, "rtol": rtol,
-            "index": _unravel(first, r.shape), "got": float(o.flatten()[first]),
-            "expected": float(r.flatten()[first]), "abs_err": float(abs_err.flatten()[first]), "trial": trial,
-            "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
+            "output": k, "count": special.count, "numel": n, "atol": atol, "rtol": rtol,
+            "index": _unravel(special.at, shape), "got": got, "expected": expected,
+            "abs_err": float("inf"), "trial": trial})
+    result = Comparison(max_abs, max_rel, _unravel(max_abs_at, shape), k, False)
+    degenerate = ref.is_floating_point() and all_finite and scale <= atol
+
+    # Pass 2: the tolerance rule (on the reference's own scale when it is degenerate).
+    worst = _Worst()
+    for start, (r, o) in _chunks(ref, out):
+        err = (o - r).abs()
+        if degenerate and scale == 0.0:
+            bad = err > 0.0
+            worst.add(bad, err, start, r, o, err)
+        elif degenerate:
+            scaled = err / scale
+            bad = scaled > atol + rtol * (r.abs() / scale)
+            worst.add(bad, scaled, start, r, o, scaled)
+        else:
+            bound = atol + rtol * r.abs()
+            bad = err > bound
+            worst.add(bad, err - bound, start, r, o, err)
+    if worst.count:
+        got, expected, metric = worst.values
+        if degenerate:
+            raise Failure("correctness", "degenerate_mismatch", {
+                "output": k, "scale": scale, "index": _unravel(worst.at, shape), "got": got,
+                "expected": expected, "scaled_err": metric, "tol": 0.0 if scale == 0.0 else atol,
+                "trial": trial})
+        raise Failure("correctness", "mismatch", {
+            "output": k, "count": worst.count, "numel": n, "atol": atol, "rtol": rtol,
+            "index": _unravel(worst.at, shape), "got": got, "expected": expected, "abs_err": metric,
+            "trial": trial, "max_abs_err": result.max_abs_err, "max_rel_err": result.max_rel_err,
             "worst_index": result.worst_index})
+    result.degenerate = degenerate
     return result
 
 
@@ -173,17 +211,21 @@ def _within_eager_error(ref: torch.Tensor, exact: torch.Tensor, out: torch.Tenso
     if exact.shape != ref.shape:
         return False
     atol, rtol = tolerance_for(ref.dtype)
-    r, e, o = (t.detach().to("cpu", torch.float64) for t in (ref, exact, out))
-    if not bool(torch.isfinite(e).all()) or not bool(torch.isfinite(o).all()):
-        return False
-    return bool(((o - e).abs() <= atol + rtol * e.abs() + (r - e).abs()).all())
+    for _, (r, e, o) in _chunks(ref, exact, out):
+        if not bool(torch.isfinite(e).all()) or not bool(torch.isfinite(o).all()):
+            return False
+        if not bool(((o - e).abs() <= atol + rtol * e.abs() + (r - e).abs()).all()):
+            return False
+    return True
 
 
 def _compare_to_exact(ref: torch.Tensor, exact: torch.Tensor, out: torch.Tensor, k: int) -> Comparison:
     """Errors reported against the eager reference, for the record, once the exact check passed."""
-    r = ref.detach().to("cpu", torch.float64)
-    o = out.detach().to("cpu", torch.float64)
-    abs_err = (o - r).abs()
-    flat = int(abs_err.flatten().argmax())
-    return Comparison(float(abs_err.max()), float((abs_err / r.abs().clamp_min(1e-12)).max()),
-                      _unravel(flat, r.shape), k, False, judged_exact=True)
+    max_abs, at, max_rel = -1.0, 0, 0.0
+    for start, (r, o) in _chunks(ref, out):
+        err = (o - r).abs()
+        i = int(err.argmax())
+        if float(err[i]) > max_abs:
+            max_abs, at = float(err[i]), start + i
+        max_rel = max(max_rel, float((err / r.abs().clamp_min(1e-12)).max()))
+    return Comparison(max_abs, max_rel, _unravel(at, ref.shape), k, False, judged_exact=True)
