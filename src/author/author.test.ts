@@ -40,6 +40,36 @@ test("the pointwise chain after a linear layer is its epilogue, and fp32 uses 3x
   }
 });
 
+test("a deep product (K >> M, N) is split along K into fp32 partials and a summing kernel; a shallow one is not", () => {
+  const shallow = authorOffline(fixture("linear_epilogue"));
+  assert.ok(shallow.ok);
+  if (shallow.ok) {
+    assert.doesNotMatch(shallow.code, /K_CHUNK|_sum\(/);
+    assert.equal(shallow.kernels, 1);
+  }
+  // the same graph with K = 131072 (x: [13, K], fc.weight: [29, K])
+  const g = structuredClone(fixture("linear_epilogue"));
+  const K = 131072;
+  g.inputs[0]!.shape = [13, K];
+  g.inputs[0]!.strides = [K, 1];
+  const w = g.params.find((p) => p.id === "p_fc_weight")!;
+  w.shape = [29, K];
+  w.strides = [K, 1];
+  const deep = authorOffline(g);
+  assert.ok(deep.ok, deep.ok ? "" : deep.message);
+  if (deep.ok) {
+    assert.equal(deep.kernels, 2);
+    assert.match(deep.code, /pid_s = tl\.program_id\(2\)/);
+    assert.match(deep.code, /torch\.empty\(\(32, 13, 29\), device=[^)]*, dtype=torch\.float32\)/);
+    assert.match(deep.code, /grid = \(\d+, 1, 32\)/);
+    assert.match(deep.code, /_sum\[\(\d+, \d+\)\]\(.*SPLIT=32/);
+    // the epilogue (gelu -> add -> sigmoid -> mul) runs in the summing kernel, after the partials are added
+    const sumKernel = deep.code.slice(deep.code.indexOf("_sum(p_ptr"));
+    assert.match(sumKernel, /acc \+= tl\.load\(p_ptrs \+ s \* p_ss/);
+    assert.match(sumKernel, /sigmoid/);
+  }
+});
+
 test("the pointwise chain before a reduction is folded into its load", () => {
   const p = plan(fixture("rmsnorm"));
   const red = p.steps.find((s) => s.kind === "reduction");

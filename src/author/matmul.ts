@@ -88,6 +88,7 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   const wide = [out, aMeta.shape, bMeta.shape].some((s) => numel(s) >= 2 ** 31 - 1);
   const ieee = !lowp && b.options.fp32Products === "ieee";
   const { BM, BN, BK, warps, stages } = ieee ? ieeeTiles(sp.M, sp.N, sp.K) : tiles(sp.M, sp.N, sp.K, lowp);
+  const split = R === 0 ? splitK(sp.M, sp.N, sp.K, BM, BN, BK) : null;
 
   const ops = ["a", "b", "c", ...extra.map((_, j) => `e${j}`)];
   const params = [
@@ -99,6 +100,7 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
     ...argNames("a_sb", R), "a_sm", "a_sk",
     ...argNames("b_sb", R), "b_sk", "b_sn",
     ...ops.slice(2).flatMap((o) => [...argNames(`${o}_sb`, R), `${o}_sm`, `${o}_sn`]),
+    ...(split ? ["p_ptr", "p_ss", "p_sm", "p_sn", "K_CHUNK"] : []),
     "BLOCK_M: tl.constexpr",
     "BLOCK_N: tl.constexpr",
     "BLOCK_K: tl.constexpr",
@@ -110,7 +112,12 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   k.push(`@triton.jit`);
   k.push(`def ${name}(${params.join(", ")}):`);
   k.push(`    # ${what}${epilogue ? `, then ${epilogue.nodes.map((x) => x.op).join(" -> ")} in the epilogue` : ""}.`);
-  k.push(`    # One program computes a BLOCK_M x BLOCK_N tile of C, walking K in BLOCK_K steps.`);
+  if (split) {
+    k.push(`    # Split K: program (tile, s) walks the s-th K_CHUNK of K in BLOCK_K steps and writes its fp32`);
+    k.push(`    # partial tile to P[s]; ${name}_sum adds the partials and applies the bias and epilogue.`);
+  } else {
+    k.push(`    # One program computes a BLOCK_M x BLOCK_N tile of C, walking K in BLOCK_K steps.`);
+  }
   k.push(`    pid = tl.program_id(0)`);
   k.push(`    num_pid_m = tl.cdiv(M, BLOCK_M)`);
   k.push(`    num_pid_n = tl.cdiv(N, BLOCK_N)`);
@@ -135,12 +142,23 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   const cast = wide ? ".to(tl.int64)" : "";
   k.push(`    offs_m = (pid_m * BLOCK_M + tl.arange(0, BLOCK_M))${cast}`);
   k.push(`    offs_n = (pid_n * BLOCK_N + tl.arange(0, BLOCK_N))${cast}`);
-  k.push(`    offs_k = tl.arange(0, BLOCK_K)`);
+  if (split) {
+    k.push(`    pid_s = tl.program_id(2)`);
+    k.push(`    k_lo = pid_s * K_CHUNK`);
+    k.push(`    offs_k = k_lo + tl.arange(0, BLOCK_K)`);
+  } else {
+    k.push(`    offs_k = tl.arange(0, BLOCK_K)`);
+  }
   k.push(`    # rows/columns past the edge wrap around (their results are masked at the store)`);
   k.push(`    a_ptrs = a_ptr + a_base + (offs_m % M)[:, None] * a_sm + offs_k[None, :] * a_sk`);
   k.push(`    b_ptrs = b_ptr + b_base + offs_k[:, None] * b_sk + (offs_n % N)[None, :] * b_sn`);
   k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
-  k.push(`    for kk in range(0, tl.cdiv(K, BLOCK_K)):`);
+  if (split) {
+    k.push(`    # K_CHUNK is a multiple of BLOCK_K, so only the last chunk can end inside a block`);
+    k.push(`    for kk in range(0, tl.cdiv(tl.minimum(K - k_lo, K_CHUNK), BLOCK_K)):`);
+  } else {
+    k.push(`    for kk in range(0, tl.cdiv(K, BLOCK_K)):`);
+  }
   k.push(`        if EVEN_K:`);
   k.push(`            # K is a multiple of BLOCK_K: no mask, so the loads pipeline without predicates`);
   k.push(`            a = tl.load(a_ptrs)`);
@@ -164,26 +182,44 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   k.push(`        a_ptrs += BLOCK_K * a_sk`);
   k.push(`        b_ptrs += BLOCK_K * b_sk`);
   k.push(`    mask = (offs_m < M)[:, None] & (offs_n < N)[None, :]`);
+  let e = k;
+  if (split) {
+    k.push(`    tl.store(p_ptr + pid_s * p_ss + offs_m[:, None] * p_sm + offs_n[None, :] * p_sn, acc, mask=mask)`);
+    b.kernels.push(k.join("\n"));
+    // the sum kernel: the same tile of C, its partials added in fixed split order, then the epilogue
+    e = [];
+    e.push(`@triton.jit`);
+    e.push(`def ${name}_sum(p_ptr, p_ss, p_sm, p_sn, ${ops.slice(2).map((o) => `${o}_ptr`).join(", ")}, M, N, ${ops.slice(2).map((o) => `${o}_sm, ${o}_sn`).join(", ")}, SPLIT: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr):`);
+    e.push(`    # C tile = sum over s of P[s] (fixed order, fp32), then bias and epilogue, cast to C's dtype.`);
+    e.push(`    offs_m = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)`);
+    e.push(`    offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)`);
+    e.push(`    mask = (offs_m < M)[:, None] & (offs_n < N)[None, :]`);
+    e.push(`    p_ptrs = p_ptr + offs_m[:, None] * p_sm + offs_n[None, :] * p_sn`);
+    e.push(`    acc = tl.load(p_ptrs, mask=mask, other=0.0)`);
+    e.push(`    for s in range(1, SPLIT):`);
+    e.push(`        acc += tl.load(p_ptrs + s * p_ss, mask=mask, other=0.0)`);
+    for (const o of ops.slice(2)) e.push(`    ${o}_base = 0`);
+  }
   const loaded = new Map<string, LoadedValue>();
   extra.forEach((id, j) => {
     const { ty, suffix } = loadSuffix(b.meta(id).dtype);
-    k.push(`    ev${j} = tl.load(e${j}_ptr + e${j}_base + offs_m[:, None] * e${j}_sm + offs_n[None, :] * e${j}_sn, mask=mask)${suffix}  # ${id}`);
+    e.push(`    ev${j} = tl.load(e${j}_ptr + e${j}_base + offs_m[:, None] * e${j}_sm + offs_n[None, :] * e${j}_sn, mask=mask)${suffix}  # ${id}`);
     loaded.set(id, { code: `ev${j}`, ty });
   });
   let v = sp.alpha === 1 ? "acc" : `acc * ${floatLit(sp.alpha)}`;
   if (sp.bias) v = `${v} + ${sp.beta === 1 ? "ev0" : `ev0 * ${floatLit(sp.beta)}`}`;
-  k.push(`    c = ${v}${sp.bias ? "  # bias" : ""}`);
+  e.push(`    c = ${v}${sp.bias ? "  # bias" : ""}`);
   let result: LoadedValue = { code: "c", ty: "f" };
   if (epilogue) {
-    k.push(`    # epilogue: ${epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
+    e.push(`    # epilogue: ${epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
     loaded.set(node.id, result);
     const body = groupBody(epilogue, loaded, "    ");
-    k.push(...body.lines);
+    e.push(...body.lines);
     result = body.result;
   }
   const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
-  k.push(`    tl.store(c_ptr + c_base + offs_m[:, None] * c_sm + offs_n[None, :] * c_sn, ${result.code}${storeCast(outDtype)}, mask=mask)`);
-  b.kernels.push(k.join("\n"));
+  e.push(`    tl.store(c_ptr + c_base + offs_m[:, None] * c_sm + offs_n[None, :] * c_sn, ${result.code}${storeCast(outDtype)}, mask=mask)`);
+  b.kernels.push(e.join("\n"));
 
   // wrapper: every operand as a view on [batch..., M, N] (or [batch..., M, K], [batch..., K, N])
   const finalId = epilogue ? epilogue.root.id : node.id;
@@ -209,9 +245,39 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
     ...extra.map((_, j) => `*e${j}_v.stride()`),
   ];
   const gridM = Math.ceil(sp.M / BM) * Math.ceil(sp.N / BN);
-  b.line(`grid = (${gridM}, ${numel(sp.batch)})`);
-  b.line(`${name}[grid](${args.join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_K=${BK}, GROUP_M=8, EVEN_K=${sp.K % BK === 0 ? "True" : "False"}, num_warps=${warps}, num_stages=${stages})`);
+  const consts = `BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_K=${BK}, GROUP_M=8, EVEN_K=${sp.K % BK === 0 ? "True" : "False"}, num_warps=${warps}, num_stages=${stages}`;
+  if (split) {
+    const pVar = `p_${ident(finalId)}`;
+    b.line(`# split K: ${split.split} chunks of ${split.chunk} into fp32 partials, then a fixed-order sum`);
+    b.line(`${pVar} = torch.empty(${pyList([split.split, sp.M, sp.N])}, device=${b.device()}, dtype=torch.float32)`);
+    b.line(`grid = (${gridM}, 1, ${split.split})`);
+    b.line(`${name}[grid](${args.join(", ")}, ${pVar}, *${pVar}.stride(), ${split.chunk}, ${consts})`);
+    const SBN = Math.min(64, Math.max(16, nextPow2(sp.N)));
+    const SBM = Math.min(nextPow2(sp.M), Math.max(1, 1024 / SBN));
+    const sumArgs = [pVar, `*${pVar}.stride()`, outVar, ...extra.map((_, j) => `e${j}_v`), String(sp.M), String(sp.N), `*${outVar}.stride()`, ...extra.map((_, j) => `*e${j}_v.stride()`)];
+    b.line(`${name}_sum[(${Math.ceil(sp.M / SBM)}, ${Math.ceil(sp.N / SBN)})](${sumArgs.join(", ")}, SPLIT=${split.split}, BLOCK_M=${SBM}, BLOCK_N=${SBN}, num_warps=4)`);
+  } else {
+    b.line(`grid = (${gridM}, ${numel(sp.batch)})`);
+    b.line(`${name}[grid](${args.join(", ")}, ${consts})`);
+  }
   b.setVal(finalId, outVar);
+}
+
+/**
+ * Split-K for deep products: one sequential fp32 chain over all of K rounds worse than cuBLAS as K
+ * grows (K=131072 missed the tolerance by 25x on the H200), and a deep product with a small output
+ * leaves most multiprocessors idle. Split when K is deep for its output (K >= 8192 and fewer than two
+ * tiles per SM) or deep outright (K >= 16384), into chunks of about 4096 (at most 64 of them; a
+ * multiple of BLOCK_K so only the last chunk ends inside a block). Batched products are not split.
+ */
+export function splitK(M: number, N: number, K: number, BM: number, BN: number, BK: number): { split: number; chunk: number } | null {
+  const SMS = 132;
+  const outTiles = Math.ceil(M / BM) * Math.ceil(N / BN);
+  if (!(K >= 16384 || (K >= 8192 && outTiles < 2 * SMS))) return null;
+  const want = Math.min(64, Math.ceil(K / 4096));
+  const chunk = Math.ceil(Math.ceil(K / want) / BK) * BK;
+  const split = Math.ceil(K / chunk);
+  return split >= 2 ? { split, chunk } : null;
 }
 
 /** The fp32 FMA path's tiles (64x64x32, 4 warps): larger ones only add register pressure there. */
