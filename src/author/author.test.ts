@@ -40,7 +40,7 @@ test("the pointwise chain after a linear layer is its epilogue, and fp32 uses 3x
   }
 });
 
-test("a deep product (K >> M, N) is split along K into fp32 partials and a summing kernel; a shallow one is not", () => {
+test("a deep product (K >> M, N) is split along K into fp64 partials (fp32 block products summed in fp64) and a summing kernel; a shallow one is not", () => {
   const shallow = authorOffline(fixture("linear_epilogue"));
   assert.ok(shallow.ok);
   if (shallow.ok) {
@@ -60,7 +60,8 @@ test("a deep product (K >> M, N) is split along K into fp32 partials and a summi
   if (deep.ok) {
     assert.equal(deep.kernels, 2);
     assert.match(deep.code, /pid_s = tl\.program_id\(2\)/);
-    assert.match(deep.code, /torch\.empty\(\(32, 13, 29\), device=[^)]*, dtype=torch\.float32\)/);
+    assert.match(deep.code, /torch\.empty\(\(32, 13, 29\), device=[^)]*, dtype=torch\.float64\)/);
+    assert.match(deep.code, /acc \+= tl\.dot\(.*\)\.to\(tl\.float64\)/);
     assert.match(deep.code, /grid = \(\d+, 1, 32\)/);
     assert.match(deep.code, /_sum\[\(\d+, \d+\)\]\(.*SPLIT=32/);
     // the epilogue (gelu -> add -> sigmoid -> mul) runs in the summing kernel, after the partials are added

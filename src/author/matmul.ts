@@ -152,7 +152,10 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   k.push(`    # rows/columns past the edge wrap around (their results are masked at the store)`);
   k.push(`    a_ptrs = a_ptr + a_base + (offs_m % M)[:, None] * a_sm + offs_k[None, :] * a_sk`);
   k.push(`    b_ptrs = b_ptr + b_base + offs_k[:, None] * b_sk + (offs_n % N)[None, :] * b_sn`);
-  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  // Deep fp32 products: each K block's product is exact to fp32, and the blocks are summed in fp64,
+  // so thousands of block sums do not round worse than cuBLAS does (partials are fp64 too).
+  const wideAcc = split !== null && !lowp;
+  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float${wideAcc ? "64" : "32"})`);
   if (split) {
     k.push(`    # K_CHUNK is a multiple of BLOCK_K, so only the last chunk can end inside a block`);
     k.push(`    for kk in range(0, tl.cdiv(tl.minimum(K - k_lo, K_CHUNK), BLOCK_K)):`);
@@ -171,12 +174,16 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
     k.push(`        # ${aMeta.dtype} operands on the tensor cores, fp32 accumulator`);
     k.push(`        acc = tl.dot(a, b, acc)`);
   } else {
+    const precision = ieee ? "ieee" : "tf32x3";
     if (ieee) {
       k.push(`        # fp32 FMA products summed in k order (the exact-fp32 variant: slower, matches cuBLAS's order)`);
-      k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="ieee")`);
     } else {
       k.push(`        # fp32: three TF32 tensor-core products (hi*hi + hi*lo + lo*hi) give close to fp32 accuracy`);
-      k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="tf32x3")`);
+    }
+    if (wideAcc) {
+      k.push(`        acc += tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="${precision}").to(tl.float64)`);
+    } else {
+      k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="${precision}")`);
     }
   }
   k.push(`        a_ptrs += BLOCK_K * a_sk`);
@@ -248,8 +255,8 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   const consts = `BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_K=${BK}, GROUP_M=8, EVEN_K=${sp.K % BK === 0 ? "True" : "False"}, num_warps=${warps}, num_stages=${stages}`;
   if (split) {
     const pVar = `p_${ident(finalId)}`;
-    b.line(`# split K: ${split.split} chunks of ${split.chunk} into fp32 partials, then a fixed-order sum`);
-    b.line(`${pVar} = torch.empty(${pyList([split.split, sp.M, sp.N])}, device=${b.device()}, dtype=torch.float32)`);
+    b.line(`# split K: ${split.split} chunks of ${split.chunk} into fp${lowp ? "32" : "64"} partials, then a fixed-order sum`);
+    b.line(`${pVar} = torch.empty(${pyList([split.split, sp.M, sp.N])}, device=${b.device()}, dtype=torch.float${lowp ? "32" : "64"})`);
     b.line(`grid = (${gridM}, 1, ${split.split})`);
     b.line(`${name}[grid](${args.join(", ")}, ${pVar}, *${pVar}.stride(), ${split.chunk}, ${consts})`);
     const SBN = Math.min(64, Math.max(16, nextPow2(sp.N)));
