@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { captureGraph } from "../src/author/capture.js";
 import { runProblem, type RunResult } from "../src/author/run-offline.js";
 import { verifyCandidate } from "../src/harness/verify.js";
+import { mapConcurrently } from "../src/author/map-concurrently.js";
 
 const dir = fileURLToPath(new URL("../examples/kernelbench_like/", import.meta.url));
 
@@ -24,20 +25,6 @@ export function kernelbenchLikeProblems(): { file: string; number: number; small
     .filter((f) => f.endsWith(".py"))
     .map((file) => ({ file, number: Number(file.split("_")[0]), small: small[file] ?? {} }))
     .sort((a, b) => a.number - b.number);
-}
-
-async function pool<T, R>(items: T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return results;
 }
 
 async function main(): Promise<number> {
@@ -52,7 +39,7 @@ async function main(): Promise<number> {
   const only = values.only ? new Set(values.only.split(",").map(Number)) : null;
   const problems = kernelbenchLikeProblems().filter((p) => !only || only.has(p.number));
   const out = mkdtempSync(join(tmpdir(), "tritonize-kernelbench-like-"));
-  const rows = await pool(problems, Number(values.jobs), async (p) => {
+  const rows = await mapConcurrently(problems, Number(values.jobs), async (p) => {
     const t0 = Date.now();
     const r: RunResult = await runProblem(
       {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { captureGraph } from "./capture.js";
 import { runProblem, type RunResult } from "./run-offline.js";
 import { verifyCandidate } from "../harness/verify.js";
+import { mapConcurrently } from "./map-concurrently.js";
 
 /**
  * KernelBench level-1 problems of the offline author's families (examples/kernelbench_like, written
@@ -24,20 +25,6 @@ const small = JSON.parse(readFileSync(join(dir, "small.json"), "utf8")) as Recor
 const files = readdirSync(dir).filter((f) => f.endsWith(".py"));
 const out = mkdtempSync(join(tmpdir(), "tritonize-kernelbench-like-e2e-"));
 
-async function pool<T, R>(items: T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
-
 test("every KernelBench-like problem has CPU-small sizes that name its own constants", () => {
   assert.ok(files.length >= 54);
   for (const f of files) {
@@ -54,7 +41,7 @@ test("the offline author solves a representative subset of the KernelBench-like 
     assert.ok(f, `no problem ${n}`);
     return f;
   });
-  const results: RunResult[] = await pool(chosen, 2, (f) =>
+  const results: RunResult[] = await mapConcurrently(chosen, 2, (f) =>
     runProblem(
       { problem: join(dir, f), sets: small[f], outDir: out, author: "offline", device: "cpu", trials: 1, timeoutMs: 240_000 },
       { capture: captureGraph, verify: verifyCandidate, modelAuthor: null, providerConfigured: false },

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { captureGraph } from "./capture.js";
 import { runProblem, type RunResult } from "./run-offline.js";
 import { verifyCandidate } from "../harness/verify.js";
+import { mapConcurrently } from "./map-concurrently.js";
 
 /**
  * Every example problem of the offline author's families (examples/offline: odd sizes,
@@ -17,22 +18,8 @@ const examples = fileURLToPath(new URL("../../examples/offline/", import.meta.ur
 const problems = readdirSync(examples).filter((f) => f.endsWith(".py")).sort();
 const out = mkdtempSync(join(tmpdir(), "tritonize-offline-e2e-"));
 
-async function pool<T, R>(items: T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
-
 test("the offline author solves every example problem, verified on CPU", { timeout: 600_000 }, async () => {
-  const results: RunResult[] = await pool(problems, 2, (p) =>
+  const results: RunResult[] = await mapConcurrently(problems, 2, (p) =>
     runProblem(
       { problem: join(examples, p), outDir: out, author: "offline", device: "cpu", trials: 1, timeoutMs: 240_000 },
       { capture: captureGraph, verify: verifyCandidate, modelAuthor: null, providerConfigured: false },
