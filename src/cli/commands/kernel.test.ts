@@ -94,3 +94,23 @@ test("a terminal gets the live table", async () => {
   assert.match(r.stdout, /w1 {2}round 1\/1 {2}verified/);
   assert.match(r.stdout, /kernel: .*kernel\.py/);
 });
+
+test("a missing problem file exits 3 before any model is asked", async () => {
+  const program = new Command().exitOverride();
+  let code = -1;
+  let stderr = "";
+  const deps: KernelCommandDeps = {
+    verify: scriptedVerifier(() => ({ verdict: makeVerdict({ ok: true, stage: "passed" }) })).verify,
+    checkProblem: async () => ({ ok: true, message: "ran" }),
+    env: {},
+    stdout: { write: () => true },
+    stderr: { write: (t: string) => (stderr += t) },
+  };
+  kernelCommand(deps)(
+    program,
+    (c) => (code = c),
+  );
+  await program.parseAsync(["node", "tritonize", "kernel", "--problem", join(tmpdir(), "no-such-problem.py")]);
+  assert.equal(code, 3);
+  assert.match(stderr, /problem not found: .*no-such-problem\.py/);
+});

@@ -31,6 +31,8 @@ test("verify exits 0 for an accepted candidate and prints a readable report", ()
   assert.equal(r.status, EXIT.ok, r.stdout + r.stderr);
   assert.match(r.stdout, /^ACCEPTED: 2 trials matched the reference/);
   assert.match(r.stdout, /Triton interpreter/);
+  assert.match(r.stderr, /\[verify\] trial 1\/2 ok/); // progress goes to stderr, never stdout
+  assert.doesNotMatch(r.stdout, /\[verify\]/);
 });
 
 test("bad input gets its own exit status and a sentence", () => {
