@@ -5,7 +5,7 @@ export const esc = (s: string): string =>
 
 const W = 520;
 const H = 260;
-const M = { left: 48, right: 16, top: 16, bottom: 40 };
+const M = { left: 48, right: 16, top: 32, bottom: 40 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 
@@ -121,8 +121,8 @@ function label(x: number, y: number, text: string): string {
 function legend(series: Series[]): string {
   return series
     .map((s, i) => {
-      const y = M.top + 14 + i * 16;
-      const x = M.left + PW - 130;
+      const y = 16;
+      const x = M.left + i * 170;
       return `<g class="legend"><rect x="${x}" y="${y - 9}" width="10" height="10" fill="${s.color}"/><text x="${x + 16}" y="${y}">${esc(s.name)} (${s.speedups.length})</text></g>`;
     })
     .join("");
