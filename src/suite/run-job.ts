@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { VerdictSchema, type Verdict } from "../harness/verdict.js";
 import type { EntryTimings, JobResult } from "./entry.js";
+import type { GpuGate } from "./gpu-gate.js";
 import type { Claim } from "./queue.js";
 import type { ChildOutcome, SpawnCli } from "./spawn-cli.js";
 
@@ -28,6 +29,8 @@ export interface JobContext {
   signal?: AbortSignal;
   onPid: (pid: number) => Promise<void>;
   clock: () => number;
+  /** runs share their GPU, bench has it alone */
+  gate: GpuGate;
 }
 
 /**
@@ -66,14 +69,14 @@ export async function runJob(claim: Claim, ctx: JobContext): Promise<JobResult> 
   const log = join(ctx.attemptDir, "run.log");
   const device = claim.worker.gpu === null ? s.device : "cuda";
   const started = ctx.clock();
-  const out = await ctx.spawn(s.cli, {
+  const out = await onGpu(claim.worker.gpu, ctx.gate.shared, () => ctx.spawn(s.cli, {
     args: [
       "run", "--problem", claim.job.problem, "--out", ctx.attemptDir, "--json", "--device", device,
       "--timeout", String(s.timeoutS), ...(s.trials ? ["--trials", String(s.trials)] : []),
       ...(s.author ? ["--author", s.author] : []), ...sets,
     ],
     env, logFile: log, timeoutMs: (s.timeoutS + 60) * 1000, signal: ctx.signal, onPid: ctx.onPid,
-  });
+  }));
   const runSeconds = (ctx.clock() - started) / 1000;
   const base = { runStatus: null, route: null, author: null, kernels: null, verdict: null, timings: null, timingNote: null };
   const paths = { attemptDir: ctx.attemptDir, runDir: null, modelNew: null, verdict: null, events: null, log };
@@ -119,10 +122,10 @@ async function bench(claim: Claim, modelNew: string, entry: JobResult, env: Node
   const s = ctx.settings;
   const log = join(ctx.attemptDir, "bench.log");
   const started = ctx.clock();
-  const out = await ctx.spawn(s.cli, {
+  const out = await onGpu(claim.worker.gpu, ctx.gate.exclusive, () => ctx.spawn(s.cli, {
     args: ["bench", "--problem", claim.job.problem, "--candidate", modelNew, "--json", "--trials", String(s.benchTrials), ...sets],
     env, logFile: log, timeoutMs: s.timeoutS * 1000, signal: ctx.signal, onPid: ctx.onPid,
-  });
+  }));
   const seconds = { ...entry.seconds, bench: (ctx.clock() - started) / 1000 };
   if (out.timedOut) return { ...entry, seconds, timingNote: `bench took longer than ${s.timeoutS} s and was killed` };
   let verdict: Verdict;
@@ -138,6 +141,16 @@ async function bench(claim: Claim, modelNew: string, entry: JobResult, env: Node
   }
   if (!verdict.timings) return { ...entry, seconds, timingNote: "bench accepted the candidate but returned no timings" };
   return { ...entry, seconds, timings: timingsOf(verdict.timings) };
+}
+
+async function onGpu<T>(gpu: number | null, hold: (gpu: number) => Promise<() => void>, fn: () => Promise<T>): Promise<T> {
+  if (gpu === null) return fn();
+  const release = await hold(gpu);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
 }
 
 function timingsOf(t: NonNullable<Verdict["timings"]>): EntryTimings {

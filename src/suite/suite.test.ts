@@ -21,7 +21,7 @@ const timings = (speedup: number) => ({
   compiled: { median: 0.5, mean: 0.5 }, speedupVsEager: speedup, speedupVsCompiled: speedup / 2, compileError: null,
 });
 
-test("jobs spread over simulated GPUs, at most two per GPU by memory, each child seeing only its GPU", async () => {
+test("jobs spread over simulated GPUs, two per GPU by memory, each child seeing only its GPU, timings alone", async () => {
   const names = ["1_a.py", "2_b.py", "3_c.py", "4_d.py", "5_e.py", "6_f.py", "7_g.py", "8_h.py"];
   const { problems } = findProblems([problemFolder(names)]);
   const placement = placeWorkers(gpus, { gpus: "all", jobs: 6, jobMemoryMiB: 64 * 1024 });
@@ -38,7 +38,9 @@ test("jobs spread over simulated GPUs, at most two per GPU by memory, each child
   assert.equal(r.report.complete, true);
   assert.equal(r.report.summary.counts.verified, 8);
   assert.deepEqual([...fake.maxInFlight.keys()].sort(), ["0", "1"]);
-  for (const [gpu, n] of fake.maxInFlight) assert.ok(n <= 2, `GPU ${gpu} ran ${n} children at once`);
+  for (const [gpu, n] of fake.maxInFlight) assert.equal(n, 2, `GPU ${gpu} ran ${n} children at once`);
+  assert.deepEqual(fake.sharedBenches, [], "a timing has its GPU to itself");
+  assert.equal(fake.calls.filter((c) => c.command === "bench").length, 8);
   assert.equal(fake.calls.filter((c) => c.command === "run").length, 8);
   assert.ok(fake.calls.filter((c) => c.command === "run").every((c) => c.args.includes("cuda")), "runs on a GPU slot use --device cuda");
   const b = fake.calls.find((c) => c.command === "run" && c.problem.endsWith("2_b.py"))!;

@@ -3,6 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { hostname } from "node:os";
 import { z } from "zod";
 import type { JobResult } from "./entry.js";
+import { gpuGate, type GpuGate } from "./gpu-gate.js";
 import { openLocalQueue } from "./local-queue.js";
 import type { GpuDevice, Slot } from "./placement.js";
 import { SuiteInputError, type SuiteProblem } from "./problems.js";
@@ -81,13 +82,14 @@ export async function runSuite(opts: SuiteOptions, deps: SuiteDeps): Promise<Sui
     deps.onProgress?.({ kind: "started", total: first.length, finished: first.filter((j) => j.state === "finished").length, resumed: opts.resume, reaped });
 
     const host = hostname();
+    const gate = gpuGate();
     const worker = async (slot: Slot) => {
       const ref: WorkerRef = { host, slot: slot.slot, gpu: slot.gpu };
       while (!opts.signal?.aborted) {
         const claim = await queue.claim(ref);
         if (!claim) return;
         deps.onProgress?.({ kind: "job-started", id: claim.job.id, attempt: claim.attempt, slot: slot.slot, gpu: slot.gpu });
-        const result = await runClaim(claim, queue, out, jobSettings, deps, opts.signal);
+        const result = await runClaim(claim, queue, out, jobSettings, gate, deps, opts.signal);
         if (!result) return;
         const r = await report();
         paths = writeReport(out, r);
@@ -105,12 +107,12 @@ export async function runSuite(opts: SuiteOptions, deps: SuiteDeps): Promise<Sui
 }
 
 /** One claim to its end; null when the suite was aborted meanwhile (the claim goes back unfinished). */
-async function runClaim(claim: Claim, queue: SuiteQueue, out: string, settings: JobSettings, deps: SuiteDeps, signal?: AbortSignal): Promise<JobResult | null> {
+async function runClaim(claim: Claim, queue: SuiteQueue, out: string, settings: JobSettings, gate: GpuGate, deps: SuiteDeps, signal?: AbortSignal): Promise<JobResult | null> {
   const dir = attemptDir(out, claim.job.id, claim.attempt);
   const clock = () => (deps.now ?? (() => new Date()))().getTime();
   let result: JobResult;
   try {
-    result = await runJob(claim, { settings, spawn: deps.spawn ?? spawnCli, attemptDir: dir, signal, clock, onPid: (pid) => queue.notePid(claim, pid) });
+    result = await runJob(claim, { settings, spawn: deps.spawn ?? spawnCli, attemptDir: dir, signal, clock, gate, onPid: (pid) => queue.notePid(claim, pid) });
   } catch (err) {
     if (signal?.aborted) return release(queue, claim);
     result = {

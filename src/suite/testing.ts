@@ -47,6 +47,8 @@ export function scriptedSpawn(script: Script) {
   const calls: ScriptedCall[] = [];
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
+  /** bench calls that started while another call ran on the same GPU */
+  const sharedBenches: ScriptedCall[] = [];
   let pid = 1000;
   const spawn: SpawnCli = async (_command, call: ChildCall): Promise<ChildOutcome> => {
     const c: ScriptedCall = { command: call.args[0]!, problem: call.args[call.args.indexOf("--problem") + 1]!, gpu: call.env.CUDA_VISIBLE_DEVICES, args: call.args };
@@ -55,6 +57,7 @@ export function scriptedSpawn(script: Script) {
     const key = c.gpu ?? "cpu";
     inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
     maxInFlight.set(key, Math.max(maxInFlight.get(key) ?? 0, inFlight.get(key)!));
+    if (c.command === "bench" && inFlight.get(key)! > 1) sharedBenches.push(c);
     const answer = script(c);
     try {
       const timers: NodeJS.Timeout[] = [];
@@ -70,7 +73,7 @@ export function scriptedSpawn(script: Script) {
       inFlight.set(key, inFlight.get(key)! - 1);
     }
   };
-  return { spawn, calls, maxInFlight };
+  return { spawn, calls, maxInFlight, sharedBenches };
 }
 
 /** A `run --json` document as the run command writes it. */
