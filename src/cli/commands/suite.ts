@@ -69,8 +69,6 @@ Exit status: 0 when every problem has a result (whatever it is), 130 when stoppe
 
 async function suiteAction(paths: string[], o: Record<string, any>, cmd: Command): Promise<number> {
   const out = resolve(o.out);
-  const cli = [process.execPath, join(projectRoot(), "dist", "tritonize.mjs")];
-  if (!existsSync(cli[1]!)) throw new SuiteInputError(`the bundled CLI ${cli[1]} is missing: run 'npm run build' (or 'npm run setup')`, EXIT.environment);
   const given = KEPT_ON_RESUME.filter((k) => cmd.getOptionValueSource(k) === "cli");
   if (o.resume && given.length) {
     throw new SuiteInputError(`--resume keeps the settings the suite started with; leave out ${given.map(flag).join(", ")}`);
@@ -87,6 +85,8 @@ async function suiteAction(paths: string[], o: Record<string, any>, cmd: Command
   };
   const found = paths.length || !o.resume ? findProblems(paths) : { problems: [], skipped: [] };
   for (const f of found.skipped) process.stderr.write(`tritonize suite: skipping ${f}: not a problem file (no Model, get_inputs, get_init_inputs)\n`);
+  const cli = [process.execPath, join(projectRoot(), "dist", "tritonize.mjs")];
+  if (!existsSync(cli[1]!)) throw new SuiteInputError(`the bundled CLI ${cli[1]} is missing: run 'npm run build' (or 'npm run setup')`, EXIT.environment);
 
   const devices = settings.device === "cpu" ? [] : await detectGpus();
   if (settings.device === "cpu" && o.gpus) throw new SuiteInputError("--gpus and --device cpu contradict each other: leave one out");
