@@ -13,6 +13,8 @@ export const ReportEntrySchema = JobResultSchema.extend({
   sets: z.record(z.string(), z.string()),
   status: z.enum([...ENTRY_STATUSES, "waiting", "running"]),
   attempts: z.number().int(),
+  /** host and GPU of the latest attempt */
+  host: z.string().nullable(),
   gpu: z.number().int().nullable(),
   seconds: JobResultSchema.shape.seconds.nullable(),
   paths: JobResultSchema.shape.paths.nullable(),
@@ -62,7 +64,7 @@ export function buildReport(out: string, settings: SuiteReport["settings"], jobs
 }
 
 function entryOf(j: JobSnapshot): ReportEntry {
-  const where = { id: j.job.id, problem: j.job.problem, sets: j.job.sets, attempts: j.attempts, gpu: j.worker?.gpu ?? null };
+  const where = { id: j.job.id, problem: j.job.problem, sets: j.job.sets, attempts: j.attempts, host: j.worker?.host ?? null, gpu: j.worker?.gpu ?? null };
   if (j.result) return { ...j.result, ...where };
   return {
     ...where,
