@@ -1,5 +1,5 @@
 import { renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { renderReportHtml } from "../web/report-html.js";
 import { ENTRY_STATUSES, JobResultSchema } from "./entry.js";
@@ -17,6 +17,7 @@ export const ReportEntrySchema = JobResultSchema.extend({
   host: z.string().nullable(),
   gpu: z.number().int().nullable(),
   seconds: JobResultSchema.shape.seconds.nullable(),
+  /** relative to the suite folder (where report.json is) */
   paths: JobResultSchema.shape.paths.nullable(),
 });
 export type ReportEntry = z.infer<typeof ReportEntrySchema>;
@@ -51,7 +52,7 @@ export const SuiteReportSchema = z.object({
 export type SuiteReport = z.infer<typeof SuiteReportSchema>;
 
 export function buildReport(out: string, settings: SuiteReport["settings"], jobs: JobSnapshot[], now: Date): SuiteReport {
-  const problems = jobs.map(entryOf);
+  const problems = jobs.map((j) => entryOf(j, out));
   return {
     schema: "tritonize.suite/1",
     out,
@@ -63,8 +64,8 @@ export function buildReport(out: string, settings: SuiteReport["settings"], jobs
   };
 }
 
-function entryOf(j: JobSnapshot): ReportEntry {
-  const where = { id: j.job.id, problem: j.job.problem, sets: j.job.sets, attempts: j.attempts, host: j.worker?.host ?? null, gpu: j.worker?.gpu ?? null };
+function entryOf(j: JobSnapshot, out: string): ReportEntry {
+  const where = { id: j.job.id, problem: resolve(out, j.job.problem), sets: j.job.sets, attempts: j.attempts, host: j.worker?.host ?? null, gpu: j.worker?.gpu ?? null };
   if (j.result) return { ...j.result, ...where };
   return {
     ...where,

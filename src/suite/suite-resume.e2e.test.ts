@@ -77,5 +77,6 @@ test("a suite killed with SIGKILL part-way resumes, finishing every problem once
     assert.match(entry.paths!.attemptDir, /attempt-2$/, "the restarted problem ran in a fresh attempt folder");
   }
   for (const pid of orphans) assert.ok(!alive(pid), `the killed suite's child ${pid} still runs after the resume`);
+  for (const p of report.problems) assert.ok(existsSync(join(out, p.paths!.modelNew!)), `${p.id}: model_new.py is where report.json says, relative to the suite folder`);
   assert.ok(existsSync(join(out, "report.html")));
 });

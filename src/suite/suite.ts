@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { hostname } from "node:os";
 import { z } from "zod";
 import type { JobResult } from "./entry.js";
@@ -73,7 +73,7 @@ export async function runSuite(opts: SuiteOptions, deps: SuiteDeps): Promise<Sui
     const settings = loadSettings(out, opts);
     const queue = openLocalQueue(out, now);
     const reaped = reapOrphans(queue.interrupted, (id, n) => attemptDir(out, id, n));
-    await queue.add(opts.problems.map((p) => jobOf(p, settings)));
+    await queue.add(opts.problems.map((p) => jobOf(p, settings, out)));
     const jobSettings: JobSettings = { ...settings, cli: deps.cli, env: deps.env ?? process.env };
     const reportSettings = { ...settingsForReport(settings), slots: opts.slots, gpus: opts.gpus };
     const report = async () => buildReport(out, reportSettings, await queue.snapshot(), now());
@@ -112,7 +112,8 @@ async function runClaim(claim: Claim, queue: SuiteQueue, out: string, settings: 
   const clock = () => (deps.now ?? (() => new Date()))().getTime();
   let result: JobResult;
   try {
-    result = await runJob(claim, { settings, spawn: deps.spawn ?? spawnCli, attemptDir: dir, signal, clock, gate, onPid: (pid) => queue.notePid(claim, pid) });
+    const job = { ...claim.job, problem: resolve(out, claim.job.problem) };
+    result = await runJob({ ...claim, job }, { settings, spawn: deps.spawn ?? spawnCli, attemptDir: dir, signal, clock, gate, onPid: (pid) => queue.notePid(claim, pid) });
   } catch (err) {
     if (signal?.aborted) return release(queue, claim);
     result = {
@@ -123,6 +124,7 @@ async function runClaim(claim: Claim, queue: SuiteQueue, out: string, settings: 
     };
   }
   if (signal?.aborted) return release(queue, claim);
+  result = relativePaths(result, out);
   await queue.complete(claim, result);
   return result;
 }
@@ -132,8 +134,21 @@ async function release(queue: SuiteQueue, claim: Claim): Promise<null> {
   return null;
 }
 
-function jobOf(p: SuiteProblem, s: StoredSettings): JobSpec {
-  return { id: p.id, problem: p.path, sets: { ...s.sets, ...(s.sizes[basename(p.path)] ?? {}) } };
+/**
+ * The suite's records name files relative to its folder, so a suite (with the problems beside it)
+ * can move between machines, as from a GPU host back to a laptop, and still resume and link.
+ */
+function jobOf(p: SuiteProblem, s: StoredSettings, out: string): JobSpec {
+  return { id: p.id, problem: relative(out, p.path), sets: { ...s.sets, ...(s.sizes[basename(p.path)] ?? {}) } };
+}
+
+function relativePaths(r: JobResult, out: string): JobResult {
+  const rel = (p: string | null) => (p === null ? null : relative(out, resolve(out, p)));
+  const p = r.paths;
+  return {
+    ...r,
+    paths: { attemptDir: rel(p.attemptDir)!, runDir: rel(p.runDir), modelNew: rel(p.modelNew), verdict: rel(p.verdict), events: rel(p.events), log: rel(p.log)! },
+  };
 }
 
 function loadSettings(out: string, opts: SuiteOptions): StoredSettings {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Page } from "playwright-core";
@@ -40,7 +40,8 @@ function snapshots(out: string, timed: boolean): JobSnapshot[] {
       message: status === "verified" ? "ACCEPTED" : `<b>not</b> ${status}`, runStatus: status, route: null, author: "offline", kernels: i,
       verdict: null, timingNote: null, seconds: { run: 10 - i, bench: null },
       timings: timed && s !== null ? { candidateMs: 1 / s, eagerMs: 1, compiledMs: 0.8, speedupVsEager: s, speedupVsCompiled: s * 0.8, compileError: null } : null,
-      paths: { attemptDir: dir, runDir, modelNew, verdict: null, events: null, log: join(dir, "run.log") },
+      // the suite records paths relative to its folder
+      paths: { attemptDir: relative(out, dir), runDir: relative(out, runDir), modelNew: modelNew && relative(out, modelNew), verdict: null, events: null, log: relative(out, join(dir, "run.log")) },
     };
     return { job: { id, problem: `/kb/${id}.py`, sets: {} }, state: "finished", attempts: 1, result, worker: { host: "h", slot: 0, gpu: timed ? 0 : null } };
   });

@@ -1,4 +1,4 @@
-import { relative, sep } from "node:path";
+import { sep } from "node:path";
 import type { ReportEntry, SuiteReport } from "../suite/report.js";
 import { esc, fastPCurveSvg, speedupHistogramSvg, type Series } from "./svg.js";
 import { SORT_SCRIPT, STYLE } from "./report-assets.js";
@@ -113,12 +113,12 @@ function table(r: SuiteReport): string {
       const [value, html] = c.cell(e, i);
       return `<td data-key="${c.key}" data-value="${value === null ? "" : esc(String(value))}">${html}</td>`;
     });
-    return `<tr data-id="${esc(e.id)}">${cells.join("")}<td class="files">${links(r.out, e)}</td></tr>`;
+    return `<tr data-id="${esc(e.id)}">${cells.join("")}<td class="files">${links(e)}</td></tr>`;
   });
   return `<table id="problems"><thead><tr>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
 }
 
-function links(out: string, e: ReportEntry): string {
+function links(e: ReportEntry): string {
   const p = e.paths;
   if (!p) return "";
   const items: [string, string | null][] = [
@@ -129,10 +129,11 @@ function links(out: string, e: ReportEntry): string {
   ];
   return items
     .filter((x): x is [string, string] => x[1] !== null)
-    .map(([name, path]) => `<a href="${esc(href(out, path))}">${esc(name)}</a>`)
+    .map(([name, path]) => `<a href="${esc(href(path))}">${esc(name)}</a>`)
     .join(" ");
 }
 
-function href(out: string, path: string): string {
-  return relative(out, path).split(sep).map(encodeURIComponent).join("/");
+/** paths are relative to the suite folder, which is where the page is */
+function href(path: string): string {
+  return path.split(sep).map(encodeURIComponent).join("/");
 }
