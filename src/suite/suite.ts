@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import type { JobResult } from "./entry.js";
 import { gpuGate, type GpuGate } from "./gpu-gate.js";
-import { openLocalQueue } from "./local-queue.js";
+import { openLocalQueue, type Interrupted } from "./local-queue.js";
 import type { GpuDevice, Slot } from "./placement.js";
 import { SuiteInputError, type SuiteProblem } from "./problems.js";
 import type { Claim, JobSpec, SuiteQueue, WorkerRef } from "./queue.js";
@@ -46,6 +46,8 @@ export type SuiteProgress =
 
 export interface SuiteDeps {
   cli: string[];
+  /** the job queue (default: the local state log in the suite folder); `interrupted` lists what to reap */
+  openQueue?: (out: string, now: () => Date) => SuiteQueue & { interrupted: Interrupted[] };
   spawn?: SpawnCli;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
@@ -71,7 +73,7 @@ export async function runSuite(opts: SuiteOptions, deps: SuiteDeps): Promise<Sui
   const unlock = takeLock(out);
   try {
     const settings = loadSettings(out, opts);
-    const queue = openLocalQueue(out, now);
+    const queue = (deps.openQueue ?? openLocalQueue)(out, now);
     const reaped = reapOrphans(queue.interrupted, (id, n) => attemptDir(out, id, n));
     await queue.add(opts.problems.map((p) => jobOf(p, settings, out)));
     const jobSettings: JobSettings = { ...settings, cli: deps.cli, env: deps.env ?? process.env };
