@@ -67,7 +67,23 @@ Exit status: 0 when every problem has a result (whatever it is), 130 when stoppe
     });
 }
 
-async function suiteAction(paths: string[], o: Record<string, any>, cmd: Command): Promise<number> {
+interface SuiteFlags {
+  jobs?: number;
+  gpus?: "all" | number[];
+  jobMemory: number;
+  author?: string;
+  device: "auto" | "cuda" | "cpu";
+  out: string;
+  resume?: boolean;
+  set: Record<string, string>;
+  sizes?: string;
+  trials?: number;
+  timeout: number;
+  benchTrials: number;
+  json?: boolean;
+}
+
+async function suiteAction(paths: string[], o: SuiteFlags, cmd: Command): Promise<number> {
   const out = resolve(o.out);
   const given = KEPT_ON_RESUME.filter((k) => cmd.getOptionValueSource(k) === "cli");
   if (o.resume && given.length) {
