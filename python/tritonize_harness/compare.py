@@ -108,11 +108,17 @@ def is_degenerate(ref: torch.Tensor) -> bool:
 CHUNK = 1 << 24
 
 
-def _chunks(*tensors: torch.Tensor):
+def chunks(*tensors: torch.Tensor):
+    """Slices of the flattened tensors in float64, on the first tensor's device (a GPU compares
+    there, without copying whole outputs to the host)."""
+    device = tensors[0].device
     flat = [t.detach().reshape(-1) for t in tensors]
     n = flat[0].numel()
     for start in range(0, n, CHUNK):
-        yield start, [f[start:start + CHUNK].to("cpu", torch.float64) for f in flat]
+        yield start, [f[start:start + CHUNK].to(device, torch.float64) for f in flat]
+
+
+_chunks = chunks
 
 
 class _Worst:
@@ -150,7 +156,7 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
     for start, (r, o) in _chunks(ref, out):
         ref_finite = torch.isfinite(r)
         # the earliest element (over the whole output) scores highest
-        first_first = float(n) - (start + torch.arange(r.numel(), dtype=torch.float64))
+        first_first = float(n) - (start + torch.arange(r.numel(), dtype=torch.float64, device=r.device))
         nonfinite.add(ref_finite & ~torch.isfinite(o), first_first, start, r, o, r)
         if not bool(ref_finite.all()):
             all_finite = False
