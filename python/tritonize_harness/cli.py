@@ -133,6 +133,13 @@ def _capture(args):
 _register("capture", _capture_args, _capture, None)
 
 
+def _serve_args(p):
+    _lazy("server").add_arguments(p)
+
+
+_register("serve", _serve_args, None, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tritonize_harness",
                                      description="Tritonize's harness: verify, time and inspect Triton candidates.")
@@ -140,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, (add_args, _, _) in COMMANDS.items():
         add_args(sub.add_parser(name))
     args = parser.parse_args(argv)
+    if args.command == "serve":  # JSON lines on stdout for as long as it runs, not one document
+        with clean_stdout() as out:
+            return _lazy("server").serve(args, out)
     _, run, summary = COMMANDS[args.command]
     with clean_stdout() as out:
         try:

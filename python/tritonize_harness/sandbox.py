@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,22 +163,32 @@ class WorkerProcess:
     def kill(self) -> None:
         kill_tree(self.proc)
 
+    remove_workdir = False  # a pool's process owns its work directory
+    _closed = False
+
     def close(self) -> None:
+        """Asks the process to exit and closes its command pipe (its watcher ends it at once even
+        mid-import), then kills whatever is left of it."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             os.write(self._cmd_w, b'{"cmd": "exit"}\n')
         except OSError:
             pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
         for fd in (self._cmd_w, self._reply_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
         self._log.close()
+        if self.remove_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 __all__ = ["WorkerProcess", "VIOLATION_EXIT", "kill_tree"]

@@ -81,6 +81,8 @@ class Outbox:
         return base64.b64encode(buf.getvalue()).decode("ascii")
 
     def close(self) -> None:
+        """Unlinks the shared files: mappings already open stay valid on both sides, and nothing is
+        left in /dev/shm should this process be killed later. Called after every reply."""
         for path in self.paths:
             try:
                 os.unlink(path)

@@ -326,6 +326,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         reply = worker.request({"cmd": "load", "candidate": os.path.abspath(opts.candidate),
                                 "init": outbox.pack([_shareable(outbox, x) for x in ref.init_args]),
                                 "seed": opts.seed, "cpuSeconds": opts.timeout_s}, during="loading the candidate")
+        outbox.close()
         _raise_worker_failure(reply)
 
         trial = _Trials(worker, ref, verdict, outbox, refs)
@@ -415,6 +416,7 @@ class _Trials:
         reply = self.worker.request({"cmd": "call", "inputs": self.outbox.pack(shared),
                                      "outputs": self.outbox.pack(got), "calls": calls, "trial": t},
                                     during=f"trial {t}")
+        self.outbox.close()
         self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
         changed = _changed(material) if material.cached else []
         if changed:
@@ -455,6 +457,7 @@ def _bench(worker, ref: Reference, outbox: Outbox, refs: References, opts: Verif
     on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in trial_inputs(ref, opts.seed + 7)]
     reply = worker.request({"cmd": "time", "inputs": outbox.pack([_shareable(outbox, x) for x in on_device]),
                             "warmup": warmup, "iters": iters}, during="timing")
+    outbox.close()
     _raise_worker_failure(reply)
     per_call = min(verdict_launches_per_call)
     if reply["launches"] < per_call * reply["calls"]:
