@@ -34,7 +34,7 @@ class Reference:
     init_args: list[Any]
     device: str
     key: tuple = ()
-    model64: Any = None  # made on first need by run_exact_reference
+    model64: Any = None  # made on first need by the float64 second look
     param_bytes: int = 0
 
 
@@ -78,10 +78,15 @@ def build_reference(problem_path: str, sets: dict[str, str], device: str, seed: 
     return Reference(problem, model, init_args, device, param_bytes=params)
 
 
-def trial_inputs(ref: Reference, seed: int) -> list[Any]:
+def trial_inputs(ref: Reference, seed: int, device: str | None = None) -> list[Any]:
+    """The trial's inputs, made on `device` when given (factory calls without a device land there:
+    a GPU fills gigabytes of random numbers in milliseconds, a CPU in seconds)."""
     with HARNESS_LOCK:
         torch.manual_seed(seed)
-        return ref.problem.get_inputs()
+        if device is None:
+            return ref.problem.get_inputs()
+        with torch.device(device):
+            return ref.problem.get_inputs()
 
 
 def run_reference(ref: Reference, args: list[Any]) -> list[torch.Tensor]:
@@ -101,33 +106,88 @@ def run_reference(ref: Reference, args: list[Any]) -> list[torch.Tensor]:
     return [o.detach() for o in outs]
 
 
-def run_exact_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor] | None:
-    """The reference in float64 (model and floating inputs upcast), or None when it cannot run so."""
-    try:
-        with HARNESS_LOCK:
-            if ref.model64 is None:
-                ref.model64 = (copy.deepcopy(ref.model).to(torch.float64)
-                               if isinstance(ref.model, torch.nn.Module) else ref.model)
-            args = [x.to(ref.device, torch.float64) if isinstance(x, torch.Tensor) and x.is_floating_point()
-                    else (x.to(ref.device) if isinstance(x, torch.Tensor) else x) for x in inputs]
-            with torch.no_grad():
-                return [o.detach() for o in as_outputs(ref.model64(*args), "reference")]
-    except Exception:  # a model that builds fp32 tensors of its own, or no memory for it: the first verdict stands
-        return None
+def _model64(ref: Reference):
+    if ref.model64 is None:
+        ref.model64 = copy.deepcopy(ref.model).to(torch.float64) if isinstance(ref.model, torch.nn.Module) else ref.model
+    return ref.model64
 
 
-def estimate_footprint(ref: Reference, inputs: list[Any]) -> int:
-    """Inputs plus reference outputs in bytes, the outputs' size found on the meta device (no
-    memory, no compute); a model that cannot run there is assumed to return as much as it takes."""
-    in_bytes = tensor_bytes(inputs)
+def _upcast(inputs: list[Any], device: str, rows: slice | None) -> list[Any]:
+    def one(x):
+        if not isinstance(x, torch.Tensor):
+            return x
+        x = x if rows is None else x[rows]
+        return x.to(device, torch.float64) if x.is_floating_point() else x.to(device)
+
+    return [one(x) for x in inputs]
+
+
+class ExactReference:
+    """The reference in float64 (model and floating inputs upcast), a slice of the batch at a
+    time where the problem allows it, so the second look costs a slice's memory, not twice the
+    problem's. A problem allows it when every input and output has the same leading size and the
+    model run on the first slice of the inputs gives the first slice of the reference's outputs."""
+
+    def __init__(self, ref: Reference, inputs: list[Any], expected: list[torch.Tensor], budget: int) -> None:
+        self.ref, self.inputs, self.expected, self.budget = ref, inputs, expected, budget
+        self._step: int | None = None
+
+    def slices(self, k: int):
+        """(rows, float64 output k on those rows) pieces; none when the model cannot run in float64."""
+        try:
+            step, batch = self._plan()
+            for start in range(0, batch, step):
+                rows = slice(start, min(batch, start + step)) if step < batch else None
+                with HARNESS_LOCK, torch.no_grad():
+                    out = as_outputs(_model64(self.ref)(*_upcast(self.inputs, self.ref.device, rows)), "reference")
+                yield rows, out[k].detach()
+                del out
+        except Exception:  # a model that builds fp32 tensors of its own, or no memory for it: the first verdict stands
+            return
+
+    def _plan(self) -> tuple[int, int]:
+        tensors = [x for x in self.inputs if isinstance(x, torch.Tensor)]
+        whole = (1, 1)
+        if not tensors or any(x.dim() == 0 for x in tensors + self.expected):
+            return whole
+        batch = tensors[0].shape[0]
+        if batch < 2 or any(x.shape[0] != batch for x in tensors + self.expected):
+            return whole
+        per_row = 2 * (tensor_bytes(tensors) + tensor_bytes(self.expected)) // batch  # float64: twice fp32
+        step = max(1, min(batch, self.budget // max(1, per_row)))
+        if step >= batch or not self._slices_agree(step):
+            return (batch, batch) if step < batch else whole
+        return step, batch
+
+    def _slices_agree(self, step: int) -> bool:
+        from .compare import tolerance_for
+
+        try:
+            with HARNESS_LOCK, torch.no_grad():
+                part = as_outputs(self.ref.model(*[x[:step].clone() if isinstance(x, torch.Tensor) else x
+                                                   for x in self.inputs]), "reference")
+        except Exception:  # the rows are not independent (shapes no longer fit)
+            return False
+        if len(part) != len(self.expected):
+            return False
+        for p, e in zip(part, self.expected):
+            atol, rtol = tolerance_for(e.dtype)
+            if p.shape != e[:step].shape or not torch.allclose(p, e[:step], atol=atol, rtol=rtol, equal_nan=True):
+                return False
+        return True
+
+
+def estimate_footprint(ref: Reference, seed: int) -> int:
+    """Inputs plus reference outputs in bytes, found on the meta device (shapes only: no memory, no
+    compute). A problem that cannot run there has its inputs made on the CPU and its outputs
+    assumed as large as its inputs."""
     try:
         with HARNESS_LOCK, torch.no_grad():
+            inputs = trial_inputs(ref, seed, "meta")
             meta_model = copy.deepcopy(ref.model).to("meta") if isinstance(ref.model, torch.nn.Module) else ref.model
-            meta_args = [x.to("meta") if isinstance(x, torch.Tensor) else x for x in inputs]
-            out_bytes = tensor_bytes(as_outputs(meta_model(*meta_args), "reference"))
+            return tensor_bytes(inputs) + tensor_bytes(as_outputs(meta_model(*inputs), "reference"))
     except Exception:
-        out_bytes = in_bytes
-    return in_bytes + out_bytes
+        return 2 * tensor_bytes(trial_inputs(ref, seed))
 
 
 class References:
@@ -169,14 +229,13 @@ class References:
                 return Material(seed, m.inputs, m.expected, m.fingerprints, cached=True, fresh=False)
         return None
 
-    def material(self, ref: Reference, seed: int, inputs: list[Any] | None = None) -> Material:
-        """Cached material, or the trial's inputs (generated now unless given) and the reference's
-        outputs on them, checked to be deterministic when first computed."""
+    def material(self, ref: Reference, seed: int) -> Material:
+        """Cached material, or the trial's inputs and the reference's outputs on them, checked to
+        be deterministic when first computed."""
         hit = self.peek(ref, seed)
         if hit is not None:
             return hit
-        if inputs is None:
-            inputs = trial_inputs(ref, seed)
+        inputs = trial_inputs(ref, seed, ref.device)
         on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
         expected = run_reference(ref, on_device)
         _check_deterministic(ref, on_device, expected)

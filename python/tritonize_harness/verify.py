@@ -35,8 +35,8 @@ from .failure import Failure
 from .ledger import Ledger
 from .messages import render
 from .problem import describe_error
-from .references import (Material, Reference, References, build_reference, estimate_footprint,
-                         run_exact_reference, run_reference, trial_inputs)
+from .references import (ExactReference, Material, Reference, References, build_reference,
+                         estimate_footprint, run_reference, trial_inputs)
 from .static_check import check_source
 from .transfer import Outbox, fingerprint, tensor_bytes
 from .worker.ops import cast_loses_precision, classify
@@ -52,6 +52,8 @@ MEMORY_FACTOR = 4.0
 # Share of a GPU's memory that verifications may reserve between them, unless told otherwise.
 GPU_BUDGET_SHARE = 0.9
 RESOURCE_RETRIES = 3
+# Memory for one slice of the float64 second look (inputs and outputs of a slice of the batch).
+EXACT_SLICE_BYTES = 1 << 30
 
 
 @dataclass
@@ -313,8 +315,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         torch.cuda.reset_peak_memory_stats()
     try:
         first = refs.peek(ref, _seed(opts, 0))
-        inputs0 = None if first else trial_inputs(ref, _seed(opts, 0))
-        footprint = first.footprint if first else estimate_footprint(ref, inputs0)
+        footprint = first.footprint if first else estimate_footprint(ref, _seed(opts, 0))
         verdict.footprint = footprint
         # Cached material is already on the device (and counted by the cache's owner).
         need = int(MEMORY_FACTOR * footprint) + ref.param_bytes - (footprint if first else 0)
@@ -332,14 +333,14 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         trial = _Trials(worker, ref, verdict, outbox, refs)
         trials = max(1, opts.trials)
         for t in range(trials):
-            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1, inputs0 if t == 0 else None)
+            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1)
             services.say(f"trial {t + 1}/{trials} ok ({verdict.trials[-1]['launches']} launches, "
                          f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
         if opts.bench is not None:
             services.say("timing candidate, eager and torch.compile")
             verdict.timings = _bench(worker, ref, outbox, refs, opts, verdict.launches_per_call)
             # Re-check correctness after timing, on inputs never seen before.
-            trial.run(trials, _seed(opts, trials), 1, None)
+            trial.run(trials, _seed(opts, trials), 1)
         verdict.peak = _peak(ref, services, trial, footprint)
         return verdict.document(None)
     except Failure as f:
@@ -384,8 +385,8 @@ class _Trials:
         self.worker_peak = 0
         self.buffer_bytes = 0
 
-    def run(self, t: int, seed: int, calls: int, inputs: list | None) -> None:
-        material = self.refs.material(self.ref, seed, inputs)
+    def run(self, t: int, seed: int, calls: int) -> None:
+        material = self.refs.material(self.ref, seed)
         if t == 0:
             self.verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(material.expected[0].dtype)))
         failure = comparison = None
@@ -397,8 +398,8 @@ class _Trials:
             judge_calls(reply, t, {str(x.dtype) for x in material.inputs if isinstance(x, torch.Tensor)})
             _check_returned(reply, material.expected, t)
             try:
-                comparison = compare_outputs(material.expected, got, t,
-                                             exact=lambda: run_exact_reference(self.ref, material.inputs))
+                exact = ExactReference(self.ref, material.inputs, material.expected, EXACT_SLICE_BYTES)
+                comparison = compare_outputs(material.expected, got, t, exact=lambda: exact)
             except Failure as f:
                 _check_cached(f, [fingerprint(g) for g in got], self.previous, t)
                 raise
@@ -454,7 +455,8 @@ def _bench(worker, ref: Reference, outbox: Outbox, refs: References, opts: Verif
 
     bench = opts.bench or {}
     warmup, iters = int(bench.get("warmup", 10)), int(bench.get("iters", 100))
-    on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in trial_inputs(ref, opts.seed + 7)]
+    on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x
+                 for x in trial_inputs(ref, opts.seed + 7, ref.device)]
     reply = worker.request({"cmd": "time", "inputs": outbox.pack([_shareable(outbox, x) for x in on_device]),
                             "warmup": warmup, "iters": iters}, during="timing")
     outbox.close()
