@@ -271,6 +271,8 @@ def _check_deterministic(ref: Reference, inputs, expected) -> None:
     for a, b in zip(expected, again):
         if a.shape != b.shape:
             raise Failure("load", "nondeterministic_reference", {"diff": float("inf")})
+        if torch.equal(a, b):  # the usual case, in one pass and no scratch
+            continue
         diff = 0.0
         for _, (x, y) in chunks(a, b):
             same_nan = torch.isnan(x) == torch.isnan(y)

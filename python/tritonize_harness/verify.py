@@ -29,7 +29,7 @@ from typing import Any, Callable
 import torch
 
 from . import VERDICT_SCHEMA
-from .compare import CHUNK, Comparison, compare_outputs, tolerance_for
+from .compare import Comparison, chunk_size, compare_outputs, tolerance_for
 from .device import resolve_device
 from .failure import Failure
 from .ledger import Ledger
@@ -261,20 +261,26 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
     own_workdir = opts.workdir is None
     workdir = opts.workdir or tempfile.mkdtemp(prefix="tritonize-verify-")
     os.makedirs(workdir, exist_ok=True)
+    worker = None
     try:
         device = resolve_device(opts.device)
         verdict.device = device
+        if not os.path.isfile(opts.problem):
+            raise Failure("load", "problem_missing_file", {"path": opts.problem})
         if not os.path.isfile(opts.candidate):
             raise Failure("load", "candidate_missing_file", {"path": opts.candidate})
-        ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
         with open(opts.candidate, encoding="utf-8") as fh:
             source = fh.read()
         if opts.static_check:
             check_source(source, opts.candidate)
+        # The candidate's process starts now: its imports overlap the reference's work below.
+        worker = services.worker(device, workdir)
+        ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
         ledger = services.ledger(device, opts.memory_budget)
         for attempt in range(RESOURCE_RETRIES + 1):
             try:
-                return _attempt(opts, services, verdict, ref, ledger, workdir)
+                return _attempt(opts, services, verdict, ref, ledger, workdir,
+                                worker or services.worker(device, workdir))
             except _Retry as retry:
                 if attempt == RESOURCE_RETRIES:
                     raise retry.failure
@@ -282,10 +288,14 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
                 _wait_for_memory(ledger, retry.others, time.monotonic() + opts.timeout_s)
                 verdict = Verdict(opts)
                 verdict.device = device
+            finally:
+                worker = None  # closed by the attempt; a retry gets a fresh process
         raise AssertionError("unreachable")  # pragma: no cover
     except Failure as f:
         return verdict.document(f)
     finally:
+        if worker is not None:
+            worker.close()
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -308,9 +318,10 @@ def _seed(opts: VerifyOptions, t: int) -> int:
 
 
 def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Reference,
-             ledger: Ledger | None, workdir: str) -> dict:
+             ledger: Ledger | None, workdir: str, worker) -> dict:
+    """One try with a fresh candidate process, which it closes."""
     refs = services.references
-    token, worker, outbox = None, None, Outbox(workdir)
+    token, outbox = None, Outbox(workdir)
     if ref.device == "cuda" and not services.concurrent:
         torch.cuda.reset_peak_memory_stats()
     try:
@@ -321,9 +332,9 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         need = int(MEMORY_FACTOR * footprint) + ref.param_bytes - (footprint if first else 0)
         if ledger is not None:
             token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
-        deadline = time.monotonic() + opts.timeout_s
-        worker = services.worker(ref.device, workdir)
-        worker.deadline, worker.timeout_s = deadline, opts.timeout_s
+        # Trial 0's material is made while the candidate's process may still be importing.
+        material0 = refs.material(ref, _seed(opts, 0))
+        worker.deadline, worker.timeout_s = time.monotonic() + opts.timeout_s, opts.timeout_s
         reply = worker.request({"cmd": "load", "candidate": os.path.abspath(opts.candidate),
                                 "init": outbox.pack([_shareable(outbox, x) for x in ref.init_args]),
                                 "seed": opts.seed, "cpuSeconds": opts.timeout_s}, during="loading the candidate")
@@ -333,7 +344,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         trial = _Trials(worker, ref, verdict, outbox, refs)
         trials = max(1, opts.trials)
         for t in range(trials):
-            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1)
+            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1, material0 if t == 0 else None)
             services.say(f"trial {t + 1}/{trials} ok ({verdict.trials[-1]['launches']} launches, "
                          f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
         if opts.bench is not None:
@@ -352,8 +363,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
     except torch.OutOfMemoryError as exc:
         raise Failure("resources", "out_of_memory", {"during": "verifying", "error": describe_error(exc)}) from exc
     finally:
-        if worker is not None:
-            worker.close()
+        worker.close()
         outbox.close()
         if ledger is not None:
             ledger.release(token)
@@ -365,7 +375,7 @@ def _peak(ref: Reference, services: Services, trial: "_Trials", footprint: int) 
     if ref.device != "cuda":
         return None
     if services.concurrent:
-        supervisor = footprint + trial.buffer_bytes + ref.param_bytes + 6 * 8 * CHUNK
+        supervisor = footprint + trial.buffer_bytes + ref.param_bytes + 6 * 8 * chunk_size(torch.device("cuda"))
     else:
         supervisor = int(torch.cuda.max_memory_allocated())
     return supervisor + trial.worker_peak
@@ -385,8 +395,8 @@ class _Trials:
         self.worker_peak = 0
         self.buffer_bytes = 0
 
-    def run(self, t: int, seed: int, calls: int) -> None:
-        material = self.refs.material(self.ref, seed)
+    def run(self, t: int, seed: int, calls: int, material: Material | None = None) -> None:
+        material = material or self.refs.material(self.ref, seed)
         if t == 0:
             self.verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(material.expected[0].dtype)))
         failure = comparison = None
@@ -418,6 +428,8 @@ class _Trials:
                                      "outputs": self.outbox.pack(got), "calls": calls, "trial": t},
                                     during=f"trial {t}")
         self.outbox.close()
+        if self.ref.device == "cuda":
+            torch.cuda.ipc_collect()  # frees memory the candidate's process has let go of
         self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
         changed = _changed(material) if material.cached else []
         if changed:
