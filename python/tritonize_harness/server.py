@@ -112,7 +112,10 @@ class Server:
             if rid in self._cancelled:
                 self._cancelled.discard(rid)
                 return
-        self.send({"id": rid, "type": "verdict", "verdict": doc, "worker": services.worker_info})
+        try:
+            self.send({"id": rid, "type": "verdict", "verdict": doc, "worker": services.worker_info})
+        except ValueError as exc:  # a document JSON cannot carry: say so rather than go silent
+            self.send({"id": rid, "type": "error", "message": f"verdict not serialisable: {exc}"})
 
     def _account_cache(self, services: Services) -> None:
         """The reference cache's device memory is held in the GPU's ledger like a verification's."""

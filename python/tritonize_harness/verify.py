@@ -354,14 +354,16 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
             trial.run(trials, _seed(opts, trials), 1)
         verdict.peak = _peak(ref, services, trial, footprint)
         return verdict.document(None)
-    except Failure as f:
+    except (Failure, torch.OutOfMemoryError) as exc:
+        f = exc if isinstance(exc, Failure) else Failure(
+            "resources", "out_of_memory", {"during": "verifying", "error": describe_error(exc)})
         if f.stage == "resources" and f.code == "out_of_memory":
             others = (ledger.held() - need) if ledger is not None and token is not None else 0
             if others > 0:
-                raise _Retry(f, others) from f
-        raise
-    except torch.OutOfMemoryError as exc:
-        raise Failure("resources", "out_of_memory", {"during": "verifying", "error": describe_error(exc)}) from exc
+                raise _Retry(f, others) from exc
+        if f is exc:
+            raise
+        raise f from exc
     finally:
         worker.close()
         outbox.close()

@@ -112,6 +112,7 @@ export class HarnessServer {
   /** Verifies one candidate; rejects with the signal's reason when aborted (its process is killed). */
   async verify(opts: VerifyOptions, timeoutMs: number): Promise<{ verdict: Verdict; worker: WorkerInfo }> {
     opts.signal?.throwIfAborted();
+    if (this.exited) throw new ServerGone(this.stderr.trim());
     const id = String(this.nextId++);
     const options = {
       problem: opts.problem,
@@ -181,7 +182,7 @@ export class HarnessServer {
       } catch (e) {
         p.reject(e);
       }
-    } else if (msg.type === "error") p.reject(new Error(`the harness server failed (${p.label}): ${msg.message}`));
+    } else if (msg.type === "error") p.reject(new ServerGone(`${p.label}: ${msg.message}`));
   }
 
   /** An idle server must not keep Node running; one with work in flight must. */
@@ -203,11 +204,11 @@ export class HarnessServer {
   }
 }
 
-/** The server ended while a verification was in flight. */
+/** The server ended, or failed itself, while a verification was in flight: no verdict came. */
 export class ServerGone extends Error {
   override name = "ServerGone";
   constructor(readonly stderr: string) {
-    super(`the harness server ended${stderr ? `: ${stderr.split("\n").pop()}` : ""}`);
+    super(`the harness server gave no verdict${stderr ? `: ${stderr.split("\n").pop()}` : ""}`);
   }
 }
 

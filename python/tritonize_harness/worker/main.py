@@ -251,9 +251,11 @@ def _peak_bytes(device: torch.device) -> int | None:
 
 def _limit_cpu_time(seconds: float) -> None:
     """CPU time from now on, over all threads, is capped: a spinning candidate ends even when
-    nobody is left to keep its wall-clock deadline (SIGXCPU at the soft limit, SIGKILL 2 s later)."""
+    nobody is left to keep its wall-clock deadline (SIGXCPU at the soft limit, SIGKILL 2 s later).
+    The cap is the wall-clock limit times torch's threads, so busy honest work meets the wall-clock
+    limit first."""
     used = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(used.ru_utime + used.ru_stime + seconds) + 1
+    soft = int(used.ru_utime + used.ru_stime + seconds * max(1, torch.get_num_threads())) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
 
 
