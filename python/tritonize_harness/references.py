@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -46,7 +47,6 @@ class Material:
     expected: list[torch.Tensor]
     fingerprints: list[Any] = field(default_factory=list)
     cached: bool = False
-    fresh: bool = True  # computed now (not served from the cache)
 
     @property
     def footprint(self) -> int:
@@ -206,8 +206,6 @@ class References:
         return self._held
 
     def reference(self, path: str, sets: dict[str, str], device: str, seed: int) -> Reference:
-        import os
-
         if not os.path.isfile(path):
             raise Failure("load", "problem_missing_file", {"path": path})
         key = _problem_key(path, sets, device, seed)
@@ -226,7 +224,7 @@ class References:
             m = self._material.get((ref.key, seed))
             if m is not None:
                 self._material.move_to_end((ref.key, seed))
-                return Material(seed, m.inputs, m.expected, m.fingerprints, cached=True, fresh=False)
+                return Material(seed, m.inputs, m.expected, m.fingerprints, cached=True)
         return None
 
     def material(self, ref: Reference, seed: int) -> Material:
