@@ -121,12 +121,52 @@ class _Pickler(pickle.Pickler):
 
 
 def _open_shared(desc: _SharedCpu) -> torch.Tensor:
-    return desc.open()
+    """The receiver's side: maps the file, then unlinks it (the mappings stay valid), so nothing is
+    left in /dev/shm whichever process is killed later."""
+    storage = _opened.get(desc.path)
+    if storage is None:
+        storage = _opened[desc.path] = torch.UntypedStorage.from_file(desc.path, True, desc.nbytes)
+        try:
+            os.unlink(desc.path)
+        except OSError:
+            pass
+    t = torch.empty(0, dtype=desc.dtype)
+    t.set_(storage, desc.offset, desc.shape, desc.stride)
+    return t
+
+
+_opened: dict[str, torch.UntypedStorage] = {}  # files mapped by the unpack in progress
+
+
+def sweep(directory: str | None = SHM_DIR) -> None:
+    """Removes shared files left by supervisors that were killed before their worker mapped them."""
+    if directory is None:
+        return
+    for name in os.listdir(directory):
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "tritonize" and parts[1].isdigit() and not _alive(int(parts[1])):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def unpack(text: str) -> list[Any]:
     """The worker's side of pack (trusted input: only the supervisor writes it)."""
-    return pickle.loads(base64.b64decode(text))
+    try:
+        return pickle.loads(base64.b64decode(text))
+    finally:
+        _opened.clear()
 
 
 def _contiguous_stride(shape) -> tuple[int, ...]:

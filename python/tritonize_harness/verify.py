@@ -38,7 +38,7 @@ from .problem import describe_error
 from .references import (ExactReference, Material, Reference, References, build_reference,
                          estimate_footprint, run_reference, trial_inputs)
 from .static_check import check_source
-from .transfer import Outbox, fingerprint, tensor_bytes
+from .transfer import Outbox, fingerprint, sweep, tensor_bytes
 from .worker.ops import cast_loses_precision, classify
 
 __all__ = ["VerifyOptions", "Verdict", "Services", "verify", "build_reference", "run_reference", "trial_inputs"]
@@ -257,6 +257,7 @@ def _detail(failure: Failure | None, *keys: str):
 def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
     """Runs the whole protocol and returns the verdict document. Never raises for a bad candidate."""
     services = services or Services()
+    sweep()
     verdict = Verdict(opts)
     own_workdir = opts.workdir is None
     workdir = opts.workdir or tempfile.mkdtemp(prefix="tritonize-verify-")
