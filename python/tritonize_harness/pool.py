@@ -8,6 +8,7 @@ thread that started it, so a short-lived thread must never start one.
 from __future__ import annotations
 
 import collections
+import os
 import shutil
 import tempfile
 import threading
@@ -18,7 +19,8 @@ from .sandbox import WorkerProcess
 class WorkerPool:
     def __init__(self, size: int = 2) -> None:
         self.size = max(1, size)
-        self.root = tempfile.mkdtemp(prefix="tritonize-pool-")
+        _sweep_roots()
+        self.root = tempfile.mkdtemp(prefix=f"tritonize-pool-{os.getpid()}-")
         self.started = 0  # processes started over the pool's life
         self.taken: list[int] = []  # pids handed out, in order
         self._ready: dict[str, collections.deque[WorkerProcess]] = {}
@@ -86,3 +88,17 @@ class WorkerPool:
                 queue.popleft().close()
         self._thread.join(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _sweep_roots() -> None:
+    """Removes the work directories of pools whose server was killed before it could clean up."""
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        parts = name.split("-")
+        if name.startswith("tritonize-pool-") and len(parts) >= 4 and parts[2].isdigit():
+            try:
+                os.kill(int(parts[2]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+            except PermissionError:
+                pass

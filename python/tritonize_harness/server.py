@@ -147,6 +147,9 @@ def _die_with_parent() -> None:
 
 
 def _interrupt(*_args) -> None:
+    # Once: a second SIGTERM (the parent-death signal after the client's own) must not cut the
+    # clean-up short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

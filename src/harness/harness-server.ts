@@ -149,10 +149,20 @@ export class HarnessServer {
     return got;
   }
 
-  /** Kills the server, its candidate processes and anything they started. */
-  close(): void {
+  /**
+   * Ends the server: it stops its candidate processes and removes its directories on SIGTERM;
+   * whatever is left after a grace period is killed as a tree.
+   */
+  close(graceMs = 3000): void {
     live.delete(this);
-    if (this.child.pid !== undefined) killTree(this.child.pid);
+    const pid = this.child.pid;
+    if (pid === undefined || this.exited) return;
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    setTimeout(() => this.exited || killTree(pid), graceMs).unref();
   }
 
   private send(msg: object): void {
@@ -213,6 +223,8 @@ export class ServerGone extends Error {
 }
 
 const live = new Set<HarnessServer>();
+// On exit only SIGTERM can be sent (no timer runs after); the server then ends its processes
+// itself, and they would end with it regardless (parent-death signals).
 process.once("exit", () => {
   for (const server of live) server.close();
 });
