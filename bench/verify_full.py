@@ -5,7 +5,7 @@ written beforehand on any machine by `npx tsx bench/prepare-verify-full.ts` (a m
 and candidate pairs):
 
     python bench/verify_full.py --manifest bench/out/verify-full/manifest.json \
-        --kernelbench KernelBench/level1 [--modes cold1,warm1,cold4,warm4] [--limit N] [--only NAME]...
+        --kernelbench KernelBench/level1 [--modes cold1,warm1,cold4,warm4] [--start N] [--limit N] [--only NAME]...
 
 Modes: cold = one `python -m tritonize_harness verify` process per candidate (process start,
 imports, reference computed); warm = one harness server (`serve`) for the whole mode, with ready
@@ -137,6 +137,7 @@ def main() -> int:
     p.add_argument("--kernelbench", required=True, help="folder of KernelBench's level-1 problem files")
     p.add_argument("--modes", default="cold1,warm1,cold4,warm4")
     p.add_argument("--only", action="append", default=[])
+    p.add_argument("--start", type=int, default=0, help="skip the manifest's first N problems (to split a run)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--trials", type=int, default=5)
     p.add_argument("--timeout", type=int, default=300)
@@ -148,7 +149,7 @@ def main() -> int:
     jobs = [{"name": e["name"], "problem": os.path.join(os.path.abspath(args.kernelbench), e["problem"]),
              "candidate": os.path.join(base, e["candidate"])}
             for e in manifest["problems"] if not args.only or e["name"] in args.only]
-    jobs = jobs[:args.limit] if args.limit else jobs
+    jobs = jobs[args.start:args.start + args.limit] if args.limit else jobs[args.start:]
     print(f"{len(jobs)} problems; modes {args.modes}; {args.trials} trials each", file=sys.stderr)
 
     rows, everything = [], {}
