@@ -29,7 +29,7 @@ def _verify(args) -> tuple[dict, int]:
 
     doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
                                trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
-                               seed=args.seed, workdir=args.workdir))
+                               seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget))
     return doc, exit_for(doc)
 
 
@@ -61,6 +61,8 @@ def _verify_args(p):
     p.add_argument("--timeout", type=float, default=120.0, help="wall-clock limit in seconds")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", help="work directory for the candidate's process (default: a fresh temp dir)")
+    p.add_argument("--memory-budget", type=int, metavar="BYTES",
+                   help="memory that verifications on this device may reserve together (default: 90%% of a GPU's)")
 
 
 _register("verify", _verify_args, _verify, _summary_verify)
@@ -131,6 +133,13 @@ def _capture(args):
 _register("capture", _capture_args, _capture, None)
 
 
+def _serve_args(p):
+    _lazy("server").add_arguments(p)
+
+
+_register("serve", _serve_args, None, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tritonize_harness",
                                      description="Tritonize's harness: verify, time and inspect Triton candidates.")
@@ -138,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, (add_args, _, _) in COMMANDS.items():
         add_args(sub.add_parser(name))
     args = parser.parse_args(argv)
+    if args.command == "serve":  # JSON lines on stdout for as long as it runs, not one document
+        with clean_stdout() as out:
+            return _lazy("server").serve(args, out)
     _, run, summary = COMMANDS[args.command]
     with clean_stdout() as out:
         try:

@@ -63,6 +63,10 @@ _TEMPLATES: dict[str, _R] = {
     "timing_mismatch": lambda d: f"while timed, the candidate launched {d['timed']:.2f} Triton kernels per call, while verified it launched {d['verified']}: it must do the same work whether or not it is observed",
     "foreign_kernel": lambda d: f"GPU kernel(s) not written in Triton ran during forward: {_join(d['kernels'])}",
     "nondeterministic_reference": lambda d: f"the reference gives different results on the same inputs (max difference {d['diff']:.3g}); it cannot be verified against",
+    # resources: the machine, not the candidate
+    "insufficient_memory": lambda d: f"this verification needs about {d['need'] / 2**20:.0f} MiB of {'GPU ' if d.get('device') != 'cpu' else ''}memory and the budget is {d['budget'] / 2**20:.0f} MiB; it cannot run here (not the candidate's fault)",
+    "admission_timeout": lambda d: f"waited for {d['need'] / 2**20:.0f} MiB of memory until the deadline ({d['held'] / 2**20:.0f} of {d['budget'] / 2**20:.0f} MiB held by other verifications); retry when the machine is less busy (not the candidate's fault)",
+    "out_of_memory": lambda d: f"out of memory while {d.get('during', 'verifying')} although admitted ({d.get('error', '')}); other work on the device took the memory (not the candidate's fault)",
 }
 
 

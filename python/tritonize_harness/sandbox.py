@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,39 +76,66 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 
 class WorkerProcess:
-    def __init__(self, workdir: str, device: str, deadline: float) -> None:
+    """One candidate's process. It starts without a candidate (a pool may hold it ready: torch and
+    Triton imported, CUDA initialised, the guard up) and runs at most one candidate in its life."""
+
+    def __init__(self, workdir: str, device: str, deadline: float = float("inf")) -> None:
         self.workdir = workdir
+        self.device = device
         self.deadline = deadline
         self.log_path = os.path.join(workdir, "worker.log")
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
         self._buffer = b""
         self._log = open(self.log_path, "wb")
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tritonize_harness.worker.main",
-             "--cmd-fd", str(cmd_r), "--reply-fd", str(reply_w), "--device", device],
+            [sys.executable, "-m", "tritonize_harness.worker.main", "--cmd-fd", str(cmd_r),
+             "--reply-fd", str(reply_w), "--device", device, "--parent-pid", str(os.getpid())],
             pass_fds=(cmd_r, reply_w), cwd=workdir, env=worker_env(workdir, device),
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
         )
         os.close(cmd_r)
         os.close(reply_w)
+        self.ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self) -> None:
+        """The worker says it is ready once its imports are done and its guard is up."""
+        if not self.ready:
+            reply = self._read_reply("starting the candidate's process")
+            if reply.get("type") != "ready":
+                raise Failure("runtime", "worker_crashed", {"status": None, "stderr": f"unexpected first reply {reply}"})
+            self.ready = True
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def request(self, msg: dict, during: str) -> dict:
+        self.wait_ready()
         try:
             os.write(self._cmd_w, (json.dumps(msg) + "\n").encode())
         except BrokenPipeError:
             pass  # the process is gone; reading says how it ended
+        return self._read_reply(during)
+
+    def _read_reply(self, during: str) -> dict:
         while b"\n" not in self._buffer:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
                 raise Failure("timeout", "timeout", {"seconds": self.timeout_s, "during": during})
-            ready, _, _ = select.select([self._reply_r], [], [], remaining)
+            ready, _, _ = select.select([self._reply_r], [], [], min(remaining, 3600.0))
             if not ready:
                 continue
             chunk = os.read(self._reply_r, 1 << 16)
             if not chunk:
                 status = self.proc.wait()
+                if status == -signal.SIGXCPU:  # its CPU-time limit (worker/main.py) ended it
+                    raise Failure("timeout", "timeout", {"seconds": self.timeout_s, "during": during})
                 raise Failure("runtime", "worker_crashed", {"status": status, "stderr": self.log_tail()})
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
@@ -135,22 +163,32 @@ class WorkerProcess:
     def kill(self) -> None:
         kill_tree(self.proc)
 
+    remove_workdir = False  # a pool's process owns its work directory
+    _closed = False
+
     def close(self) -> None:
+        """Asks the process to exit and closes its command pipe (its watcher ends it at once even
+        mid-import), then kills whatever is left of it."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             os.write(self._cmd_w, b'{"cmd": "exit"}\n')
         except OSError:
             pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
         for fd in (self._cmd_w, self._reply_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
         self._log.close()
+        if self.remove_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 __all__ = ["WorkerProcess", "VIOLATION_EXIT", "kill_tree"]

@@ -8,35 +8,52 @@ the candidate in a process of its own):
   integrity   what the worker saw: aten compute ops, casts, launches, aliasing, mutation, provenance,
               blocked operations (judged here, from the worker's report)
   correctness outputs against the reference, which only this process holds (compare.py)
+  resources   the machine could not hold the verification (admission by memory, ledger.py); never
+              the candidate's fault, and retried while other verifications free memory
 Trial 0 calls the candidate three times on the same inputs; later trials use fresh inputs from
 distinct seeds, so a result cached from an earlier call fails.
+
+Tensors reach the candidate's process through shared memory (transfer.py); the reference and the
+inputs stay the supervisor's (references.py), and outputs come back written into buffers it shares.
 """
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from . import VERDICT_SCHEMA
-from .compare import Comparison, as_outputs, compare_outputs, tolerance_for
+from .compare import Comparison, chunk_size, compare_outputs, tolerance_for
 from .device import resolve_device
 from .failure import Failure
+from .ledger import Ledger
 from .messages import render
-from .problem import LoadedProblem, describe_error, load_problem, short_traceback
+from .problem import describe_error
+from .references import (ExactReference, Material, Reference, References, build_reference,
+                         estimate_footprint, run_reference, trial_inputs)
 from .static_check import check_source
+from .transfer import Outbox, fingerprint, sweep, tensor_bytes
 from .worker.ops import cast_loses_precision, classify
+
+__all__ = ["VerifyOptions", "Verdict", "Services", "verify", "build_reference", "run_reference", "trial_inputs"]
 
 REPEATED_CALLS = 3
 ALLOWED_KINDS = ("allocation", "view", "metadata", "copy", "custom")
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_TRIALS = 5
+# Admission reserves this many times the problem's footprint (inputs plus reference outputs).
+MEMORY_FACTOR = 4.0
+# Share of a GPU's memory that verifications may reserve between them, unless told otherwise.
+GPU_BUDGET_SHARE = 0.9
+RESOURCE_RETRIES = 3
+# Memory for one slice of the float64 second look (inputs and outputs of a slice of the batch).
+EXACT_SLICE_BYTES = 1 << 30
 
 
 @dataclass
@@ -53,62 +70,36 @@ class VerifyOptions:
     bench: dict | None = None
     # Tests turn this off to show that the runtime checks alone reject a candidate.
     static_check: bool = True
+    # Bytes that verifications on this device may reserve together (default: 90% of a GPU's
+    # memory; no admission on the CPU unless given).
+    memory_budget: int | None = None
 
 
 @dataclass
-class Reference:
-    problem: LoadedProblem
-    model: torch.nn.Module
-    init_args: list[Any]
-    device: str
-    model64: Any = None  # made on first need by run_exact_reference
+class Services:
+    """What a verification draws on: the reference cache, ready worker processes, the ledger and
+    where progress goes. A one-shot verification makes its own; a server shares one."""
+    references: References = field(default_factory=References)
+    pool: Any = None  # pool.WorkerPool, or None: a fresh process started per candidate
+    progress: Callable[[str], None] | None = None
+    concurrent: bool = False  # other verifications may run in this process at the same time
 
+    def say(self, text: str) -> None:
+        (self.progress or progress)(text)
 
-def build_reference(problem_path: str, sets: dict[str, str], device: str, seed: int) -> Reference:
-    problem = load_problem(problem_path, sets)
-    torch.manual_seed(seed)
-    init_args = problem.get_init_inputs()
-    torch.manual_seed(seed)
-    try:
-        model = problem.Model(*init_args)
-        if isinstance(model, torch.nn.Module):
-            model = model.to(device)
-    except Exception as exc:
-        raise Failure("load", "problem_init_error", {"error": describe_error(exc)},
-                      traceback=short_traceback(exc)) from exc
-    return Reference(problem, model, init_args, device)
+    def ledger(self, device: str, budget: int | None) -> Ledger | None:
+        if device == "cuda":
+            props = torch.cuda.get_device_properties(torch.cuda.current_device())
+            key = "cuda-" + str(getattr(props, "uuid", "") or props.name).replace("/", "_")
+            return Ledger(key, budget if budget is not None else int(props.total_memory * GPU_BUDGET_SHARE))
+        return Ledger("cpu", budget) if budget is not None else None
 
+    def worker(self, device: str, workdir: str):
+        from .sandbox import WorkerProcess
 
-def trial_inputs(ref: Reference, seed: int) -> list[Any]:
-    torch.manual_seed(seed)
-    return ref.problem.get_inputs()
-
-
-def run_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor]:
-    args = [x.to(ref.device).clone() if isinstance(x, torch.Tensor) else x for x in inputs]
-    try:
-        with torch.no_grad():
-            out = ref.model(*args)
-    except Exception as exc:
-        raise Failure("load", "problem_forward_error", {"error": describe_error(exc)},
-                      traceback=short_traceback(exc)) from exc
-    outs = as_outputs(out, "reference")
-    if ref.device == "cuda":
-        torch.cuda.synchronize()
-    return [o.detach().clone() for o in outs]
-
-
-def run_exact_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor] | None:
-    """The reference in float64 (model and floating inputs upcast), or None when it cannot run so."""
-    try:
-        if ref.model64 is None:
-            ref.model64 = copy.deepcopy(ref.model).to(torch.float64) if isinstance(ref.model, torch.nn.Module) else ref.model
-        args = [x.to(ref.device, torch.float64) if isinstance(x, torch.Tensor) and x.is_floating_point()
-                else (x.to(ref.device) if isinstance(x, torch.Tensor) else x) for x in inputs]
-        with torch.no_grad():
-            return [o.detach() for o in as_outputs(ref.model64(*args), "reference")]
-    except Exception:  # a model that builds fp32 tensors of its own, say: the first verdict stands
-        return None
+        if self.pool is not None:
+            return self.pool.take(device)
+        return WorkerProcess(workdir, device)
 
 
 def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
@@ -161,6 +152,8 @@ class Verdict:
         self.worst: Comparison | None = None
         self.timings: dict | None = None
         self.launches_per_call: list[int] = []
+        self.footprint: int | None = None
+        self.peak: int | None = None
 
     def add_calls(self, reply: dict) -> int:
         launches = 0
@@ -229,6 +222,8 @@ class Verdict:
             "candidate": self.opts.candidate,
             "durationMs": round((time.monotonic() - self.started) * 1000, 1),
             "timings": self.timings,
+            "footprintBytes": self.footprint,
+            "peakBytes": self.peak,
         }
 
 
@@ -259,48 +254,44 @@ def _detail(failure: Failure | None, *keys: str):
     return None
 
 
-def verify(opts: VerifyOptions) -> dict:
+def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
     """Runs the whole protocol and returns the verdict document. Never raises for a bad candidate."""
-    from .sandbox import WorkerProcess
-
+    services = services or Services()
+    sweep()
     verdict = Verdict(opts)
-    worker: WorkerProcess | None = None
     own_workdir = opts.workdir is None
     workdir = opts.workdir or tempfile.mkdtemp(prefix="tritonize-verify-")
     os.makedirs(workdir, exist_ok=True)
-    deadline = time.monotonic() + opts.timeout_s
+    worker = None
     try:
         device = resolve_device(opts.device)
         verdict.device = device
+        if not os.path.isfile(opts.problem):
+            raise Failure("load", "problem_missing_file", {"path": opts.problem})
         if not os.path.isfile(opts.candidate):
             raise Failure("load", "candidate_missing_file", {"path": opts.candidate})
-        ref = build_reference(opts.problem, opts.sets, device, opts.seed)
         with open(opts.candidate, encoding="utf-8") as fh:
             source = fh.read()
         if opts.static_check:
             check_source(source, opts.candidate)
-
-        worker = WorkerProcess(workdir, device, deadline)
-        worker.timeout_s = opts.timeout_s
-        init_path = os.path.join(workdir, "init.pt")
-        torch.save(ref.init_args, init_path)
-        reply = worker.request({"cmd": "load", "candidate": os.path.abspath(opts.candidate),
-                                "init": init_path, "seed": opts.seed}, during="loading the candidate")
-        _raise_worker_failure(reply)
-
-        previous: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []
-        trials = max(1, opts.trials)
-        for t in range(trials):
-            _run_trial(worker, ref, verdict, workdir, t, opts.seed + 1000 * (t + 1),
-                       REPEATED_CALLS if t == 0 else 1, previous)
-            progress(f"trial {t + 1}/{trials} ok ({verdict.trials[-1]['launches']} launches, "
-                     f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
-        if opts.bench is not None:
-            progress("timing candidate, eager and torch.compile")
-            verdict.timings = _bench(worker, ref, workdir, opts, verdict.launches_per_call)
-            # Re-check correctness after timing, on inputs never seen before.
-            _run_trial(worker, ref, verdict, workdir, trials, opts.seed + 1000 * (trials + 1), 1, previous)
-        return verdict.document(None)
+        # The candidate's process starts now: its imports overlap the reference's work below.
+        worker = services.worker(device, workdir)
+        ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
+        ledger = services.ledger(device, opts.memory_budget)
+        for attempt in range(RESOURCE_RETRIES + 1):
+            try:
+                return _attempt(opts, services, verdict, ref, ledger, workdir,
+                                worker or services.worker(device, workdir))
+            except _Retry as retry:
+                if attempt == RESOURCE_RETRIES:
+                    raise retry.failure
+                services.say(f"out of memory beside other verifications; waiting for memory ({retry.failure.code})")
+                _wait_for_memory(ledger, retry.others, time.monotonic() + opts.timeout_s)
+                verdict = Verdict(opts)
+                verdict.device = device
+            finally:
+                worker = None  # closed by the attempt; a retry gets a fresh process
+        raise AssertionError("unreachable")  # pragma: no cover
     except Failure as f:
         return verdict.document(f)
     finally:
@@ -310,57 +301,186 @@ def verify(opts: VerifyOptions) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run_trial(worker, ref: Reference, verdict: "Verdict", workdir: str, t: int, seed: int, calls: int,
-               previous: list) -> None:
-    inputs = trial_inputs(ref, seed)
-    expected = run_reference(ref, inputs)
-    if t == 0:
-        _check_reference_deterministic(ref, inputs, expected)
-        verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(expected[0].dtype)))
-    inputs_path = os.path.join(workdir, f"inputs-{t}.pt")
-    out_path = os.path.join(workdir, f"outputs-{t}.pt")
-    torch.save([x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in inputs], inputs_path)
-    failure = None
-    comparison = None
-    launches = 0
+class _Retry(Exception):
+    """Out of memory while other verifications held memory on the device: try again when they free it."""
+
+    def __init__(self, failure: Failure, others: int) -> None:
+        super().__init__(failure.code)
+        self.failure, self.others = failure, others
+
+
+def _wait_for_memory(ledger: Ledger | None, others: int, deadline: float) -> None:
+    while ledger is not None and ledger.held() >= others > 0 and time.monotonic() < deadline:
+        time.sleep(0.25)
+
+
+def _seed(opts: VerifyOptions, t: int) -> int:
+    return opts.seed + 1000 * (t + 1)
+
+
+def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Reference,
+             ledger: Ledger | None, workdir: str, worker) -> dict:
+    """One try with a fresh candidate process, which it closes."""
+    refs = services.references
+    token, outbox = None, Outbox(workdir)
+    if ref.device == "cuda" and not services.concurrent:
+        torch.cuda.reset_peak_memory_stats()
     try:
-        reply = worker.request({"cmd": "call", "inputs": inputs_path, "calls": calls, "out": out_path,
-                                "trial": t}, during=f"trial {t}")
-        launches = verdict.add_calls(reply)
+        first = refs.peek(ref, _seed(opts, 0))
+        footprint = first.footprint if first else estimate_footprint(ref, _seed(opts, 0))
+        verdict.footprint = footprint
+        # Cached material is already on the device (and counted by the cache's owner).
+        need = int(MEMORY_FACTOR * footprint) + ref.param_bytes - (footprint if first else 0)
+        if ledger is not None:
+            token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
+        # Trial 0's material is made while the candidate's process may still be importing.
+        material0 = refs.material(ref, _seed(opts, 0))
+        worker.deadline, worker.timeout_s = time.monotonic() + opts.timeout_s, opts.timeout_s
+        reply = worker.request({"cmd": "load", "candidate": os.path.abspath(opts.candidate),
+                                "init": outbox.pack([_shareable(outbox, x) for x in ref.init_args]),
+                                "seed": opts.seed, "cpuSeconds": opts.timeout_s}, during="loading the candidate")
+        outbox.close()
         _raise_worker_failure(reply)
-        judge_calls(reply, t, {str(x.dtype) for x in inputs if isinstance(x, torch.Tensor)})
-        saved = torch.load(out_path, weights_only=True)
-        got = saved["outputs"] if saved["tuple"] else saved["outputs"][:1]
-        try:
-            comparison = compare_outputs([e.cpu() for e in expected], got, t,
-                                         exact=lambda: run_exact_reference(ref, inputs))
-        except Failure as f:
-            _check_cached(f, got, previous, t)
+
+        trial = _Trials(worker, ref, verdict, outbox, refs)
+        trials = max(1, opts.trials)
+        for t in range(trials):
+            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1, material0 if t == 0 else None)
+            services.say(f"trial {t + 1}/{trials} ok ({verdict.trials[-1]['launches']} launches, "
+                         f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
+        if opts.bench is not None:
+            services.say("timing candidate, eager and torch.compile")
+            verdict.timings = _bench(worker, ref, outbox, refs, opts, verdict.launches_per_call)
+            # Re-check correctness after timing, on inputs never seen before.
+            trial.run(trials, _seed(opts, trials), 1)
+        verdict.peak = _peak(ref, services, trial, footprint)
+        return verdict.document(None)
+    except (Failure, torch.OutOfMemoryError) as exc:
+        f = exc if isinstance(exc, Failure) else Failure(
+            "resources", "out_of_memory", {"during": "verifying", "error": describe_error(exc)})
+        if f.stage == "resources" and f.code == "out_of_memory":
+            others = (ledger.held() - need) if ledger is not None and token is not None else 0
+            if others > 0:
+                raise _Retry(f, others) from exc
+        if f is exc:
             raise
-        previous.append(got)
-    except Failure as f:
-        failure = f
-    verdict.add_trial(t, seed, calls, launches, comparison, failure)
-    if failure is not None:
-        raise failure
+        raise f from exc
+    finally:
+        worker.close()
+        outbox.close()
+        if ledger is not None:
+            ledger.release(token)
 
 
-def _bench(worker, ref: Reference, workdir: str, opts: VerifyOptions, verdict_launches_per_call: list[int]) -> dict:
+def _peak(ref: Reference, services: Services, trial: "_Trials", footprint: int) -> int | None:
+    """GPU memory of this verification at its peak: the supervisor's (measured when it runs alone,
+    else what it holds for this verification) plus the candidate's process's own peak."""
+    if ref.device != "cuda":
+        return None
+    if services.concurrent:
+        supervisor = footprint + trial.buffer_bytes + ref.param_bytes + 6 * 8 * chunk_size(torch.device("cuda"))
+    else:
+        supervisor = int(torch.cuda.max_memory_allocated())
+    return supervisor + trial.worker_peak
+
+
+def _shareable(outbox: Outbox, x):
+    return outbox.share(x) if isinstance(x, torch.Tensor) else x
+
+
+class _Trials:
+    """One candidate's trials: material from the reference cache, inputs and output buffers shared
+    with its process, its observations judged, its outputs compared."""
+
+    def __init__(self, worker, ref: Reference, verdict: Verdict, outbox: Outbox, refs: References) -> None:
+        self.worker, self.ref, self.verdict, self.outbox, self.refs = worker, ref, verdict, outbox, refs
+        self.previous: list[list[tuple[int, int]]] = []  # fingerprints of earlier trials' outputs
+        self.worker_peak = 0
+        self.buffer_bytes = 0
+
+    def run(self, t: int, seed: int, calls: int, material: Material | None = None) -> None:
+        material = material or self.refs.material(self.ref, seed)
+        if t == 0:
+            self.verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(material.expected[0].dtype)))
+        failure = comparison = None
+        launches = 0
+        try:
+            reply, got = self._call(material, t, calls)
+            launches = self.verdict.add_calls(reply)
+            _raise_worker_failure(reply)
+            judge_calls(reply, t, {str(x.dtype) for x in material.inputs if isinstance(x, torch.Tensor)})
+            _check_returned(reply, material.expected, t)
+            try:
+                exact = ExactReference(self.ref, material.inputs, material.expected, EXACT_SLICE_BYTES)
+                comparison = compare_outputs(material.expected, got, t, exact=lambda: exact)
+            except Failure as f:
+                _check_cached(f, [fingerprint(g) for g in got], self.previous, t)
+                raise
+            self.previous.append([fingerprint(g) for g in got])
+        except Failure as f:
+            failure = f
+        self.verdict.add_trial(t, seed, calls, launches, comparison, failure)
+        if failure is not None:
+            raise failure
+
+    def _call(self, material: Material, t: int, calls: int) -> tuple[dict, list[torch.Tensor]]:
+        shared = [_shareable(self.outbox, x) for x in material.inputs]
+        got = [self.outbox.buffer(e.shape, e.dtype, self.ref.device) for e in material.expected]
+        self.buffer_bytes = max(self.buffer_bytes, tensor_bytes(got))
+        reply = self.worker.request({"cmd": "call", "inputs": self.outbox.pack(shared),
+                                     "outputs": self.outbox.pack(got), "calls": calls, "trial": t},
+                                    during=f"trial {t}")
+        self.outbox.close()
+        if self.ref.device == "cuda":
+            torch.cuda.ipc_collect()  # frees memory the candidate's process has let go of
+        self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
+        changed = _changed(material) if material.cached else []
+        if changed:
+            # The supervisor's own copy changed under the candidate: drop it, blame the candidate.
+            self.refs.drop(self.ref, material.seed)
+            raise Failure("integrity", "input_mutated", {"input": changed[0], "trial": t})
+        return reply, got
+
+
+def _changed(material: Material) -> list[int]:
+    return [i for i, (x, fp) in enumerate(zip(material.inputs, material.fingerprints))
+            if isinstance(x, torch.Tensor) and fingerprint(x) != fp]
+
+
+def _check_returned(reply: dict, expected: list[torch.Tensor], trial: int) -> None:
+    """Outputs the worker could not write into the shared buffers: say how they differ."""
+    if reply.get("written"):
+        return
+    meta = reply.get("outputs") or []
+    if len(meta) != len(expected):
+        raise Failure("correctness", "output_count_mismatch", {"got": len(meta), "expected": len(expected), "trial": trial})
+    for k, (m, e) in enumerate(zip(meta, expected)):
+        if list(m["shape"]) != list(e.shape):
+            raise Failure("correctness", "shape_mismatch",
+                          {"output": k, "got": list(m["shape"]), "expected": list(e.shape), "trial": trial})
+        if m["dtype"] != str(e.dtype):
+            raise Failure("correctness", "dtype_mismatch",
+                          {"output": k, "got": m["dtype"], "expected": str(e.dtype), "trial": trial})
+    raise Failure("runtime", "worker_crashed", {"status": None, "stderr": "outputs were not returned"})
+
+
+def _bench(worker, ref: Reference, outbox: Outbox, refs: References, opts: VerifyOptions,
+           verdict_launches_per_call: list[int]) -> dict:
     from .timing import time_cuda
 
     bench = opts.bench or {}
     warmup, iters = int(bench.get("warmup", 10)), int(bench.get("iters", 100))
-    inputs = trial_inputs(ref, opts.seed + 7)
-    path = os.path.join(workdir, "inputs-bench.pt")
-    torch.save([x.detach().cpu() if isinstance(x, torch.Tensor) else x for x in inputs], path)
-    reply = worker.request({"cmd": "time", "inputs": path, "warmup": warmup, "iters": iters}, during="timing")
+    on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x
+                 for x in trial_inputs(ref, opts.seed + 7, ref.device)]
+    reply = worker.request({"cmd": "time", "inputs": outbox.pack([_shareable(outbox, x) for x in on_device]),
+                            "warmup": warmup, "iters": iters}, during="timing")
+    outbox.close()
     _raise_worker_failure(reply)
     per_call = min(verdict_launches_per_call)
     if reply["launches"] < per_call * reply["calls"]:
         raise Failure("integrity", "timing_mismatch", {
             "timed": reply["launches"] / reply["calls"], "verified": per_call})
     candidate = reply["timing"]
-    on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
     eager = time_cuda(ref.model, on_device, warmup, iters)
     compiled, compile_error = None, None
     if bench.get("compile", True):
@@ -387,20 +507,10 @@ def _raise_worker_failure(reply: dict) -> None:
         raise Failure(f["stage"], f["code"], f.get("details") or {}, line=f.get("line"), traceback=f.get("traceback"))
 
 
-def _check_reference_deterministic(ref: Reference, inputs, expected) -> None:
-    again = run_reference(ref, inputs)
-    for a, b in zip(expected, again):
-        if a.shape != b.shape or not torch.equal(torch.nan_to_num(a), torch.nan_to_num(b)):
-            diff = float((a.double() - b.double()).abs().max()) if a.shape == b.shape else float("inf")
-            atol, rtol = tolerance_for(a.dtype)
-            if a.shape != b.shape or diff > atol:
-                raise Failure("load", "nondeterministic_reference", {"diff": diff})
-
-
-def _check_cached(f: Failure, got, previous, trial: int) -> None:
-    """A wrong output identical to an earlier trial's, on different inputs, was cached."""
+def _check_cached(f: Failure, got: list, previous: list, trial: int) -> None:
+    """A wrong output identical (by fingerprint) to an earlier trial's, on different inputs, was cached."""
     if f.stage != "correctness":
         return
-    for earlier, old_out in enumerate(previous):
-        if len(old_out) == len(got) and all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(old_out, got)):
+    for earlier, old in enumerate(previous):
+        if old == got:
             raise Failure("integrity", "cached_output", {"output": 0, "trial": trial, "earlier": earlier}) from f

@@ -13,6 +13,8 @@ export const FAILURE_STAGES = [
   "correctness",
   "integrity",
   "timeout",
+  /** the machine could not hold the verification (memory); never the candidate's fault */
+  "resources",
 ] as const;
 export const StageSchema = z.enum([...FAILURE_STAGES, "passed"]);
 export type Stage = z.infer<typeof StageSchema>;
@@ -81,6 +83,10 @@ export const VerdictSchema = z.object({
   candidate: z.string(),
   durationMs: z.number(),
   timings: TimingsSchema.nullable().optional(),
+  /** inputs plus reference outputs, in bytes: the problem's own memory */
+  footprintBytes: z.number().int().nullable().optional(),
+  /** GPU memory of the verification at its peak (supervisor and candidate's process); null on the CPU */
+  peakBytes: z.number().int().nullable().optional(),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 

@@ -1,3 +1,4 @@
+import { ServerGone, sharedServer } from "./harness-server.js";
 import { runHarness } from "./run-harness.js";
 import { parseVerdict, type Verdict } from "./verdict.js";
 
@@ -12,7 +13,8 @@ export interface VerifyOptions {
   sets?: Record<string, string>;
   /** Wall-clock limit for the candidate (default 120 s). */
   timeoutMs?: number;
-  /** Work directory of the candidate's process (default: a fresh temporary one). */
+  /** Work directory of the candidate's process (default: a fresh temporary one). Given, the
+   * candidate runs in a process started for it there (the one-shot path), not a pool's. */
   workDir?: string;
   signal?: AbortSignal;
   python?: string;
@@ -27,8 +29,34 @@ export function setArgs(sets: Record<string, string> | undefined): string[] {
   return Object.entries(sets ?? {}).flatMap(([k, v]) => ["--set", `${k}=${v}`]);
 }
 
-/** Verifies a candidate against a problem. Resolves with a verdict for any candidate, good or bad. */
+/**
+ * Verifies a candidate against a problem. Resolves with a verdict for any candidate, good or bad.
+ * Warm: through this process's harness server (ready candidate processes, references computed
+ * once), unless a work directory is given or TRITONIZE_WARM=0.
+ */
 export async function verifyCandidate(opts: VerifyOptions): Promise<Verdict> {
+  if (opts.workDir || process.env.TRITONIZE_WARM === "0") return verifyCandidateOnce(opts);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  const server = await sharedServer({ python: opts.python });
+  // The server keeps the candidate's deadline; admission may wait up to as long again before it.
+  const backstopMs = 2 * timeoutMs + SUPERVISOR_MARGIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const backstop = new Promise<"timeout">((res) => (timer = setTimeout(() => res("timeout"), backstopMs)));
+  try {
+    const outcome = await Promise.race([server.verify(opts, timeoutMs), backstop]);
+    if (outcome !== "timeout") return outcome.verdict;
+    server.close(); // stuck: the next verification starts a fresh server
+    return harnessFailureVerdict(opts, "timeout", server.stderrTail, backstopMs);
+  } catch (e) {
+    if (e instanceof ServerGone) return harnessFailureVerdict(opts, "crashed", e.stderr, timeoutMs);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One harness process for one candidate, started and ended here: `tritonize verify`'s path. */
+export async function verifyCandidateOnce(opts: VerifyOptions): Promise<Verdict> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   const args = [
     "verify",

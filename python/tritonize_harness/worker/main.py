@@ -1,7 +1,12 @@
 """The candidate process's loop: read a command, run the candidate under observation, reply.
 
 Commands arrive as JSON lines on one inherited pipe and replies leave on another, so whatever the
-candidate prints cannot be mistaken for a reply. Tensors travel as files in the work directory.
+candidate prints cannot be mistaken for a reply. Tensors travel through shared memory
+(transfer.py): the worker copies its inputs into memory of its own before the candidate sees them,
+and writes the candidate's outputs into buffers the supervisor shared.
+
+The process ends by itself when its supervisor is gone (a parent-death signal, and a watcher on the
+command pipe) and when it has used its CPU time (RLIMIT_CPU), whoever keeps its wall-clock deadline.
 """
 from __future__ import annotations
 
@@ -9,7 +14,11 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
+import select
+import signal
 import sys
+import threading
 import traceback
 import warnings
 
@@ -17,6 +26,7 @@ import torch
 
 from ..failure import Failure
 from ..problem import describe_error
+from ..transfer import unpack
 
 CANDIDATE_MODULE = "tritonize_candidate"
 
@@ -60,6 +70,8 @@ def _failure_from(exc: BaseException, stage: str, code: str, path: str) -> dict:
         pass
     if stage == "runtime" and is_compile:
         stage, code = "compile", "compile_error"
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        stage, code = "resources", "out_of_memory"  # the supervisor judges whose fault it was
     return {"stage": stage, "code": code, "details": {"error": describe_error(exc)},
             "line": _candidate_line(exc, path), "traceback": short_traceback(exc, keep=6)}
 
@@ -86,7 +98,8 @@ class Worker:
             spec.loader.exec_module(module)
         except Exception as exc:
             return {"ok": False, "failure": _failure_from(exc, "load", "candidate_import_error", self.path)}
-        init_args = torch.load(msg["init"], weights_only=True)
+        _limit_cpu_time(float(msg["cpuSeconds"]))
+        init_args = [_own_copy(x, self.device) for x in unpack(msg["init"])]
         if hasattr(module, "ModelNew"):
             torch.manual_seed(msg["seed"])
             try:
@@ -106,8 +119,11 @@ class Worker:
     def call(self, msg: dict) -> dict:
         from .recorder import CallRecord, RecordingMode
 
-        inputs = self._reuse_buffers(torch.load(msg["inputs"], weights_only=True))
-        pristine = [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs]
+        # `shared` is the supervisor's memory: the candidate gets copies, and the copies are
+        # compared with it afterwards (no second copy of the inputs is needed for that).
+        shared = unpack(msg["inputs"])
+        inputs = self._reuse_buffers(shared)
+        returned = unpack(msg["outputs"])
         records = []
         out = None
         for _ in range(msg["calls"]):
@@ -127,7 +143,7 @@ class Worker:
             entry["foreignKernels"] = foreign
             entry["outputs"] = self._output_checks(out, inputs, rec)
             records.append(entry)
-        mutated = [i for i, (x, p) in enumerate(zip(inputs, pristine))
+        mutated = [i for i, (x, p) in enumerate(zip(inputs, shared))
                    if isinstance(x, torch.Tensor) and not _same(x, p)]
         outs = out if isinstance(out, (list, tuple)) else [out]
         if not all(isinstance(o, torch.Tensor) for o in outs):
@@ -135,9 +151,18 @@ class Worker:
             return {"ok": False, "failure": {"stage": "runtime", "code": "bad_output_type",
                                              "details": {"got": got, "expected": "a tensor or a tuple/list of tensors"},
                                              "line": None, "traceback": None}, "calls": records}
-        saved = [o.detach().to("cpu").clone() for o in outs]
-        torch.save({"outputs": saved, "tuple": isinstance(out, (list, tuple))}, msg["out"])
-        return {"ok": True, "calls": records, "mutatedInputs": mutated}
+        if not isinstance(out, (list, tuple)):
+            outs = outs[:1]
+        meta = [{"shape": list(o.shape), "dtype": str(o.dtype)} for o in outs]
+        fits = len(outs) == len(returned) and all(
+            o.shape == r.shape and o.dtype == r.dtype for o, r in zip(outs, returned))
+        if fits:
+            for o, r in zip(outs, returned):
+                r.copy_(o.detach())
+            if self.device.type == "cuda":
+                torch.cuda.synchronize()
+        return {"ok": True, "calls": records, "mutatedInputs": mutated, "outputs": meta, "written": fits,
+                "peakBytes": _peak_bytes(self.device)}
 
     def _reuse_buffers(self, fresh: list) -> list:
         """New trial values are written into the previous trial's input tensors where they fit, so
@@ -151,7 +176,7 @@ class Worker:
                     old.copy_(x)
                     x = old
                 else:
-                    x = x.to(self.device)
+                    x = _own_copy(x, self.device)
             out.append(x)
         self.buffers = out
         return out
@@ -160,8 +185,7 @@ class Worker:
         """Times the candidate (no recorder, no profiler: they would slow it down)."""
         from ..timing import time_cuda
 
-        inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x
-                  for x in torch.load(msg["inputs"], weights_only=True)]
+        inputs = [_own_copy(x, self.device) for x in unpack(msg["inputs"])]
         from .recorder import CallRecord
 
         # Launches are still counted while timed: a candidate that does less work when it is not
@@ -214,13 +238,65 @@ class Worker:
         return checks
 
 
+def _own_copy(x, device: torch.device):
+    """A copy in this process's own memory (never a view of the supervisor's shared memory)."""
+    if not isinstance(x, torch.Tensor):
+        return x
+    return x.to(device, copy=True)
+
+
+def _peak_bytes(device: torch.device) -> int | None:
+    return int(torch.cuda.max_memory_allocated()) if device.type == "cuda" else None
+
+
+def _limit_cpu_time(seconds: float) -> None:
+    """CPU time from now on, over all threads, is capped: a spinning candidate ends even when
+    nobody is left to keep its wall-clock deadline (SIGXCPU at the soft limit, SIGKILL 2 s later).
+    The cap is the wall-clock limit times torch's threads, so busy honest work meets the wall-clock
+    limit first."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(used.ru_utime + used.ru_stime + seconds * max(1, torch.get_num_threads())) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
+
+
+def _end_with_supervisor(cmd_fd: int, parent: int) -> None:
+    """The process dies with its supervisor: the kernel sends SIGKILL when the parent goes, and a
+    watcher ends it when the command pipe closes (a supervisor that closed it has given up)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent left before the signal was armed
+        os._exit(0)
+    exit_now = os._exit  # held before the guard wraps os._exit
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(cmd_fd, select.POLLHUP | select.POLLERR)
+        while True:
+            for _, event in poller.poll():
+                if event & (select.POLLHUP | select.POLLERR):
+                    exit_now(0)
+
+    threading.Thread(target=watch, name="tritonize-supervisor-watch", daemon=True).start()
+
+
 def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal, NaN where NaN, compared a slice at a time (no full-size temporaries)."""
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
-    if a.is_floating_point() or a.is_complex():
-        return bool(torch.equal(torch.nan_to_num(a, nan=0.0), torch.nan_to_num(b, nan=0.0))
-                    and torch.equal(torch.isnan(a), torch.isnan(b)))
-    return bool(torch.equal(a, b))
+    if torch.equal(a, b):  # the usual case, in one pass and no scratch (NaN needs the slow path)
+        return True
+    fa, fb = a.reshape(-1), b.reshape(-1)
+    step = 1 << 24
+    for start in range(0, fa.numel(), step):
+        x, y = fa[start:start + step], fb[start:start + step]
+        if a.is_floating_point() or a.is_complex():
+            if not bool(((x == y) | (torch.isnan(x) & torch.isnan(y))).all()):
+                return False
+        elif not torch.equal(x, y):
+            return False
+    return True
 
 
 def _allowed_gpu_kernel(name: str, rec) -> bool:
@@ -252,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cmd-fd", type=int, required=True)
     parser.add_argument("--reply-fd", type=int, required=True)
     parser.add_argument("--device", required=True)
+    parser.add_argument("--parent-pid", type=int, required=True)
     args = parser.parse_args(argv)
+    _end_with_supervisor(args.cmd_fd, args.parent_pid)
     channel = Channel(args.cmd_fd, args.reply_fd)
 
     # Everything the harness needs is imported and initialised before the guard goes up.
@@ -261,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     import triton.language  # noqa: F401
     from triton.runtime import interpreter  # noqa: F401
     from torch.profiler import profile  # noqa: F401
+    import torch.multiprocessing.reductions  # noqa: F401 - CUDA IPC handles are opened with it
 
     if args.device == "cuda":
         torch.cuda.init()
@@ -279,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     worker = Worker(channel, args.device)
     install_launch_hook(worker.recorder)
     Guard(args.reply_fd, CANDIDATE_MODULE).install()
+    channel.send({"type": "ready", "pid": os.getpid()})
 
     while True:
         msg = channel.read()

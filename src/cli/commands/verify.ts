@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { renderVerdict } from "../../harness/render-verdict.js";
-import { verifyCandidate } from "../../harness/verify.js";
+import { verifyCandidateOnce } from "../../harness/verify.js";
 import { exitFor } from "../exit-codes.js";
 import { collectSet, inputPath, parseDevice, parsePositiveInt } from "../options.js";
 import type { SetExit } from "./index.js";
@@ -22,7 +22,7 @@ export function register(program: Command, setExit: SetExit): void {
         `5 problem incomplete, 6 problem raised, 7 problem output not tensors, 9 harness not set up.`,
     )
     .action(async (o) => {
-      const verdict = await verifyCandidate({
+      const verdict = await verifyCandidateOnce({
         problem: o.problem,
         candidate: o.candidate,
         device: o.device,

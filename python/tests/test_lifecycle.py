@@ -1,0 +1,135 @@
+"""The candidate's process ends by itself, and the machine's limits are reported as such."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import pytest
+import torch
+
+from conftest import fixture
+from tritonize_harness.failure import Failure
+from tritonize_harness.ledger import Ledger
+from tritonize_harness.sandbox import WorkerProcess
+from tritonize_harness.transfer import Outbox, unpack
+from tritonize_harness.verify import VerifyOptions, verify
+
+HARNESS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _gone(pid: int, within: float) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _load_spinner(worker: WorkerProcess, cpu_seconds: float) -> Outbox:
+    """Loads the spinning candidate and starts a call that never replies."""
+    box = Outbox(worker.workdir)
+    reply = worker.request({"cmd": "load", "candidate": fixture("spin_forward.py"), "init": box.pack([2.0]),
+                            "seed": 0, "cpuSeconds": cpu_seconds}, during="loading")
+    assert reply["ok"], reply
+    x = box.share(torch.randn(8))
+    out = box.buffer((8,), torch.float32, "cpu")
+    os.write(worker._cmd_w, (__import__("json").dumps(
+        {"cmd": "call", "inputs": box.pack([x]), "outputs": box.pack([out]), "calls": 1, "trial": 0}) + "\n").encode())
+    return box
+
+
+def test_the_candidate_process_dies_with_its_supervisor(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {os.path.join(HARNESS, 'tests')!r})
+        from test_lifecycle import _load_spinner
+        from tritonize_harness.sandbox import WorkerProcess
+        w = WorkerProcess({str(tmp_path)!r}, "cpu", time.monotonic() + 600)
+        _load_spinner(w, 600)
+        print(w.pid, flush=True)
+        time.sleep(600)
+    """)
+    sup = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": HARNESS})
+    pid = int(sup.stdout.readline())
+    time.sleep(0.5)  # the candidate is spinning now
+    assert not _gone(pid, 0.1)
+    sup.kill()
+    sup.wait()
+    try:
+        assert _gone(pid, 10), "the candidate's process outlived its supervisor"
+    finally:
+        for name in os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else []:
+            if name.startswith(f"tritonize-{sup.pid}-"):  # the killed supervisor's last message
+                os.unlink(os.path.join("/dev/shm", name))
+
+
+def test_the_cpu_time_limit_ends_a_spinner_nobody_watches(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    worker = WorkerProcess(str(tmp_path), "cpu")  # no wall-clock deadline on this side
+    worker.timeout_s = 2
+    try:
+        worker.deadline = time.monotonic() + 120
+        box = _load_spinner(worker, 2)
+        started = time.monotonic()
+        with pytest.raises(Failure) as caught:
+            worker._read_reply("trial 0")
+        assert caught.value.code == "timeout"
+        assert worker.proc.returncode == -signal.SIGXCPU
+        assert time.monotonic() - started < 60
+        box.close()
+    finally:
+        worker.close()
+
+
+def test_a_verification_larger_than_the_memory_budget_is_a_resource_condition():
+    doc = verify(VerifyOptions(problem=fixture("scale.py"), candidate=fixture("scale_triton.py"), device="cpu",
+                               trials=1, sets={"n": "300"}, memory_budget=1000))
+    assert doc["stage"] == "resources" and doc["code"] == "insufficient_memory", doc["message"]
+    assert "not the candidate's fault" in doc["message"]
+    assert doc["footprintBytes"] == 2 * 600 * 4
+    assert doc["trials"] == []
+
+
+def test_the_ledger_makes_a_verification_wait_and_forgets_dead_holders(tmp_path):
+    ledger = Ledger("gpu-test", budget=100, directory=str(tmp_path))
+    first = ledger.reserve(80, time.monotonic() + 1)
+    with pytest.raises(Failure) as caught:
+        ledger.reserve(50, time.monotonic() + 0.3, poll_s=0.05)
+    assert caught.value.stage == "resources" and caught.value.code == "admission_timeout"
+    ledger.release(first)
+    second = ledger.reserve(50, time.monotonic() + 1)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    import json
+    with open(ledger.path) as fh:
+        state = json.load(fh)
+    state["holders"]["gone"] = {"pid": dead.pid, "bytes": 50}
+    with open(ledger.path, "w") as fh:
+        json.dump(state, fh)
+    assert ledger.held() == 50  # the dead process's share is dropped
+    ledger.release(second)
+    assert ledger.held() == 0
+
+
+def test_cpu_tensors_travel_through_shared_memory_not_copies_on_disk(tmp_path):
+    box = Outbox(str(tmp_path))
+    x = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    out = box.buffer((2, 3), torch.float32, "cpu")
+    assert torch.isnan(out).all()  # unwritten memory shows
+    got_x, got_out = unpack(box.pack([box.share(x), out]))
+    assert torch.equal(got_x, x)
+    got_out.copy_(x * 2)  # what the candidate's side writes, the supervisor reads
+    assert torch.equal(out, x * 2)
+    paths = list(box.paths)
+    assert all(p.startswith("/dev/shm/") for p in paths) or not os.path.isdir("/dev/shm")
+    box.close()
+    assert not any(os.path.exists(p) for p in paths)
