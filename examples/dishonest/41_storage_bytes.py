@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
 # expect-stage: integrity
-# expect-code: host_read
+# expect-code: host_read|forbidden_operation
 # exploit: takes the input's untyped storage and turns it into bytes (bytes(storage)); struct decodes the floats, Python computes swish, a kernel only copies the result
 """Storage objects as a read route."""
 import math

@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
 # expect-stage: integrity
-# expect-code: host_read
+# expect-code: host_read|forbidden_operation
 # exploit: reads every input element with float() (one scalar read each), computes swish in Python and has a kernel copy the result out
 """Scalar reads in a loop as a read route."""
 import math

@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
 # expect-stage: integrity
-# expect-code: host_read
+# expect-code: host_read|aten_compute_op
 # exploit: prints the whole input at full precision into a string (repr reads the data with dispatch modes disabled), parses the numbers back and computes swish in Python; a kernel only copies the result
 """Printing as a read route."""
 import math

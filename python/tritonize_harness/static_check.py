@@ -76,7 +76,7 @@ FORBIDDEN_TORCH_ATTRIBUTES = {
 # `object.__setattr__(self, ...)`) are judged at runtime instead.
 FORBIDDEN_DUNDERS = {
     "__import__", "__builtins__", "__globals__", "__subclasses__", "__code__", "__closure__",
-    "__getattribute__", "__bases__", "__mro__", "__reduce__", "__reduce_ex__", "__loader__", "__spec__",
+    "__getattribute__", "__bases__", "__base__", "__mro__", "__reduce__", "__reduce_ex__", "__loader__", "__spec__",
     "__self__", "__array__", "__dlpack__", "__array_interface__", "__array_struct__",
     "__cuda_array_interface__",
 }

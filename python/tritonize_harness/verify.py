@@ -117,10 +117,12 @@ def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
     for call_index, call in enumerate(reply["calls"], start=1):
         # Two independent records: the dispatch mode and the profiler. Either one seeing compute fails.
         seen = set(call["ops"]) | set(call.get("profiledOps", {}))
+        judge_host_traffic(call, trial, call_index)  # first: the route names a Python-side computation best
         compute = sorted(op for op in seen if classify(op) == "compute")
         if compute:
-            raise Failure("integrity", "aten_compute_op", {"ops": compute, "trial": trial, "call": call_index})
-        judge_host_traffic(call, trial, call_index)
+            sites = call.get("computeSites", {})
+            raise Failure("integrity", "aten_compute_op", {"ops": compute, "trial": trial, "call": call_index,
+                                                           "where": [f"{op} at {sites[op]}" for op in compute if op in sites]})
         for cast in call["casts"]:
             src, dst = cast["from"].split("@")[0], cast["to"].split("@")[0]
             if cast_loses_precision(src, dst, input_dtypes):

@@ -100,6 +100,15 @@ def actor(depth: int = 2) -> str:
     return "other"
 
 
+def importer(depth: int = 2) -> str:
+    """Owner of the code whose import statement is running: the first frame outside the import
+    machinery (a standard-library module importing its own helpers is not the candidate's import)."""
+    frame = sys._getframe(depth)
+    while frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+        frame = frame.f_back
+    return owner(frame.f_code.co_filename) if frame is not None else "other"
+
+
 def direct(depth: int = 2) -> tuple[str, str]:
     """(owner, filename) of the innermost Python frame from `depth` up, standard library included."""
     frame = sys._getframe(depth)

@@ -118,7 +118,7 @@ class Guard:
             name = args[0] or ""
             if name.startswith(_BLOCKED_ALWAYS) and frames.caller(3)[0] != "harness":
                 self.violate(event, f"importing {name} (it compiles or runs kernels not written in Triton)", frames.caller(3))
-            if name.split(".")[0] in _BLOCKED_IMPORT_ROOTS and frames.caller(3)[0] == "other":
+            if name.split(".")[0] in _BLOCKED_IMPORT_ROOTS and frames.importer(3) == "other":
                 self.violate(event, f"importing {name} at runtime", frames.caller(3))
             return
         if event in ("exec", "compile"):
@@ -127,6 +127,8 @@ class Guard:
         if event == "object.__setattr__":
             target = args[0]
             if isinstance(target, type) and getattr(target, "__module__", None) != self._candidate_module:
+                if self._claims_new_namedtuple(target, args):
+                    return
                 where = frames.caller(3)
                 if where[0] == "other":
                     self.violate(event, f"patching {getattr(target, '__qualname__', target)}.{args[1]}", where)
@@ -137,6 +139,12 @@ class Guard:
             where = frames.caller(3)
             if where[0] == "other":
                 self.violate(event, "interpreter introspection or dynamic code", where)
+
+    def _claims_new_namedtuple(self, target: type, args: tuple) -> bool:
+        """collections.namedtuple (and typing.NamedTuple) makes its class inside collections, then
+        names the candidate's module as its home: that first assignment is not patching."""
+        return (len(args) > 2 and args[1] == "__module__" and args[2] == self._candidate_module
+                and target.__module__ == "collections" and issubclass(target, tuple) and hasattr(target, "_fields"))
 
     def _check_open(self, args: tuple) -> None:
         path = args[0]
@@ -254,7 +262,8 @@ class Guard:
                             (U, "from_file"), (S, "from_file"), (torch, "from_file"), (T, "share_memory_"),
                             (U, "share_memory_"), (S, "share_memory_"), (U, "_new_with_weak_ptr"),
                             (torch._C, "_construct_storage_from_data_pointer"), (U, "from_buffer"),
-                            (S, "from_buffer"), (torch, "frombuffer")):
+                            (S, "from_buffer"), (torch, "frombuffer"), (U, "_new_with_file"), (U, "_set_from_file"),
+                            (S, "_new_with_file"), (S, "_set_from_file")):
             self._patch(owner, attr, lambda fn, a=attr: self._stopped_in_forward(f"{_qual(fn, a)}", fn, shared))
         reads = (("numpy", "Tensor.numpy() (a NumPy view of the tensor's memory)"),
                  ("__array__", "Tensor.__array__ (NumPy conversion)"),
@@ -318,6 +327,10 @@ class Guard:
                 if hasattr(module, attr):
                     setattr(module, attr, self._guarded(f"os.{attr}", getattr(module, attr), process))
         self._install_host_data()
+        if self._recorder is not None:
+            self._recorder.on_excess_reads = lambda n: self.violate(
+                "host_read", f"{n} scalar reads of tensor data in one forward call (a few are allowed, for control flow)",
+                frames.culprit(2))
         sys.dont_write_bytecode = True  # imports never write into installed folders (writing there is stopped)
         sys.addaudithook(self._hook)
 

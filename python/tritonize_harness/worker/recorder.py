@@ -10,7 +10,11 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
+from . import frames
 from .ops import classify, op_name
+
+# Scalar reads in one call after which the call is stopped (far above host_traffic's limit).
+READ_STOP = 256
 
 # Aten ops through which values made in Python enter a tensor (torch.tensor, as_tensor, from_numpy,
 # `t[i] = v`, fill_(v)): counted, so that a result computed in Python cannot be uploaded unseen.
@@ -50,6 +54,9 @@ class CallRecord:
         # Tensor data read into Python, and Python data put into tensors: {route, count, where}
         self.host_reads: list[dict[str, Any]] = []
         self.host_values: list[dict[str, Any]] = []
+        self.scalar_reads = 0
+        # where each compute op was first dispatched from (the candidate's or a library's file:line)
+        self.compute_sites: dict[str, str] = {}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +69,7 @@ class CallRecord:
             "badLaunchArgs": self.bad_launch_args,
             "hostReads": _merged(self.host_reads),
             "hostValues": _merged(self.host_values),
+            "computeSites": self.compute_sites,
         }
 
 
@@ -87,6 +95,9 @@ class Recorder:
         self.launch_depth = 0
         # > 0 inside a Python-data factory the guard already counts (torch.tensor, from_numpy...)
         self.factory_depth = 0
+        # Called (by the guard, which ends the process) when scalar reads in one call pass READ_STOP:
+        # a loop reading a whole tensor is stopped at once instead of running to the time limit.
+        self.on_excess_reads = None
 
     def on_op(self, func, args, kwargs, result) -> None:
         rec = self.current
@@ -95,7 +106,14 @@ class Recorder:
         name = op_name(func)
         rec.ops[name] += 1
         kind = classify(name)
+        if kind == "compute" and name not in rec.compute_sites:
+            _, file, line = frames.culprit(2)
+            rec.compute_sites[name] = f"{file}:{line}"
         base = name.split(".", 1)[-1]
+        if kind == "host_read" and self.launch_depth == 0:
+            rec.scalar_reads += 1
+            if rec.scalar_reads > READ_STOP and self.on_excess_reads is not None:
+                self.on_excess_reads(rec.scalar_reads)
         if base in PYTHON_DATA_OPS and self.factory_depth == 0 and self.launch_depth == 0:
             outs = _tensors(result)
             count = outs[0].numel() if base == "lift_fresh" and outs else 1
