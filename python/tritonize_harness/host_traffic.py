@@ -54,7 +54,7 @@ def judge_host_traffic(call: dict, trial: int, call_index: int) -> None:
     reads = list(call.get("hostReads", [])) + copies_out
     scalars = _scalar_reads(call)
     if scalars:
-        reads.append({"route": SCALAR_READ, "count": scalars, "where": None})
+        reads.append({"route": SCALAR_READ, "count": scalars, "where": call.get("scalarReadSite")})
     if sum(e["count"] for e in reads) > HOST_READ_LIMIT:
         _fail("host_read", reads, HOST_READ_LIMIT, trial, call_index)
     values = list(call.get("hostValues", [])) + copies_in

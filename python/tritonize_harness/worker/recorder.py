@@ -55,6 +55,7 @@ class CallRecord:
         self.host_reads: list[dict[str, Any]] = []
         self.host_values: list[dict[str, Any]] = []
         self.scalar_reads = 0
+        self.scalar_read_site: str | None = None
         # where each compute op was first dispatched from (the candidate's or a library's file:line)
         self.compute_sites: dict[str, str] = {}
 
@@ -70,6 +71,7 @@ class CallRecord:
             "hostReads": _merged(self.host_reads),
             "hostValues": _merged(self.host_values),
             "computeSites": self.compute_sites,
+            "scalarReadSite": self.scalar_read_site,
         }
 
 
@@ -112,6 +114,9 @@ class Recorder:
         base = name.split(".", 1)[-1]
         if kind == "host_read" and self.launch_depth == 0:
             rec.scalar_reads += 1
+            if rec.scalar_read_site is None:
+                _, file, line = frames.culprit(2)
+                rec.scalar_read_site = f"{file}:{line}"
             if rec.scalar_reads > READ_STOP and self.on_excess_reads is not None:
                 self.on_excess_reads(rec.scalar_reads)
         if base in PYTHON_DATA_OPS and self.factory_depth == 0 and self.launch_depth == 0:
