@@ -29,6 +29,7 @@ def rejected(body: str):
     ("x = torch._C\n", "forbidden_attribute", "torch._C"),
     ("x = (1).__class__.__subclasses__\n", "forbidden_attribute", "__subclasses__"),
     ("def f(t): return t.__array_interface__\n", "forbidden_attribute", "__array_interface__"),
+    ("def f(v): return v.handle.data\n", "forbidden_attribute", "handle"),
     ("from torch import compile\n", "forbidden_import", "torch.compile"),
 ])
 def test_escapes_are_named_with_their_line(body, code, name):

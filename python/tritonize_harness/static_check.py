@@ -80,9 +80,10 @@ FORBIDDEN_DUNDERS = {
     "__self__", "__array__", "__dlpack__", "__array_interface__", "__array_struct__",
     "__cuda_array_interface__",
 }
+# Under the CPU interpreter a kernel value's `.handle` holds a NumPy array: code reading it computes
+# in NumPy inside a "kernel" that no GPU compiler would accept.
+INTERPRETER_INTERNALS = {"handle": "a kernel value's interpreter data (NumPy), which compiled Triton does not have"}
 FRAME_ATTRIBUTES = {"f_globals", "f_locals", "f_back", "f_builtins", "gi_frame", "cr_frame", "tb_frame", "tb_next"}
-# Reading a few values back (`lens.tolist()` of a small tensor) is allowed and counted at runtime.
-HOST_READ_METHODS: dict[str, str] = {}
 
 
 def _fail(code: str, line: int, **details) -> Failure:
@@ -142,7 +143,7 @@ def _check_reflection(node: ast.Call, line: int, torch_aliases: set[str]) -> Non
     if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
         return
     attr = name.value
-    if attr in FORBIDDEN_DUNDERS or attr in FRAME_ATTRIBUTES or attr in HOST_READ_METHODS:
+    if attr in FORBIDDEN_DUNDERS or attr in FRAME_ATTRIBUTES or attr in INTERPRETER_INTERNALS:
         raise _fail("forbidden_attribute", line, name=attr, why="interpreter internals")
     target = node.args[0]
     if isinstance(target, ast.Name) and target.id in torch_aliases and attr in FORBIDDEN_TORCH_ATTRIBUTES:
@@ -179,8 +180,8 @@ def check_source(source: str, path: str) -> dict:
         elif isinstance(node, ast.Attribute):
             if node.attr in FORBIDDEN_DUNDERS or node.attr in FRAME_ATTRIBUTES:
                 raise _fail("forbidden_attribute", line, name=node.attr, why="interpreter internals")
-            if node.attr in HOST_READ_METHODS:
-                raise _fail("forbidden_attribute", line, name=node.attr, why=HOST_READ_METHODS[node.attr])
+            if node.attr in INTERPRETER_INTERNALS:
+                raise _fail("forbidden_attribute", line, name=node.attr, why=INTERPRETER_INTERNALS[node.attr])
             if isinstance(node.value, ast.Name) and node.value.id in torch_aliases \
                     and node.attr in FORBIDDEN_TORCH_ATTRIBUTES:
                 raise _fail("forbidden_attribute", line, name=f"torch.{node.attr}",

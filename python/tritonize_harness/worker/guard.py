@@ -7,10 +7,8 @@ calling (frames.py): torch, triton and the harness may compile kernels, load lib
 helper threads; the candidate may not. A violation is reported to the supervisor and the process
 ends at once, so the candidate cannot catch it and carry on.
 
-Tensor data reaching Python while forward runs is judged by what it is, not by who asks: a few
-scalars (for control flow) are counted and allowed, serialisation and raw or file-backed views of
-tensor memory are stopped, and tensors made from Python data are counted (host_traffic.py judges
-the counts). Only the harness and Triton's own launch code are exempt.
+Tensor data reaching Python while forward runs is judged by what it is, not by who asks
+(host_routes.py).
 """
 from __future__ import annotations
 
@@ -25,6 +23,7 @@ import _thread
 import torch
 
 from . import frames
+from .host_routes import HostRoutes, named_like
 
 VIOLATION_EXIT = 86
 
@@ -81,10 +80,6 @@ class Guard:
             self._write(self._fd, (self._dumps(msg) + "\n").encode())
         finally:
             self._exit(VIOLATION_EXIT)
-
-    def _record(self):
-        """The forward call being observed, or None outside one."""
-        return self._recorder.current if self._recorder is not None else None
 
     def _hook(self, event: str, args: tuple) -> None:
         if getattr(self._busy, "on", False):
@@ -196,123 +191,7 @@ class Guard:
                 guard.violate(name, why, where)
             return fn(*args, **kwargs)
 
-        return _named(wrapper, fn, name)
-
-    def _exempt(self) -> bool:
-        """The harness's own work, and Triton's code while it runs a launch (the interpreter reads
-        and writes tensor memory for the kernel)."""
-        who = frames.actor(3)
-        return who == "harness" or (who == "triton" and self._recorder is not None and self._recorder.launch_depth > 0)
-
-    def _stopped_in_forward(self, name: str, fn, why: str):
-        """Stopped while forward runs, whoever calls (serialisation inside torch is still serialisation)."""
-        guard = self
-
-        def wrapper(*args, **kwargs):
-            if guard._record() is not None and not guard._exempt():
-                guard.violate(name, why, frames.culprit(2))
-            return fn(*args, **kwargs)
-
-        return _named(wrapper, fn, name)
-
-    def _counted(self, name: str, fn, route: str, table: str, size=None, direct_only: bool = False):
-        """Runs fn and, while forward runs, adds its size to the call's host reads or host values."""
-        guard = self
-
-        def wrapper(*args, **kwargs):
-            rec = guard._record()
-            if rec is None or (direct_only and frames.direct(2)[0] != "other"):
-                return fn(*args, **kwargs)
-            if guard._exempt():
-                return fn(*args, **kwargs)
-            guard._recorder.factory_depth += 1
-            try:
-                result = fn(*args, **kwargs)
-            finally:
-                guard._recorder.factory_depth -= 1
-            count = (size or _size)(args, result)
-            if count:
-                _, file, line = frames.culprit(2)
-                getattr(rec, table).append({"route": route, "count": count, "where": f"{file}:{line}"})
-            return result
-
-        return _named(wrapper, fn, name)
-
-    def _patch(self, owner, attr: str, make) -> None:
-        fn = getattr(owner, attr, None)
-        if fn is None:
-            return
-        wrapped = make(fn)
-        if isinstance(owner, type) and isinstance(getattr(fn, "__self__", None), type):
-            wrapped = staticmethod(wrapped)  # a classmethod, already bound to its class
-        setattr(owner, attr, wrapped)
-
-    def _install_host_data(self) -> None:
-        """Every way found for tensor data to reach Python, and for Python data to reach a tensor."""
-        T, U, S = torch.Tensor, torch.UntypedStorage, torch.TypedStorage
-        serial = "serialising tensor data inside forward (its bytes reach Python)"
-        for owner, attr in ((torch, "save"), (torch.serialization, "save"), (torch.serialization, "_save"),
-                            (torch.serialization, "_legacy_save"), (torch, "load"), (torch.serialization, "load"),
-                            (T, "__reduce_ex__"), (T, "_reduce_ex_internal"),
-                            (U, "__reduce__"), (S, "__reduce__"), (U, "_write_file"), (S, "_write_file"),
-                            (torch.storage, "_load_from_bytes")):
-            self._patch(owner, attr, lambda fn, a=attr: self._stopped_in_forward(f"{_qual(fn, a)}", fn, serial))
-        shared = "file-backed or shared tensor memory inside forward (readable from Python as a file)"
-        for owner, attr in ((U, "_share_fd_cpu_"), (U, "_share_filename_cpu_"), (S, "_share_fd_cpu_"),
-                            (S, "_share_filename_cpu_"), (U, "_new_shared_fd_cpu"), (U, "_new_shared_filename_cpu"),
-                            (U, "from_file"), (S, "from_file"), (torch, "from_file"), (T, "share_memory_"),
-                            (U, "share_memory_"), (S, "share_memory_"), (U, "_new_with_weak_ptr"),
-                            (torch._C, "_construct_storage_from_data_pointer"), (U, "from_buffer"),
-                            (S, "from_buffer"), (torch, "frombuffer"), (U, "_new_with_file"), (U, "_set_from_file"),
-                            (S, "_new_with_file"), (S, "_set_from_file")):
-            self._patch(owner, attr, lambda fn, a=attr: self._stopped_in_forward(f"{_qual(fn, a)}", fn, shared))
-        reads = (("numpy", "Tensor.numpy() (a NumPy view of the tensor's memory)"),
-                 ("__array__", "Tensor.__array__ (NumPy conversion)"),
-                 ("tolist", "Tensor.tolist()"),
-                 ("__dlpack__", "Tensor.__dlpack__ (DLPack export)"),
-                 ("__repr__", "printing a tensor (repr)"), ("__str__", "printing a tensor (str)"),
-                 ("__format__", "formatting a tensor (format)"))
-        for attr, route in reads:
-            self._patch(T, attr, lambda fn, r=route, a=attr: self._counted(f"Tensor.{a}", fn, r, "host_reads"))
-        for owner, attr in ((torch.utils.dlpack, "to_dlpack"), (torch._C, "_to_dlpack")):
-            self._patch(owner, attr, lambda fn: self._counted("to_dlpack", fn, "DLPack export (to_dlpack)", "host_reads"))
-        for owner in (U, S):
-            self._patch(owner, "tolist", lambda fn: self._counted("storage.tolist", fn, "storage.tolist()", "host_reads"))
-        # On the CPU an address is readable from Python (NumPy's __array_interface__): an address the
-        # candidate itself takes counts as reading the whole tensor. On a GPU it is a device address.
-        raw = "a raw address of host tensor memory taken by the candidate (data_ptr)"
-        for owner in (T, U, S):
-            self._patch(owner, "data_ptr", lambda fn: self._counted("data_ptr", fn, raw, "host_reads",
-                                                                    size=_host_size, direct_only=True))
-        for attr in ("untyped_storage", "storage", "_typed_storage"):
-            self._patch(T, attr, lambda fn, a=attr: self._counted(
-                f"Tensor.{a}", fn, "the tensor's storage object taken by the candidate", "host_reads",
-                size=_host_size, direct_only=True))
-        made = "a tensor made from Python data ({})"
-        for owner, attr in ((torch, "tensor"), (torch, "as_tensor"), (torch, "asarray"), (torch, "from_numpy"),
-                            (torch, "from_dlpack"), (torch.utils.dlpack, "from_dlpack"), (T, "new_tensor")):
-            self._patch(owner, attr, lambda fn, a=attr: self._counted(a, fn, made.format(a), "host_values"))
-        self._guard_interpreter_memory()
-
-    def _guard_interpreter_memory(self) -> None:
-        """The interpreter's raw loads and stores take bare addresses: only a launch may use them."""
-        try:
-            from triton._C.libtriton import interpreter as native
-        except ImportError:  # pragma: no cover - every supported triton has it
-            return
-        guard = self
-        for attr in ("load", "store", "atomic_rmw", "atomic_cas"):
-            fn = getattr(native, attr, None)
-            if fn is None:
-                continue
-
-            def wrapper(*args, _fn=fn, _attr=attr, **kwargs):
-                if guard._recorder is not None and guard._recorder.launch_depth == 0:
-                    guard.violate(f"interpreter.{_attr}", "raw memory access outside a Triton launch",
-                                  frames.culprit(2))
-                return _fn(*args, **kwargs)
-
-            setattr(native, attr, wrapper)
+        return named_like(wrapper, fn, name)
 
     def install(self) -> None:
         """Patches first (setting type attributes is audited), then the hook that forbids undoing them."""
@@ -327,50 +206,13 @@ class Guard:
             for attr in ("setsid", "setpgid", "setpgrp", "fork", "forkpty", "kill", "killpg", "_exit", "abort"):
                 if hasattr(module, attr):
                     setattr(module, attr, self._guarded(f"os.{attr}", getattr(module, attr), process))
-        self._install_host_data()
         if self._recorder is not None:
+            HostRoutes(self, self._recorder).install()
             self._recorder.on_excess_reads = lambda n: self.violate(
                 "host_read", f"{n} scalar reads of tensor data in one forward call (a few are allowed, for control flow)",
                 frames.culprit(2))
         sys.dont_write_bytecode = True  # imports never write into installed folders (writing there is stopped)
         sys.addaudithook(self._hook)
-
-
-def _named(wrapper, fn, name: str):
-    wrapper.__name__ = getattr(fn, "__name__", name)
-    wrapper.__qualname__ = getattr(fn, "__qualname__", name)
-    wrapper.__doc__ = getattr(fn, "__doc__", None)
-    return wrapper
-
-
-def _qual(fn, attr: str) -> str:
-    return getattr(fn, "__qualname__", None) or attr
-
-
-def _size(args: tuple, result) -> int:
-    """Elements that crossed: of the tensor made, or of the tensor (or storage) read."""
-    for value in (result, *args):
-        if isinstance(value, torch.Tensor):
-            return value.numel()
-        if isinstance(value, (torch.UntypedStorage, torch.TypedStorage)):
-            return value.nbytes()
-        if isinstance(value, list):
-            return _list_len(value)
-    return 1
-
-
-def _list_len(value) -> int:
-    return sum(_list_len(v) for v in value) if isinstance(value, list) else 1
-
-
-def _host_size(args: tuple, result) -> int:
-    """Like _size, but a tensor in GPU memory counts nothing: its address is not readable from Python."""
-    target = args[0] if args else None
-    if isinstance(target, torch.Tensor) and target.device.type != "cpu":
-        return 0
-    if isinstance(target, (torch.UntypedStorage, torch.TypedStorage)) and target.device.type != "cpu":
-        return 0
-    return _size(args[:1], None)
 
 
 def _matches_file(source, path: str) -> bool:
