@@ -33,6 +33,12 @@ def _storage(t: torch.Tensor) -> int:
     return t.untyped_storage().data_ptr()
 
 
+def _site() -> str:
+    """file:line of the candidate's (or a library's) code that dispatched the op being recorded."""
+    _, file, line = frames.culprit(3)
+    return f"{file}:{line}"
+
+
 def _tensors(value: Any) -> list[torch.Tensor]:
     flat, _ = tree_flatten(value)
     return [t for t in flat if isinstance(t, torch.Tensor)]
@@ -109,20 +115,9 @@ class Recorder:
         rec.ops[name] += 1
         kind = classify(name)
         if kind == "compute" and name not in rec.compute_sites:
-            _, file, line = frames.culprit(2)
-            rec.compute_sites[name] = f"{file}:{line}"
-        base = name.split(".", 1)[-1]
-        if kind == "host_read" and self.launch_depth == 0:
-            rec.scalar_reads += 1
-            if rec.scalar_read_site is None:
-                _, file, line = frames.culprit(2)
-                rec.scalar_read_site = f"{file}:{line}"
-            if rec.scalar_reads > READ_STOP and self.on_excess_reads is not None:
-                self.on_excess_reads(rec.scalar_reads)
-        if base in PYTHON_DATA_OPS and self.factory_depth == 0 and self.launch_depth == 0:
-            outs = _tensors(result)
-            count = outs[0].numel() if base == "lift_fresh" and outs else 1
-            rec.host_values.append({"route": PYTHON_DATA_OPS[base], "count": count, "where": None})
+            rec.compute_sites[name] = _site()
+        if self.launch_depth == 0:
+            self._observe_host(rec, name, kind, result)
         if kind != "copy":
             return
         # A copy keeps provenance: a copy of kernel-written memory is kernel-written.
@@ -145,6 +140,20 @@ class Recorder:
                                       "numel": src.numel()})
                 if touched:
                     rec.touched.add(_storage(out))
+
+    def _observe_host(self, rec: CallRecord, name: str, kind: str, result) -> None:
+        """Scalar reads back to Python, and values made in Python entering tensors."""
+        if kind == "host_read":
+            rec.scalar_reads += 1
+            if rec.scalar_read_site is None:
+                rec.scalar_read_site = _site()
+            if rec.scalar_reads > READ_STOP and self.on_excess_reads is not None:
+                self.on_excess_reads(rec.scalar_reads)
+        base = name.split(".", 1)[-1]
+        if base in PYTHON_DATA_OPS and self.factory_depth == 0:
+            outs = _tensors(result)
+            count = outs[0].numel() if base.startswith("lift_fresh") and outs else 1
+            rec.host_values.append({"route": PYTHON_DATA_OPS[base], "count": count, "where": _site()})
 
     def on_launch(self, kernel_name: str, args: tuple, kwargs: dict) -> None:
         rec = self.current
