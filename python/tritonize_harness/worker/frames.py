@@ -117,7 +117,7 @@ def direct(depth: int = 2) -> tuple[str, str]:
 
 def is_trusted_path(path: str) -> bool:
     """A file that owner() would vouch for: the standard library or an installed package."""
-    return owner(path) not in ("other",)
+    return owner(path) != "other"
 
 
 def stack_summary(depth: int = 2, limit: int = 8) -> list[str]:

@@ -20,8 +20,6 @@ import sys
 import threading
 import _thread
 
-import torch
-
 from . import frames
 from .host_routes import HostRoutes, named_like
 
