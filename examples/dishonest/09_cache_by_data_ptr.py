@@ -1,6 +1,6 @@
 # problem: 03_softmax.py
 # expect-stage: correctness|integrity
-# expect-code: mismatch|cached_output|no_launch
+# expect-code: mismatch|cached_output|no_launch|host_read
 # exploit: computes honestly once per input address, then returns a clone of the cached result whenever the same data_ptr comes back (new values in reused memory are ignored)
 """Memoises on the input's address: fast on repeated timing calls, wrong once the allocator reuses memory."""
 import torch

@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
 # expect-stage: static|integrity
-# expect-code: forbidden_attribute|forbidden_operation|aten_compute_op
+# expect-code: forbidden_attribute|forbidden_operation|aten_compute_op|host_read
 # exploit: moves the input to host memory with .cpu().numpy() (no numpy import), computes swish with numpy array arithmetic (math.e ** -a), and launches a Triton kernel only to copy the result into the output
 """Numpy does the arithmetic; no aten compute op is dispatched for it, so only a guard on .numpy() (or on device transfers) sees it."""
 import math

@@ -1,6 +1,6 @@
 # problem: 01_swish_bias.py
-# expect-stage: static
-# expect-code: forbidden_import|forbidden_attribute
+# expect-stage: static|integrity
+# expect-code: forbidden_import|forbidden_attribute|host_read
 # exploit: imports numpy and computes the op with np.exp on the host; the Triton kernel only copies the result into the output
 """Numpy on the host with an explicit import."""
 import numpy as np

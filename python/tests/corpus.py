@@ -21,6 +21,19 @@ def honest_pairs() -> list[tuple[str, str]]:
     return [(n, os.path.join(EXAMPLES, "solutions", n)) for n in names]
 
 
+def honest_examples() -> list[tuple[str, str]]:
+    """(problem, candidate) for each file in examples/honest/: honest code in styles the solutions
+    do not use (everyday Python, libdevice imports, kernels from an installed library)."""
+    folder = os.path.join(EXAMPLES, "honest")
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            path = os.path.join(folder, name)
+            header = dict(re.findall(r"^# ([\w-]+): (.*)$", open(path).read(), re.M))
+            out.append((header["problem"].strip(), path))
+    return out
+
+
 @dataclass
 class Dishonest:
     path: str

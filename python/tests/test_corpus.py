@@ -5,7 +5,7 @@ import os
 import pytest
 import torch
 
-from corpus import PROBLEMS, dishonest, honest_pairs, small_sets
+from corpus import PROBLEMS, dishonest, honest_examples, honest_pairs, small_sets
 from tritonize_harness.verify import VerifyOptions, verify
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -22,6 +22,12 @@ def test_honest_solution_is_accepted(problem, solution):
     assert doc["ok"], doc["message"] + "\n" + (doc["traceback"] or "")
     assert doc["stage"] == "passed" and doc["launches"] >= 3 + 2
     assert all(t["ok"] for t in doc["trials"])
+
+
+@pytest.mark.parametrize("problem,candidate", honest_examples(), ids=[os.path.basename(c) for _, c in honest_examples()])
+def test_honest_example_is_accepted(problem, candidate):
+    doc = run(problem, candidate, trials=2)
+    assert doc["ok"], doc["message"] + "\n" + (doc["traceback"] or "")
 
 
 CASES = [c for c in dishonest() if DEVICE == "cuda" or not c.gpu_only]

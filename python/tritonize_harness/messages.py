@@ -10,6 +10,16 @@ def _join(items: Any) -> str:
     return ", ".join(str(i) for i in items) if items else "none"
 
 
+def _at(d: dict[str, Any], key: str = "where") -> str:
+    """' at file:line' where the report knows it."""
+    where = d.get(key)
+    if not where or where == "?":
+        return ""
+    if key == "file" and d.get("line"):
+        where = f"{where}:{d['line']}"
+    return f" at {where}"
+
+
 _TEMPLATES: dict[str, _R] = {
     # load: the problem
     "problem_missing_file": lambda d: f"problem file not found: {d['path']}",
@@ -38,6 +48,7 @@ _TEMPLATES: dict[str, _R] = {
     "no_triton_kernel": lambda d: "candidate defines no @triton.jit kernel: its arithmetic must run in Triton",
     # compile / runtime
     "compile_error": lambda d: f"Triton kernel failed to compile: {d['error']}",
+    "interpreter_limitation": lambda d: f"Triton's CPU interpreter could not run the kernel: {d['lacking']} ({d['error']}); this is a limit of the interpreter, not necessarily of the candidate: verify on a GPU (--device cuda)",
     "runtime_error": lambda d: f"candidate raised during forward: {d['error']}",
     "bad_output_type": lambda d: f"candidate returned {d['got']}, expected {d['expected']}",
     "worker_crashed": lambda d: f"the candidate's process ended without a result (exit status {d.get('status')}){': ' + d['stderr'] if d.get('stderr') else ''}",
@@ -50,15 +61,16 @@ _TEMPLATES: dict[str, _R] = {
     "mismatch": lambda d: f"output {d['output']}: {d['count']} of {d['numel']} elements outside tolerance (atol={d['atol']}, rtol={d['rtol']}); worst at index {d['index']}: got {d['got']:.6g}, expected {d['expected']:.6g} (abs err {d['abs_err']:.3g}) in trial {d['trial']}",
     "degenerate_mismatch": lambda d: f"output {d['output']}: the reference is near-constant (max |ref| = {d['scale']:.3g}), so errors are measured relative to its scale; worst at index {d['index']}: got {d['got']:.6g}, expected {d['expected']:.6g} (scaled err {d['scaled_err']:.3g} > {d['tol']}) in trial {d['trial']}",
     # integrity
-    "aten_compute_op": lambda d: f"{_join(d['ops'])} {'was' if len(d['ops']) == 1 else 'were'} called from the wrapper (the forward may only allocate, view and launch Triton kernels; arithmetic belongs in @triton.jit code)",
+    "aten_compute_op": lambda d: f"{_join(d['ops'])} {'was' if len(d['ops']) == 1 else 'were'} called from the wrapper{' (' + '; '.join(d['where']) + ')' if d.get('where') else ''} (the forward may only allocate, view and launch Triton kernels; arithmetic belongs in @triton.jit code, in the candidate or in a library it calls)",
     "dtype_cast": lambda d: f"the wrapper converted {d['from']} to {d['to']} ({d['op']}); computing in another precision than the problem's is not allowed",
-    "host_read": lambda d: f"the wrapper read tensor data back to Python ({d['op']}); results must be computed by Triton kernels",
+    "host_read": lambda d: f"forward call {d.get('call')} of trial {d.get('trial')} read {d['count']} tensor values back to Python (at most {d['limit']} scalars may be read, for control flow); most through {d['route']}{_at(d)}; results must be computed by Triton kernels" if "count" in d else f"the wrapper read tensor data back to Python ({d['op']}); results must be computed by Triton kernels",
+    "host_data": lambda d: f"forward call {d.get('call')} of trial {d.get('trial')} put {d['count']} values made in Python into tensors (at most {d['limit']} may be, e.g. a small table of constants); most through {d['route']}{_at(d)}; a result computed in Python and copied out by a kernel is not a kernel's result",
     "no_launch": lambda d: f"no Triton kernel was launched in forward call {d['call']} of trial {d['trial']}",
     "input_mutated": lambda d: f"input {d['input']} was modified by the candidate (trial {d['trial']}); inputs must be left unchanged",
     "output_aliases_input": lambda d: f"output {d['output']} shares memory with input {d['input']} (trial {d['trial']}); return a new tensor written by a kernel",
     "output_not_from_kernel": lambda d: f"output {d['output']} was not written by a Triton kernel in this call (its memory was never passed to a launch) (trial {d['trial']})",
     "cached_output": lambda d: f"output {d['output']} of trial {d['trial']} is identical to trial {d['earlier']}'s although the inputs changed: results must be computed from the current inputs",
-    "forbidden_operation": lambda d: f"the candidate attempted a blocked operation: {d['event']} ({d['why']})",
+    "forbidden_operation": lambda d: f"the candidate attempted a blocked operation: {d['event']} ({d['why']}){_at(d, 'file')}",
     "side_stream": lambda d: f"a Triton kernel ({d['kernel']}) was launched on a side CUDA stream; launch on the current stream so the work is synchronised and timed",
     "timing_mismatch": lambda d: f"while timed, the candidate launched {d['timed']:.2f} Triton kernels per call, while verified it launched {d['verified']}: it must do the same work whether or not it is observed",
     "foreign_kernel": lambda d: f"GPU kernel(s) not written in Triton ran during forward: {_join(d['kernels'])}",

@@ -7,6 +7,7 @@ what a candidate that slips past this reading meets.
 from __future__ import annotations
 
 import ast
+import sys
 
 from .failure import Failure
 
@@ -44,15 +45,13 @@ FORBIDDEN_CALLS = {
     "eval": "running generated code",
     "exec": "running generated code",
     "compile": "running generated code",
-    "globals": "reaching module state",
-    "locals": "reaching frame state",
-    "vars": "reaching object internals",
     "open": "file access",
     "breakpoint": "debugger",
     "input": "reading stdin",
 }
 
-# Reflection is allowed only with a literal attribute name, which is then judged like `obj.name`.
+# Reflection with a literal name is judged like `obj.name`; with a computed name
+# (`getattr(torch, device.type, None)`) what it reaches is judged at runtime.
 REFLECTION = {"getattr", "setattr", "delattr", "hasattr"}
 
 # torch attributes that reach compilers, foreign code or the interpreter's internals.
@@ -72,14 +71,19 @@ FORBIDDEN_TORCH_ATTRIBUTES = {
     "utils": "PyTorch internals (including the verifier's observers)",
 }
 
+# Names that reach the interpreter's internals (other modules' globals, closures, code objects,
+# every class) or a tensor's raw memory. Everyday ones (__dict__, __class__, __setattr__ as in
+# `object.__setattr__(self, ...)`) are judged at runtime instead.
 FORBIDDEN_DUNDERS = {
     "__import__", "__builtins__", "__globals__", "__subclasses__", "__code__", "__closure__",
-    "__dict__", "__getattribute__", "__bases__", "__mro__", "__class__", "__reduce__",
-    "__reduce_ex__", "__setattr__", "__delattr__", "__loader__", "__spec__", "__self__",
-    "__func__", "__wrapped__", "__array__", "__dlpack__",
+    "__getattribute__", "__bases__", "__base__", "__mro__", "__reduce__", "__reduce_ex__", "__loader__", "__spec__",
+    "__self__", "__array__", "__dlpack__", "__array_interface__", "__array_struct__",
+    "__cuda_array_interface__",
 }
+# Under the CPU interpreter a kernel value's `.handle` holds a NumPy array: code reading it computes
+# in NumPy inside a "kernel" that no GPU compiler would accept.
+INTERPRETER_INTERNALS = {"handle": "a kernel value's interpreter data (NumPy), which compiled Triton does not have"}
 FRAME_ATTRIBUTES = {"f_globals", "f_locals", "f_back", "f_builtins", "gi_frame", "cr_frame", "tb_frame", "tb_next"}
-HOST_READ_METHODS = {"numpy": "computing outside Triton", "tolist": "computing outside Triton"}
 
 
 def _fail(code: str, line: int, **details) -> Failure:
@@ -107,6 +111,21 @@ def triton_kernel_names(tree: ast.Module) -> list[str]:
     return names
 
 
+# Imports that bring no Triton kernels of their own: the standard library and the harness's stack.
+_NOT_KERNEL_LIBRARIES = set(sys.stdlib_module_names) | {"torch", "triton", "numpy", "tritonize_harness", "__future__"}
+
+
+def imported_libraries(tree: ast.Module) -> list[str]:
+    """Installed packages the candidate imports (their @triton.jit kernels count as its kernels)."""
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return sorted(r for r in roots if r not in _NOT_KERNEL_LIBRARIES)
+
+
 def _check_import(module: str, line: int) -> None:
     root = module.split(".")[0]
     if root in FORBIDDEN_MODULES:
@@ -122,10 +141,9 @@ def _check_import(module: str, line: int) -> None:
 def _check_reflection(node: ast.Call, line: int, torch_aliases: set[str]) -> None:
     name = node.args[1] if len(node.args) > 1 else None
     if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
-        raise _fail("forbidden_call", line, name=node.func.id,  # type: ignore[attr-defined]
-                    why="reflection with a computed attribute name hides what is reached")
+        return
     attr = name.value
-    if attr in FORBIDDEN_DUNDERS or attr in FRAME_ATTRIBUTES or attr in HOST_READ_METHODS:
+    if attr in FORBIDDEN_DUNDERS or attr in FRAME_ATTRIBUTES or attr in INTERPRETER_INTERNALS:
         raise _fail("forbidden_attribute", line, name=attr, why="interpreter internals")
     target = node.args[0]
     if isinstance(target, ast.Name) and target.id in torch_aliases and attr in FORBIDDEN_TORCH_ATTRIBUTES:
@@ -162,8 +180,8 @@ def check_source(source: str, path: str) -> dict:
         elif isinstance(node, ast.Attribute):
             if node.attr in FORBIDDEN_DUNDERS or node.attr in FRAME_ATTRIBUTES:
                 raise _fail("forbidden_attribute", line, name=node.attr, why="interpreter internals")
-            if node.attr in HOST_READ_METHODS:
-                raise _fail("forbidden_attribute", line, name=node.attr, why=HOST_READ_METHODS[node.attr])
+            if node.attr in INTERPRETER_INTERNALS:
+                raise _fail("forbidden_attribute", line, name=node.attr, why=INTERPRETER_INTERNALS[node.attr])
             if isinstance(node.value, ast.Name) and node.value.id in torch_aliases \
                     and node.attr in FORBIDDEN_TORCH_ATTRIBUTES:
                 raise _fail("forbidden_attribute", line, name=f"torch.{node.attr}",
@@ -172,8 +190,10 @@ def check_source(source: str, path: str) -> dict:
             if node.value in FORBIDDEN_DUNDERS:
                 raise _fail("forbidden_attribute", line, name=node.value, why="interpreter internals")
     kernels = triton_kernel_names(tree)
-    if not kernels:
+    libraries = imported_libraries(tree)
+    if not kernels and not libraries:
         raise Failure("static", "no_triton_kernel", {})
     has_model = any(isinstance(n, ast.ClassDef) and n.name == "ModelNew" for n in tree.body)
     has_fn = any(isinstance(n, ast.FunctionDef) and n.name == "kernel_function" for n in tree.body)
-    return {"kernels": kernels, "form": "ModelNew" if has_model else ("kernel_function" if has_fn else None)}
+    return {"kernels": kernels, "libraries": libraries,
+            "form": "ModelNew" if has_model else ("kernel_function" if has_fn else None)}

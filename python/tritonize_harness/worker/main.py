@@ -70,9 +70,16 @@ def _failure_from(exc: BaseException, stage: str, code: str, path: str) -> dict:
         pass
     if stage == "runtime" and is_compile:
         stage, code = "compile", "compile_error"
+    details = {"error": describe_error(exc)}
     if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
         stage, code = "resources", "out_of_memory"  # the supervisor judges whose fault it was
-    return {"stage": stage, "code": code, "details": {"error": describe_error(exc)},
+    elif os.environ.get("TRITON_INTERPRET") == "1" and stage in ("runtime", "compile"):
+        from .interpreter_shim import interpreter_limitation
+
+        lacking = interpreter_limitation(exc)
+        if lacking is not None:
+            stage, code, details["lacking"] = "compile", "interpreter_limitation", lacking
+    return {"stage": stage, "code": code, "details": details,
             "line": _candidate_line(exc, path), "traceback": short_traceback(exc, keep=6)}
 
 
@@ -349,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
         driver.active.get_current_device()  # builds Triton's CUDA helpers now, not under the guard
     if args.device == "cpu":
         _autotune_without_timing()
+        from .interpreter_shim import install as fill_interpreter_gaps
+
+        fill_interpreter_gaps()
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.utils.deterministic.fill_uninitialized_memory = True  # poison: fresh memory reads as NaN
 
@@ -357,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
 
     worker = Worker(channel, args.device)
     install_launch_hook(worker.recorder)
-    Guard(args.reply_fd, CANDIDATE_MODULE).install()
+    Guard(args.reply_fd, CANDIDATE_MODULE, worker.recorder).install()
     channel.send({"type": "ready", "pid": os.getpid()})
 
     while True:

@@ -15,7 +15,7 @@ VIEWS = {
     "split_with_sizes", "chunk", "unbind", "flatten", "unflatten", "movedim", "view_as", "alias",
     "detach", "swapaxes", "swapdims", "diagonal", "unfold", "view_as_real", "view_as_complex",
     "_conj", "conj", "resolve_conj", "resolve_neg", "real", "imag", "_neg_view", "numpy_T",
-    "transpose_", "t_", "squeeze_", "unsqueeze_", "as_strided_", "_unsafe_split",
+    "transpose_", "t_", "squeeze_", "unsqueeze_", "as_strided_", "_unsafe_split", "detach_",
 }
 METADATA = {
     "size", "stride", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "numel", "dim",

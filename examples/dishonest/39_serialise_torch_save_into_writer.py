@@ -1,0 +1,58 @@
+# problem: 01_swish_bias.py
+# expect-stage: integrity
+# expect-code: forbidden_operation
+# exploit: torch.save writes the input into an object with a write() method (legacy format: the raw float bytes come last), array decodes them, Python computes swish, a kernel only copies the result out
+"""Serialisation as a read route: any object with write() receives the tensor's bytes."""
+import array
+import math
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def copy_kernel(src_ptr, dst_ptr, n_elements, BLOCK_SIZE: tl.constexpr):
+    pid = tl.program_id(axis=0)
+    offsets = pid * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+    mask = offsets < n_elements
+    tl.store(dst_ptr + offsets, tl.load(src_ptr + offsets, mask=mask), mask=mask)
+
+
+def copy_out(values: list, like: torch.Tensor) -> torch.Tensor:
+    """Only copies a result computed in Python into the output."""
+    src = torch.tensor(values, dtype=like.dtype, device=like.device).view(like.shape)
+    out = torch.empty_like(like)
+    n = out.numel()
+    BLOCK_SIZE = min(1024, triton.next_power_of_2(max(n, 16)))
+    copy_kernel[(triton.cdiv(n, BLOCK_SIZE),)](src, out, n, BLOCK_SIZE=BLOCK_SIZE)
+    return out
+
+
+def swish_bias(values, bias: float) -> list:
+    return [v / (1.0 + math.exp(-v)) + bias for v in values]
+
+
+class Collect:
+    def __init__(self):
+        self.parts = []
+
+    def write(self, data):
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+class ModelNew(nn.Module):
+    def __init__(self, bias: float):
+        super().__init__()
+        self.bias = bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        sink = Collect()
+        torch.save(x.contiguous(), sink, _use_new_zipfile_serialization=False)
+        raw = b"".join(sink.parts)[-4 * x.numel():]
+        values = array.array("f", raw).tolist()
+        return copy_out(swish_bias(values, self.bias), x)
