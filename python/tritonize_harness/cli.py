@@ -118,7 +118,10 @@ _register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
 
 
 def _capture_args(p):
-    _lazy("capture").add_arguments(p)
+    try:
+        _lazy("capture").add_arguments(p)
+    except ImportError:  # no torch: only `env` runs then (__main__ says so), to report what is missing
+        pass
     p.add_argument("--json", action="store_true", help="print only the JSON document")
     p.add_argument("--result-file", help="also write the JSON document to this file")
 
