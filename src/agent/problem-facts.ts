@@ -23,7 +23,7 @@ interface Value {
 }
 
 function describe(v: Value): string {
-  if (v.kind === "tensor" && Array.isArray(v.shape)) return `tensor [${v.shape.join(", ")}] ${String(v.dtype ?? "")}`.trimEnd();
+  if (Array.isArray(v.shape)) return `tensor [${v.shape.join(", ")}] ${String(v.dtype ?? "")}`.trimEnd();
   return `${String(v.kind)} ${JSON.stringify(v.value ?? null)}`;
 }
 
