@@ -105,3 +105,15 @@ test("a problem that fails its check after a failed capture carries the problem'
   assert.equal(r.code, "problem_forward_error");
   assert.match(r.message, /forward\(\) raised/);
 });
+
+test("a zero-size input is refused with the true reason, before any kernel is written", async () => {
+  const g = structuredClone(graph("pointwise_chain"));
+  g.inputs[0] = { ...g.inputs[0]!, shape: [0, ...g.inputs[0]!.shape.slice(1)] };
+  let verified = false;
+  const r = await runProblem({ problem: "p.py", outDir: out }, deps({ capture: async () => g, verify: async () => ((verified = true), makeVerdict({ ok: true, stage: "passed" })) }));
+  assert.equal(r.status, "problem_failed");
+  assert.equal(r.code, "problem_empty_input");
+  assert.match(r.message, /input 0 of the problem has no elements \(shape \[0/);
+  assert.equal(verified, false);
+  assert.equal(r.modelNew, null);
+});
