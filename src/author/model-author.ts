@@ -6,6 +6,7 @@ import { parseVerdict } from "../harness/verdict.js";
 import { verifyCandidate } from "../harness/verify.js";
 import type { TritonizeConfig } from "../config/config.js";
 import { createModel } from "../config/create-model.js";
+import type { EventListener } from "../runs/run-dir.js";
 import type { ModelAuthorHook } from "./run-offline.js";
 
 export interface KernelAgentAuthorOptions {
@@ -16,6 +17,8 @@ export interface KernelAgentAuthorOptions {
   verifyTimeoutMs?: number;
   /** wall-time budget of the agent, ms (default: the agent's) */
   wallTimeMs?: number;
+  /** the agent's events as they happen (a progress view) */
+  onEvent?: EventListener;
 }
 
 /**
@@ -43,6 +46,7 @@ export function kernelAgentAuthor(config: TritonizeConfig, opts: KernelAgentAuth
       runId: "agent",
       form: "module",
       signal,
+      onEvent: opts.onEvent,
     });
     if (result.status !== "verified" || !result.winner) {
       return { ok: false, message: `the kernel agent did not verify a kernel: ${result.message}` };

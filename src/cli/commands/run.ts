@@ -9,6 +9,7 @@ import { verifyCandidate } from "../../harness/verify.js";
 import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
 import { EXIT, exitFor, helpFooter, PROBLEM_STATUSES } from "../exit-codes.js";
 import { interruptible } from "../interrupt.js";
+import { createKernelView } from "../kernel-view.js";
 import { collectSet, inputPath, parseDevice, parsePositiveInt, requireFile } from "../options.js";
 import { timeoutHint } from "../verdict-text.js";
 import type { SetExit } from "./index.js";
@@ -104,6 +105,8 @@ export async function runCommand(o: RunFlags): Promise<number> {
               sets: o.set,
               verifyTimeoutMs: timeoutMs,
               wallTimeMs: o.wallTime !== undefined ? o.wallTime * 1000 : undefined,
+              // the agent's notable events, one plain line each, beside the run's own stage lines
+              onEvent: createKernelView({ write: (t) => process.stderr.write(t), live: false }).onEvent,
             })
           : null,
         providerConfigured,
