@@ -74,16 +74,17 @@ export interface RunResult {
   kernels: number | null;
   steps: string[];
   verdict: Verdict | null;
+  // Added fields are optional so that other producers of a RunResult keep compiling.
   /** the failure code (a problem's, a capture's or the verdict's), null when verified */
-  code: string | null;
+  code?: string | null;
   /** the --set overrides the run used: model_new.py is verified at these sizes */
-  sets: Record<string, string>;
+  sets?: Record<string, string>;
   /** what the verified sizes mean for using model_new.py, null at the problem's own sizes */
-  sizes: string | null;
+  sizes?: string | null;
   /** the @triton.jit kernels model_new.py defines, whichever author wrote it */
-  kernelNames: string[];
+  kernelNames?: string[];
   /** model_new.py's standing: null when none was written, "never verified" when a run stopped first */
-  modelNewVerdict: "verified" | "rejected" | "never verified" | null;
+  modelNewVerdict?: "verified" | "rejected" | "never verified" | null;
 }
 
 type Stage = "capture" | "author" | "verify";

@@ -23,7 +23,7 @@ export function sizesNote(sets: Record<string, string>, author: "offline" | "mod
 export function runReadme(r: RunResult, present: string[]): string {
   const verdict =
     r.status === "verified" ? "VERIFIED" : r.status === "interrupted" ? "INTERRUPTED" : `NOT VERIFIED (${r.status})`;
-  const sets = Object.entries(r.sets).map(([k, v]) => `\`${k}=${v}\``);
+  const sets = Object.entries(r.sets ?? {}).map(([k, v]) => `\`${k}=${v}\``);
   const lines = [
     `# tritonize run: ${r.problem.split("/").pop()}`,
     ``,
@@ -35,7 +35,8 @@ export function runReadme(r: RunResult, present: string[]): string {
   if (r.verdict) {
     lines.push(`- checked on: ${r.verdict.device}${r.verdict.interpreter ? " (Triton's interpreter)" : ""}, ${r.verdict.trials.length} trials, max abs err ${r.verdict.maxAbsErr ?? "n/a"}`);
   }
-  if (r.kernelNames.length) lines.push(`- kernels (${r.kernelNames.length}): ${r.kernelNames.map((k) => `\`${k}\``).join(", ")}`);
+  const kernels = r.kernelNames ?? [];
+  if (kernels.length) lines.push(`- kernels (${kernels.length}): ${kernels.map((k) => `\`${k}\``).join(", ")}`);
   lines.push(``, `## Files`, ``);
   const files: [string, string | null][] = [
     ["model_new.py", `the KernelBench \`ModelNew\` (${r.modelNewVerdict ?? "no verdict"})`],

@@ -14,6 +14,7 @@ import { verifyCandidate } from "../../harness/verify.js";
 import { checkProblem } from "../../harness/check-problem.js";
 import { exitFor, helpFooter } from "../exit-codes.js";
 import { onInterrupt, type SignalSource } from "../interrupt.js";
+import { collectSet } from "../options.js";
 
 /**
  * `tritonize kernel`: N workers write, verify and refine a Triton kernel for one problem until one
@@ -42,12 +43,6 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
     return n;
   };
-}
-
-function collectSet(value: string, previous: Record<string, string> | undefined): Record<string, string> {
-  const eq = value.indexOf("=");
-  if (eq < 1) throw new Error(`--set takes NAME=VALUE (a module constant of the problem), got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 interface KernelFlags {

@@ -130,7 +130,7 @@ export function render(r: RunResult): string {
   const head = r.ok ? "VERIFIED" : r.status === "interrupted" ? "INTERRUPTED" : "NOT VERIFIED";
   lines.push(`${head}  ${r.ok ? r.message.replace(/^ACCEPTED:\s*/, "") : r.message}`);
   lines.push(`  problem: ${r.problem}`);
-  const sets = Object.entries(r.sets).map(([k, v]) => `${k}=${v}`);
+  const sets = Object.entries(r.sets ?? {}).map(([k, v]) => `${k}=${v}`);
   lines.push(`  sizes: ${sets.length ? sets.join(", ") : "the problem's own"}`);
   if (r.sizes) lines.push(`    ${r.sizes}`);
   if (r.author) lines.push(`  author: ${r.author}${r.kernels !== null ? `, ${r.kernels} Triton kernel${r.kernels === 1 ? "" : "s"}` : ""}`);
@@ -138,7 +138,7 @@ export function render(r: RunResult): string {
   if (r.verdict) {
     const v = r.verdict;
     lines.push(`  device: ${v.device}${v.interpreter ? " (Triton interpreter)" : ""}, ${v.trials.length} trials, max abs err ${v.maxAbsErr ?? "n/a"}`);
-    if (v.code === "timeout") lines.push(`  ${timeoutHint(v, r.sets)}`);
+    if (v.code === "timeout") lines.push(`  ${timeoutHint(v, r.sets ?? {})}`);
   }
   if (r.modelNew) lines.push(`  model_new.py: ${r.modelNew}${r.modelNewVerdict === "never verified" ? " (never verified)" : ""}`);
   lines.push(`  run directory: ${r.runDir} (README.md says what is where)`);
