@@ -43,7 +43,10 @@ def _summary_verify(doc: dict) -> str:
         lines.append(f"  trial {t['index']}: {'ok' if t['ok'] else t['code']}  max abs err {t['maxAbsErr']}  "
                      f"launches {t['launches']}")
     lines.append(f"  device {doc['device']}{' (Triton interpreter)' if doc['interpreter'] else ''}, "
-                 f"{doc['durationMs']:.0f} ms")
+                 f"{doc['launches']} Triton launches over all trials, {doc['durationMs']:.0f} ms")
+    if doc.get("code") == "timeout" and (doc.get("interpreter") or doc.get("device") == "cpu"):
+        lines.append("  Triton's interpreter runs kernels on the CPU, thousands of times slower than a GPU: check at "
+                     "small sizes with --set NAME=VALUE, or give more time with --timeout SECONDS")
     return "\n".join(lines)
 
 
