@@ -69,7 +69,9 @@ export function pythonSyntaxServer(python: string = defaultPython()): PythonSynt
     child = null;
   };
   const start = (): ChildProcessWithoutNullStreams => {
-    const c = spawn(python, ["-I", "-u", "-c", SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group: a terminal's Ctrl-C reaches the run, which closes this checker in
+    // order; were the run to die, the closed stdin ends the loop.
+    const c = spawn(python, ["-I", "-u", "-c", SCRIPT], { stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stderr = "";
     c.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     c.on("error", (e) => failAll(new Error(`could not run ${python} for the syntax check: ${e.message}; set TRITONIZE_PYTHON`)));
