@@ -49,7 +49,7 @@ export function kernelAgentAuthor(config: TritonizeConfig, opts: KernelAgentAuth
       onEvent: opts.onEvent,
     });
     if (result.status !== "verified" || !result.winner) {
-      return { ok: false, message: `the kernel agent did not verify a kernel: ${result.message}` };
+      return { ok: false, message: `the kernel agent did not verify a kernel: ${result.message}`, problemCode: result.problemCode };
     }
     const code = readFileSync(result.winner.kernelPath, "utf8");
     const verdict = parseVerdict(JSON.parse(readFileSync(result.winner.kernelVerdictPath, "utf8")), "the kernel agent's verdict");

@@ -117,3 +117,15 @@ test("a zero-size input is refused with the true reason, before any kernel is wr
   assert.equal(verified, false);
   assert.equal(r.modelNew, null);
 });
+
+test("a problem the kernel agent found failing ends the run as the problem's failure", async () => {
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "model" },
+    deps({
+      providerConfigured: true,
+      modelAuthor: async () => ({ ok: false, message: "the problem itself fails (nondeterministic_reference)", problemCode: "nondeterministic_reference" }),
+    }),
+  );
+  assert.equal(r.status, "problem_failed");
+  assert.equal(r.code, "nondeterministic_reference");
+});

@@ -15,14 +15,15 @@ export type AuthorMode = "offline" | "model" | "auto";
 
 /**
  * The hook the model-driven kernel agent fills: write a ModelNew for this problem and graph. A
- * `verdict` says the code was already verified exactly as returned, with the run's own options.
+ * `verdict` says the code was already verified exactly as returned, with the run's own options; a
+ * `problemCode` says the problem itself failed its check.
  */
 export type ModelAuthorHook = (req: {
   problem: string;
   graph: CapturedGraph | null;
   runDir: string;
   signal?: AbortSignal;
-}) => Promise<{ ok: true; code: string; verdict?: Verdict } | { ok: false; message: string }>;
+}) => Promise<{ ok: true; code: string; verdict?: Verdict } | { ok: false; message: string; problemCode?: string | null }>;
 
 /** Loads a problem and runs it once; used to name why a problem that failed to capture failed. */
 export type ProblemCheckHook = (req: { problem: string; sets?: Record<string, string>; signal?: AbortSignal }) => Promise<{
@@ -197,7 +198,10 @@ async function runStages(opts: RunOptions, deps: RunDeps, s: RunScope): Promise<
     await event("author", "started", { author: "model" });
     const r = await deps.modelAuthor({ problem, graph: doc.ok ? doc : null, runDir, signal: opts.signal });
     aborted();
-    if (!r.ok) return finish({ ...base, ok: false, author: "model", modelNew: null, status: "unsupported", code: "not_verified", message: r.message });
+    if (!r.ok) {
+      const status = r.problemCode ? "problem_failed" : "unsupported";
+      return finish({ ...base, ok: false, author: "model", modelNew: null, status, code: r.problemCode ?? "not_verified", message: r.message });
+    }
     authored = { author: "model", code: r.code, kernels: null, steps: [], verdict: r.verdict };
   }
   state.author = authored.author;

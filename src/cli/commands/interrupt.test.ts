@@ -22,13 +22,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Folders tritonize makes in TMPDIR (tsx's and torch's caches there are theirs). */
 const ownTemp = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("tritonize-"));
 
-function processesOf(mark: string, dir: string): number[] {
+/** pids whose working directory is inside dir, or whose environment carries the mark. */
+function processesOf(mark: string | null, dir: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       if (readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) found.push(Number(entry));
-      else if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`TRITONIZE_TEST_MARK=${mark}`)) found.push(Number(entry));
+      else if (mark && readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`TRITONIZE_TEST_MARK=${mark}`)) found.push(Number(entry));
     } catch {
       // gone, or not ours to read
     }
@@ -49,7 +50,8 @@ async function interruptWhenSpinning(args: string[], env: Record<string, string>
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  const workerUp = () => processesOf(mark, dir).some((p) => !readlinkSync(`/proc/${p}/cwd`).startsWith(projectRoot()));
+  // only the candidate's worker works inside the TMPDIR (the CLI and the harness work in the project)
+  const workerUp = () => processesOf(null, dir).length > 0;
   for (let i = 0; i < 900 && !workerUp() && child.exitCode === null; i++) await sleep(100);
   assert.ok(workerUp(), `the candidate's worker never started:\n${output}`);
   await sleep(500);
@@ -79,7 +81,7 @@ test("SIGINT to run while the kernel agent verifies a spinning candidate marks t
   try {
     r = await interruptWhenSpinning(
       ["run", "--problem", fixture("scale.py"), "--author", "model", "--device", "cpu", "--trials", "1", "--set", "n=100",
-        "--workers", "1", "--rounds", "1", "--out", "$DIR/runs"],
+        "--workers", "1", "--rounds", "1", "--wall-time", "600", "--out", "$DIR/runs"],
       { OPENAI_BASE_URL: server.url, TRITONIZE_MODEL: "test-model", TRITONIZE_MAX_RETRIES: "0" },
     );
     assert.equal(r.code, EXIT.interrupted, r.output);
@@ -93,6 +95,11 @@ test("SIGINT to run while the kernel agent verifies a spinning candidate marks t
     const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(events.at(-1).kind, "interrupted");
     assert.match(readFileSync(join(runDir, "README.md"), "utf8"), /INTERRUPTED/);
+    // run's --workers, --rounds and --wall-time reached the kernel agent
+    const agent = JSON.parse(readFileSync(join(runDir, "agent", "result.json"), "utf8"));
+    assert.equal(agent.status, "aborted");
+    assert.equal(agent.workers.length, 1);
+    assert.deepEqual([agent.budgets.rounds, agent.budgets.wallTimeMs], [1, 600_000]);
   } finally {
     await server.close();
     if (r) rmSync(r.dir, { recursive: true, force: true });
