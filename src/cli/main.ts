@@ -33,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     process.stderr.write(`tritonize: ${e.message ?? String(err)}\n`);
-    return EXIT.rejected;
+    // the harness's Python is missing or unusable: a setup problem, not a verdict
+    return (err as Error).name === "HarnessUnavailable" ? EXIT.environment : EXIT.rejected;
   }
   return exitCode;
 }

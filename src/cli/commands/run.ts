@@ -88,7 +88,7 @@ export async function runCommand(o: RunFlags): Promise<number> {
   }
   return interruptible("run", async (signal) => {
     if (o.device === "cuda") {
-      const env = await pythonEnvironment();
+      const env = await pythonEnvironment(undefined, signal);
       if (env.mode !== "cuda") return fail(EXIT.needsGpu, "--device cuda: no CUDA GPU is visible to the harness's Python; use --device cpu (Triton's interpreter) or auto");
     }
     const timeoutMs = o.timeout * 1000;
