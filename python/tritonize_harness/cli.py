@@ -11,7 +11,7 @@ import sys
 
 from .output import clean_stdout, emit
 
-from .exit_codes import exit_for
+from .exit_codes import INTERRUPTED, exit_for
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             doc, code = run(args)
         except KeyboardInterrupt:
-            return 130
+            return INTERRUPTED
         if getattr(args, "json", False) or summary is None:
             emit(doc, out, getattr(args, "result_file", None))
         else:
