@@ -11,7 +11,7 @@ import sys
 
 from .output import clean_stdout, emit
 
-from .exit_codes import exit_for
+from .exit_codes import INTERRUPTED, exit_for
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -43,7 +43,10 @@ def _summary_verify(doc: dict) -> str:
         lines.append(f"  trial {t['index']}: {'ok' if t['ok'] else t['code']}  max abs err {t['maxAbsErr']}  "
                      f"launches {t['launches']}")
     lines.append(f"  device {doc['device']}{' (Triton interpreter)' if doc['interpreter'] else ''}, "
-                 f"{doc['durationMs']:.0f} ms")
+                 f"{doc['launches']} Triton launches over all trials, {doc['durationMs']:.0f} ms")
+    if doc.get("code") == "timeout" and (doc.get("interpreter") or doc.get("device") == "cpu"):
+        lines.append("  Triton's interpreter runs kernels on the CPU, thousands of times slower than a GPU: check at "
+                     "small sizes with --set NAME=VALUE, or give more time with --timeout SECONDS")
     return "\n".join(lines)
 
 
@@ -120,7 +123,10 @@ _register("bench", _bench_args, _bench, lambda doc: _lazy("bench").summary(doc))
 
 
 def _capture_args(p):
-    _lazy("capture").add_arguments(p)
+    try:
+        _lazy("capture").add_arguments(p)
+    except ImportError:  # no torch: only `env` runs then (__main__ says so), to report what is missing
+        pass
     p.add_argument("--json", action="store_true", help="print only the JSON document")
     p.add_argument("--result-file", help="also write the JSON document to this file")
 
@@ -155,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             doc, code = run(args)
         except KeyboardInterrupt:
-            return 130
+            return INTERRUPTED
         if getattr(args, "json", False) or summary is None:
             emit(doc, out, getattr(args, "result_file", None))
         else:

@@ -3,9 +3,12 @@
 OK = 0
 REJECTED = 1
 USAGE = 2
+ENVIRONMENT = 9
+INTERRUPTED = 130
 
 BY_CODE = {
     "problem_missing_file": 3,
+    "candidate_missing_file": 3,
     "problem_syntax": 4,
     "problem_missing_symbol": 5,
     "problem_import_error": 6,

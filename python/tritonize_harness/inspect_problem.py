@@ -13,7 +13,7 @@ from .device import resolve_device
 from .failure import Failure
 from .messages import render
 from .problem import parse_sets
-from .verify import build_reference, run_reference, trial_inputs
+from .verify import _check_reference_deterministic, build_reference, run_reference, trial_inputs
 
 
 def _describe(x) -> dict:
@@ -27,14 +27,17 @@ def run(args) -> dict:
     started = time.monotonic()
     doc = {"schema": "tritonize.problem/1", "ok": False, "problem": args.problem, "code": None, "message": "",
            "details": {}, "traceback": None, "device": None, "constants": {}, "initInputs": [], "inputs": [],
-           "outputs": [], "parameters": [], "durationMs": 0}
+           "outputs": [], "parameters": [], "training": None, "durationMs": 0}
     try:
         device = resolve_device(args.device)
         doc["device"] = device
         ref = build_reference(args.problem, parse_sets(args.sets), device, 42)
         inputs = trial_inputs(ref, 1042)
         outputs = as_outputs(run_reference(ref, inputs), "reference")
+        # the same inputs twice must give the same result, or nothing can be verified against it
+        _check_reference_deterministic(ref, inputs, outputs)
         doc.update(ok=True, message="problem loads and runs",
+                   training=bool(getattr(ref.model, "training", False)),
                    constants={k: v for k, v in ref.problem.constants.items()},
                    initInputs=[_describe(x) for x in ref.init_args],
                    inputs=[_describe(x) for x in inputs],

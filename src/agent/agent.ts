@@ -1,15 +1,18 @@
 import { copyFileSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { LanguageModel, Usage } from "../llm/types.js";
-import { createRunDir, type EventListener } from "../runs/run-dir.js";
+import { createRunDir, type EventListener, type RunDir } from "../runs/run-dir.js";
 import type { RunContext, SeenCandidate, StopReason } from "./context.js";
-import type { CheckProblemFn, Device, VerifyFn } from "./deps.js";
+import type { CheckProblemFn, Device, ProblemCheck, VerifyFn } from "./deps.js";
 import { ProviderError, writeReference } from "./describe.js";
 import { KernelResultSchema, type KernelResult } from "./result.js";
 import { samplingPlan } from "./sampling.js";
 import { bestAttempt, conclude, failureCounts, mostCommon } from "./summarize.js";
 import { pythonSyntaxServer, type SyntaxChecker } from "./syntax-check.js";
 import { runWorker, type WorkerReport } from "./worker.js";
+import { CANDIDATE_ENTRIES, wrapKernelFunction } from "./wrap.js";
+import { problemFacts, type ProblemFacts } from "./problem-facts.js";
+import type { Verdict } from "../harness/verdict.js";
 
 /**
  * The kernel agent: N workers race to a verified Triton implementation of one problem. The first
@@ -147,7 +150,8 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
   let problemPath = join(run.dir, "problem.py");
   let reports: WorkerReport[] = [];
   let winner: { worker: number; round: number } | null = null;
-  let setupFailure: { status: "provider-error" | "failed" | "aborted"; message: string } | null = null;
+  let setupFailure: { status: "provider-error" | "failed" | "aborted"; message: string; problemCode?: string | null } | null = null;
+  let facts: ProblemFacts | null = null;
 
   try {
     // The reference every verdict is against, kept in the run directory so the run is auditable.
@@ -167,6 +171,7 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
         });
         problemPath = ref.path;
         problemSource = ref.source;
+        facts = problemFacts(ref.check, options.sets);
       } catch (err) {
         const message = (err as Error).message;
         if (controller.signal.aborted) {
@@ -178,7 +183,17 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
         errors.push(setupFailure.message);
       }
     } else {
-      run.writeFile("problem.py", problemSource);
+      problemPath = run.writeFile("problem.py", problemSource);
+      if (options.checkProblem) {
+        // Once, before any model round: a problem that does not load, or whose reference is not
+        // deterministic, is the problem's failure; no round could pass against it.
+        const checked = await checkReference(options.checkProblem, problemPath, options.sets, device, controller.signal);
+        if (checked.ok) facts = problemFacts(checked.check, options.sets);
+        else {
+          setupFailure = checked.failure;
+          errors.push(checked.failure.message);
+        }
+      }
     }
 
     if (!setupFailure) {
@@ -192,7 +207,8 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
         problemSource,
         problemName: options.problem ? basename(options.problem) : "reference.py",
         form,
-        entry: form === "function" ? "kernel_function" : "ModelNew",
+        // a module is asked for; a kernel_function, which verify accepts too, is wrapped into one
+        entry: form === "function" ? "kernel_function" : CANDIDATE_ENTRIES.join("|"),
         device,
         trials: options.trials,
         sets: options.sets,
@@ -211,6 +227,7 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
           return true;
         },
         progressIntervalMs: options.progressIntervalMs ?? 500,
+        facts,
       };
       const plan = samplingPlan(workers, options.temperatures);
       reports = await Promise.all(
@@ -244,24 +261,34 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
 
   const winReport = reports.find((r) => r.win !== null);
   let winnerDoc: KernelResult["winner"] = null;
+  let conclusionFinal = conclusion;
   if (winReport?.win) {
-    const kernelPath = join(run.dir, "kernel.py");
-    copyFileSync(winReport.win.candidatePath, kernelPath);
+    const delivered = await deliverKernel(run, winReport.win, options, problemPath, form);
     winnerDoc = {
       worker: winReport.worker,
       round: winReport.win.round,
-      kernelPath,
+      kernelPath: delivered.kernelPath,
+      kernelVerdictPath: delivered.verdictPath,
+      wrapped: delivered.wrapped,
       candidatePath: winReport.win.candidatePath,
       verdictPath: winReport.win.verdictPath,
       hash: winReport.win.hash,
       maxAbsErr: winReport.win.verdict.maxAbsErr,
     };
+    if (!delivered.verdict.ok) {
+      conclusionFinal = {
+        status: "failed",
+        exhausted: null,
+        message: `No kernel verified: the verified kernel_function, wrapped into ModelNew (${delivered.kernelPath}), was rejected: ${delivered.verdict.message}`,
+      };
+      winnerDoc = null;
+    }
   }
   const elapsedMs = Date.now() - started;
   const result: KernelResult = KernelResultSchema.parse({
     schema: "tritonize.kernel-result/1",
-    status: conclusion.status,
-    message: conclusion.message,
+    status: conclusionFinal.status,
+    message: conclusionFinal.message,
     runId: run.id,
     runDir: run.dir,
     eventsPath: run.eventsPath,
@@ -274,7 +301,7 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
     elapsedMs,
     usage,
     budgets: { rounds, wallTimeMs, maxTokens },
-    exhausted: conclusion.exhausted,
+    exhausted: conclusionFinal.exhausted,
     roundsRun: reports.reduce((s, r) => s + r.rounds, 0),
     workers: reports.map((r) => ({
       worker: r.worker,
@@ -286,6 +313,7 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
       message: r.message,
     })),
     bestAttempt: best,
+    problemCode: setupFailure?.problemCode ?? null,
     failureStages: counts,
     commonFailureStage: mostCommon(counts),
     errors,
@@ -300,4 +328,60 @@ export async function runKernelAgent(options: KernelAgentOptions): Promise<Kerne
     message: result.message,
   });
   return result;
+}
+
+/**
+ * kernel.py, the deliverable: the winning candidate itself, or, when it defines kernel_function
+ * where a module was asked for, the candidate wrapped into ModelNew and verified as such.
+ */
+async function deliverKernel(
+  run: RunDir,
+  win: NonNullable<WorkerReport["win"]>,
+  options: KernelAgentOptions,
+  problemPath: string,
+  form: "module" | "function",
+): Promise<{ kernelPath: string; verdictPath: string; verdict: Verdict; wrapped: boolean }> {
+  const kernelPath = join(run.dir, "kernel.py");
+  const wrapped = form === "module" ? wrapKernelFunction(win.code) : null;
+  if (wrapped === null) {
+    copyFileSync(win.candidatePath, kernelPath);
+    return { kernelPath, verdictPath: win.verdictPath, verdict: win.verdict, wrapped: false };
+  }
+  run.writeFile("kernel.py", wrapped);
+  const verdict = await options.verify({
+    problem: problemPath,
+    candidate: kernelPath,
+    device: options.device ?? "auto",
+    trials: options.trials,
+    sets: options.sets,
+    timeoutMs: options.verifyTimeoutMs,
+    signal: options.signal,
+  });
+  const verdictPath = run.writeFile("kernel.verdict.json", JSON.stringify(verdict, null, 2) + "\n");
+  return { kernelPath, verdictPath, verdict, wrapped: true };
+}
+
+async function checkReference(
+  check: CheckProblemFn,
+  problem: string,
+  sets: Record<string, string> | undefined,
+  device: Device,
+  signal: AbortSignal,
+): Promise<{ ok: true; check: ProblemCheck } | { ok: false; failure: { status: "failed" | "aborted"; message: string; problemCode: string | null } }> {
+  try {
+    const report = await check({ problem, sets, device, signal });
+    if (report.ok) return { ok: true, check: report };
+    const code = report.code ?? null;
+    return {
+      ok: false,
+      failure: {
+        status: "failed",
+        problemCode: code,
+        message: `the problem itself fails${code ? ` (${code})` : ""}, so no kernel can be verified against it: ${report.message}. Fix the problem file; no model round was run.`,
+      },
+    };
+  } catch (err) {
+    if (signal.aborted) return { ok: false, failure: { status: "aborted", problemCode: null, message: "stopped while checking the problem" } };
+    return { ok: false, failure: { status: "failed", problemCode: null, message: `checking the problem failed: ${(err as Error).message}` } };
+  }
 }

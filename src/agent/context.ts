@@ -2,6 +2,7 @@ import type { LanguageModel, Usage } from "../llm/types.js";
 import type { RunDir } from "../runs/run-dir.js";
 import type { Device, VerifyFn } from "./deps.js";
 import type { SyntaxChecker } from "./syntax-check.js";
+import type { ProblemFacts } from "./problem-facts.js";
 
 /** Why the run's signal was aborted; workers read it to name their outcome. */
 export type StopReason =
@@ -45,4 +46,6 @@ export interface RunContext {
   claimWin(worker: number, round: number): boolean;
   /** throttle for streamed-progress events, in ms */
   progressIntervalMs: number;
+  /** device, sizes and mode found by checking the problem once; null when it was not checked */
+  facts: ProblemFacts | null;
 }

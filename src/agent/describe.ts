@@ -2,7 +2,7 @@ import type { LanguageModel, Usage } from "../llm/types.js";
 import { isLlmError } from "../llm/errors.js";
 import type { RunDir } from "../runs/run-dir.js";
 import { renderPrompt } from "../prompts/render.js";
-import type { CheckProblemFn, Device } from "./deps.js";
+import type { CheckProblemFn, Device, ProblemCheck } from "./deps.js";
 import { extractCode } from "./extract-code.js";
 import type { SyntaxChecker } from "./syntax-check.js";
 
@@ -29,6 +29,8 @@ export interface Reference {
   path: string;
   source: string;
   attempts: number;
+  /** the load-and-run check it passed */
+  check: ProblemCheck;
 }
 
 function summaryOf(check: Record<string, unknown>): string {
@@ -103,7 +105,7 @@ export async function writeReference(opts: ReferenceOptions): Promise<Reference>
     }
     const final = opts.run.writeFile("reference.py", extracted.code);
     opts.run.emit("reference-ready", meta(attempt), { path: final, attempts: attempt, summary: summaryOf(check) });
-    return { path: final, source: extracted.code, attempts: attempt };
+    return { path: final, source: extracted.code, attempts: attempt, check };
   }
   throw new ReferenceProblemError(
     `no reference problem could be written from the description in ${opts.attempts} attempts (${reasons.join("; ")}); pass a problem file with --problem instead`,

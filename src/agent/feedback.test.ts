@@ -69,3 +69,13 @@ test("compile feedback carries the compiler's output, clipped from the front", (
 test("a passing verdict reads as accepted", () => {
   assert.equal(summarizeVerdict(makeVerdict({ ok: true, stage: "passed" })), "passed");
 });
+
+test("a timeout says how many trials passed and how long they took, not only that it may loop forever", () => {
+  const trial = { index: 0, seed: 1, calls: 3, ok: true, maxAbsErr: 0, maxRelErr: 0, worstIndex: null, worstOutput: null, launches: 3, code: null, message: null };
+  const slow = makeVerdict({ ok: false, stage: "timeout", code: "timeout", message: "did not finish", durationMs: 120_000, trials: [trial, { ...trial, index: 1 }, { ...trial, index: 2 }, { ...trial, index: 3 }] });
+  const text = renderFeedback(slow, "");
+  assert.match(text, /4 trials had passed \(30\.0 s per trial on average, loading included, 120\.0 s in all\)/);
+  assert.match(text, /too slow here/);
+  assert.doesNotMatch(text, /never ends/);
+  assert.match(renderFeedback({ ...slow, trials: [] }, ""), /No trial had finished after 120\.0 s[^]*never ends/);
+});

@@ -11,7 +11,7 @@ const STAGE_HINT: Record<string, string> = {
   static: "The file uses a construct the harness rejects before running it.",
   compile: "Triton could not compile a kernel.",
   runtime: "The code raised an error while running.",
-  timeout: "The run did not finish in time: look for a loop that never ends or a grid that is far too large.",
+  timeout: "The verification did not finish within its time limit.",
   integrity: "The harness saw the wrapper doing something a candidate may not do.",
   correctness: "The outputs do not match the reference.",
 };
@@ -73,6 +73,21 @@ function integrityFacts(v: Verdict): string[] {
   return out;
 }
 
+/** How far a verification got before its limit: honest but slow work reads differently from a hang. */
+function timeoutFacts(v: Verdict): string {
+  const passed = v.trials.filter((t) => t.ok).length;
+  const seconds = (v.durationMs / 1000).toFixed(1);
+  const progress =
+    passed > 0
+      ? `${passed} trial${passed === 1 ? "" : "s"} had passed (${(v.durationMs / 1000 / passed).toFixed(1)} s per trial on average, loading included, ${seconds} s in all) when it was stopped: the kernels work but are too slow here.`
+      : `No trial had finished after ${seconds} s.`;
+  const where = v.interpreter
+    ? " On Triton's CPU interpreter every program of the grid runs in turn in Python, so time grows with the number of programs and their work: launch fewer, larger programs."
+    : "";
+  const hang = passed === 0 ? " If a loop's bound depends on values that never change, it never ends." : "";
+  return progress + where + hang;
+}
+
 export function renderFeedback(v: Verdict, candidate: string): string {
   if (v.ok) return "The harness accepted this candidate.";
   const parts: string[] = [];
@@ -82,6 +97,7 @@ export function renderFeedback(v: Verdict, candidate: string): string {
   if (v.line !== null) parts.push(src ? `Line ${v.line} of your file: \`${src}\`` : `Reported at line ${v.line} of your file.`);
   if (v.stage === "correctness" || v.trials.some((t) => !t.ok && t.maxAbsErr !== null)) parts.push(...correctnessFacts(v));
   if (v.stage === "integrity" || v.atenOps.some((o) => !o.allowed)) parts.push(...integrityFacts(v));
+  if (v.stage === "timeout") parts.push(timeoutFacts(v));
   const details = Object.keys(v.details).length > 0 ? JSON.stringify(v.details) : null;
   if (details && v.stage !== "correctness") parts.push(`Details: ${clip(details, 600)}`);
   if (v.traceback) parts.push("Error output (last lines):\n```\n" + clip(v.traceback.trim(), 2500) + "\n```");

@@ -47,6 +47,10 @@ export const KernelResultSchema = z.object({
       round: z.number().int(),
       /** copy of the verified candidate at the top of the run directory */
       kernelPath: z.string(),
+      /** the verdict on kernel.py exactly as written (the candidate's own, or the wrapped file's) */
+      kernelVerdictPath: z.string(),
+      /** true when the candidate defined kernel_function and kernel.py wraps it into ModelNew */
+      wrapped: z.boolean(),
       candidatePath: z.string(),
       verdictPath: z.string(),
       hash: z.string(),
@@ -60,6 +64,8 @@ export const KernelResultSchema = z.object({
   roundsRun: z.number().int(),
   workers: z.array(WorkerSummarySchema),
   bestAttempt: AttemptRefSchema.nullable(),
+  /** the problem's own failure code when the problem failed its check before any round, else null */
+  problemCode: z.string().nullable(),
   /** how often each failure stage (or rejection reason) occurred over all rounds */
   failureStages: z.record(z.string(), z.number().int()),
   commonFailureStage: z.string().nullable(),

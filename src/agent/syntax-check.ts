@@ -12,13 +12,14 @@ export type SyntaxResult =
   | { ok: true }
   | { ok: false; reason: "syntax" | "missing-entry"; message: string; line: number | null };
 
+/** `entry` names the required definition; "A|B" accepts either. */
 export type SyntaxChecker = (code: string, entry: string) => Promise<SyntaxResult>;
 
 const SCRIPT = `
 import ast, json, sys
 for raw in sys.stdin:
     req = json.loads(raw)
-    entry = req["entry"]
+    entries = req["entry"].split("|")
     try:
         tree = ast.parse(req["code"])
     except SyntaxError as e:
@@ -30,10 +31,11 @@ for raw in sys.stdin:
                 names.add(node.name)
             elif isinstance(node, ast.Assign):
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        if entry in names:
+        if any(e in names for e in entries):
             out = {"ok": True}
         else:
-            out = {"ok": False, "reason": "missing-entry", "message": f"the file defines no module-level {entry}", "line": None}
+            out = {"ok": False, "reason": "missing-entry", "line": None,
+                   "message": f"the file defines no module-level {' or '.join(entries)}"}
     sys.stdout.write(json.dumps(out) + "\\n")
     sys.stdout.flush()
 `;
@@ -67,7 +69,9 @@ export function pythonSyntaxServer(python: string = defaultPython()): PythonSynt
     child = null;
   };
   const start = (): ChildProcessWithoutNullStreams => {
-    const c = spawn(python, ["-I", "-u", "-c", SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group: a terminal's Ctrl-C reaches the run, which closes this checker in
+    // order; were the run to die, the closed stdin ends the loop.
+    const c = spawn(python, ["-I", "-u", "-c", SCRIPT], { stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stderr = "";
     c.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     c.on("error", (e) => failAll(new Error(`could not run ${python} for the syntax check: ${e.message}; set TRITONIZE_PYTHON`)));

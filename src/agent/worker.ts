@@ -74,9 +74,12 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 export async function runWorker(ctx: RunContext, worker: number, sampling: WorkerSampling): Promise<WorkerReport> {
   const report: WorkerReport = { worker, sampling, rounds: 0, outcome: "rounds-exhausted", message: null, attempts: [], win: null };
   const meta = (round: number | null) => ({ stage: "kernel" as const, worker, round });
-  const system = renderPrompt("kernel-system", { form: ctx.form });
+  const system = renderPrompt("kernel-system", { form: ctx.form, facts: ctx.facts });
   const history: { round: number; summary: string }[] = [];
   let previous: Previous | null = null;
+  // the last round that produced a file, kept when a later reply has none
+  let lastFile: Previous | null = null;
+  let historyDropped = 0;
 
   ctx.run.emit("worker-started", meta(null), {
     temperature: sampling.temperature,
@@ -103,7 +106,10 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       ...extra,
     });
     history.push({ round, summary });
-    if (history.length > ctx.historySize) history.shift();
+    if (history.length > ctx.historySize) {
+      history.shift();
+      historyDropped++;
+    }
   };
 
   for (let round = 1; round <= ctx.rounds; round++) {
@@ -119,7 +125,10 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       form: ctx.form,
       variant: sampling.variant,
       history: previous ? history.slice(0, -1) : history,
+      historyDropped,
       previous,
+      lastFile: previous && previous.candidate === null && lastFile ? lastFile : null,
+      facts: ctx.facts,
     });
     const messages: Message[] = [
       { role: "system", content: system },
@@ -190,6 +199,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       ctx.run.emit("candidate-rejected", meta(round), { reason, message, line });
       record(round, reason, `${reason}: ${summary}`);
       previous = { round, candidate: candidate?.trimEnd() ?? null, feedback: message };
+      if (previous.candidate !== null) lastFile = previous;
     };
     const extracted = extractCode(text);
     if (!extracted.ok) {
@@ -206,7 +216,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
         const message =
           syntax.reason === "syntax"
             ? `**Failed before running: the file is not valid Python.** ${syntax.message}${where}.`
-            : `**Failed before running: ${syntax.message}.** Define \`${ctx.entry}\` at the top level of the file.`;
+            : `**Failed before running: ${syntax.message}.** Define ${ctx.entry.split("|").map((e) => `\`${e}\``).join(" or ")} at the top level of the file.`;
         ctx.run.writeRoundFile(worker, round, "candidate.py", code);
         reject(syntax.reason, message, syntax.line, code, `${syntax.message}${syntax.line !== null ? ` at line ${syntax.line}` : ""}`);
         continue;
@@ -291,6 +301,7 @@ export async function runWorker(ctx: RunContext, worker: number, sampling: Worke
       maxAbsErr: verdict.maxAbsErr,
     });
     previous = { round, candidate: code.trimEnd(), feedback: renderFeedback(verdict, code) };
+    lastFile = previous;
   }
   return finish("rounds-exhausted", `no candidate passed in ${ctx.rounds} rounds`);
 }

@@ -87,7 +87,9 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
   for (const h of b.helpers) lines.push(h, ``, ``);
   for (const k of b.kernels) lines.push(k, ``, ``);
   lines.push(`class ModelNew(nn.Module):`);
-  lines.push(indent(initSource(g.init.source), "    "));
+  // A Model without its own __init__ inherits nn.Module's, and so does ModelNew: copying that
+  // library source would break the candidate rules (it calls __setattr__ and private helpers).
+  if (!inheritsModuleInit(g.init.source)) lines.push(indent(initSource(g.init.source), "    "));
   const params = forwardParams(g);
   lines.push(`    def forward(self, ${params.join(", ")}):`);
   for (const l of b.forward) lines.push(`        ${l}`);
@@ -109,6 +111,11 @@ function forwardParams(g: CapturedGraph): string[] {
     out.push(t ? ident(t.id) : `arg${i}`);
   }
   return out;
+}
+
+/** Whether the captured __init__ is torch.nn.Module's own (the Model defines none). */
+function inheritsModuleInit(src: string): boolean {
+  return src.includes('_log_api_usage_once("python.nn_module")');
 }
 
 /** The problem's Model.__init__, made ModelNew's: `super(Model, self)` becomes `super()`. */

@@ -24,6 +24,8 @@ export const ProblemReportSchema = z.object({
   inputs: z.array(ValueSchema),
   outputs: z.array(ValueSchema),
   parameters: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.string() })),
+  /** whether the model runs in training mode (BatchNorm then uses batch statistics) */
+  training: z.boolean().nullable().optional(),
   durationMs: z.number(),
 });
 export type ProblemReport = z.infer<typeof ProblemReportSchema>;

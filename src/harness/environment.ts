@@ -21,8 +21,8 @@ export const PythonEnvironmentSchema = z.object({
 export type PythonEnvironment = z.infer<typeof PythonEnvironmentSchema>;
 
 /** What the harness's python has: versions, and a GPU or the interpreter. */
-export async function pythonEnvironment(python?: string): Promise<PythonEnvironment> {
-  const outcome = await runHarness({ args: ["env"], timeoutMs: 60_000, python });
+export async function pythonEnvironment(python?: string, signal?: AbortSignal): Promise<PythonEnvironment> {
+  const outcome = await runHarness({ args: ["env"], timeoutMs: 60_000, python, signal });
   if (outcome.kind !== "document") {
     throw new Error(`the harness's python did not answer: ${outcome.stderr.trim().split("\n").slice(-3).join(" ")}`);
   }

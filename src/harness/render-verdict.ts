@@ -20,7 +20,7 @@ export function renderVerdict(v: Verdict): string {
   if (v.degenerate) lines.push("  the reference output is near-constant: judged on its own scale (see docs/verification.md)");
   if (v.tolerance) lines.push(`  tolerance atol=${v.tolerance.atol} rtol=${v.tolerance.rtol}`);
   lines.push(
-    `  device ${v.device}${v.interpreter ? " (Triton interpreter)" : ""}, ${v.launches} Triton launches, ${(v.durationMs / 1000).toFixed(1)} s`,
+    `  device ${v.device}${v.interpreter ? " (Triton interpreter)" : ""}, ${v.launches} Triton launches over all trials, ${(v.durationMs / 1000).toFixed(1)} s`,
   );
   return lines.join("\n");
 }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { killTree } from "./kill-tree.js";
+import { descendants, killTree } from "./kill-tree.js";
 import { harnessDir } from "./paths.js";
 import { resolvePython } from "./python.js";
 
@@ -25,6 +25,8 @@ export type HarnessOutcome =
   | { kind: "crashed"; exitCode: number | null; signal: string | null; stderr: string };
 
 const STDERR_KEEP = 8000;
+/** After an abort the harness gets this long to clean up its own folders before SIGKILL. */
+const ABORT_GRACE_MS = 5000;
 
 /**
  * Runs one harness command in its own process group and returns the JSON document it wrote to its
@@ -54,13 +56,23 @@ export async function runHarness(call: HarnessCall): Promise<HarnessOutcome> {
       timedOut = true;
       kill();
     }, call.timeoutMs);
-    const onAbort = () => kill();
+    // An abort (the user's Ctrl-C) kills the candidate's processes at once and lets the harness
+    // itself end on SIGINT, so it removes its temp folders; SIGKILL follows if it lingers.
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      if (child.pid === undefined) return;
+      for (const p of descendants(child.pid)) signalQuietly(p, "SIGKILL");
+      signalQuietly(child.pid, "SIGINT");
+      graceTimer = setTimeout(kill, ABORT_GRACE_MS);
+    };
     call.signal?.addEventListener("abort", onAbort, { once: true });
+    if (call.signal?.aborted) onAbort();
     const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once("error", reject);
       child.once("close", (code, sig) => resolve([code, sig]));
     }).finally(() => {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       call.signal?.removeEventListener("abort", onAbort);
       kill(); // nothing of the call outlives it
     });
@@ -75,5 +87,13 @@ export async function runHarness(call: HarnessCall): Promise<HarnessOutcome> {
     return { kind: "document", document: JSON.parse(text), exitCode, stderr };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
   }
 }

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { benchCandidate } from "../../harness/bench.js";
-import { renderVerdict } from "../../harness/render-verdict.js";
 import type { Verdict } from "../../harness/verdict.js";
-import { exitFor } from "../exit-codes.js";
-import { collectSet, inputPath, parseDevice, parsePositiveInt } from "../options.js";
+import { EXIT, exitFor, helpFooter, PROBLEM_STATUSES } from "../exit-codes.js";
+import { interruptible } from "../interrupt.js";
+import { collectSet, inputPath, parseDevice, parsePositiveInt, requireFile } from "../options.js";
+import { verdictText } from "../verdict-text.js";
 import type { SetExit } from "./index.js";
 
 export function register(program: Command, setExit: SetExit): void {
@@ -18,23 +19,41 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--no-compile", "skip torch.compile")
     .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet, {})
     .option("--json", "print only the verdict document with its timings")
+    .addHelpText(
+      "after",
+      helpFooter(
+        ["ok", "rejected", ...PROBLEM_STATUSES, "needsGpu", "environment", "interrupted"],
+        "tritonize bench --problem examples/problems/05_linear_relu.py --candidate examples/solutions/05_linear_relu.py",
+        "verified and timed",
+      ),
+    )
     .action(async (o) => {
-      const verdict = await benchCandidate({
-        problem: o.problem,
-        candidate: o.candidate,
-        device: o.device,
-        iterations: o.trials,
-        warmup: o.warmup,
-        compile: o.compile,
-        sets: o.set,
-      });
-      process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : renderBench(verdict) + "\n");
-      setExit(exitFor(verdict));
+      const missing = requireFile(o.problem, "problem") ?? requireFile(o.candidate, "candidate");
+      if (missing) {
+        process.stderr.write(`tritonize bench: ${missing}\n`);
+        return setExit(EXIT.problemNotFound);
+      }
+      setExit(
+        await interruptible("bench", async (signal) => {
+          const verdict = await benchCandidate({
+            problem: o.problem,
+            candidate: o.candidate,
+            device: o.device,
+            iterations: o.trials,
+            warmup: o.warmup,
+            compile: o.compile,
+            sets: o.set,
+            signal,
+          });
+          process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : renderBench(verdict, o.set) + "\n");
+          return exitFor(verdict);
+        }),
+      );
     });
 }
 
-export function renderBench(v: Verdict): string {
-  if (!v.ok || !v.timings) return renderVerdict(v);
+export function renderBench(v: Verdict, sets: Record<string, string> = {}): string {
+  if (!v.ok || !v.timings) return verdictText(v, sets);
   const t = v.timings;
   const row = (name: string, f: { median: number; mean: number }) =>
     `${name.padEnd(22)}${f.median.toFixed(4).padStart(12)}${f.mean.toFixed(4).padStart(12)}`;

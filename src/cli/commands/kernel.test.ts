@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -113,4 +113,40 @@ test("a missing problem file exits 3 before any model is asked", async () => {
   await program.parseAsync(["node", "tritonize", "kernel", "--problem", join(tmpdir(), "no-such-problem.py")]);
   assert.equal(code, 3);
   assert.match(stderr, /problem not found: .*no-such-problem\.py/);
+});
+
+test("a problem that fails its check exits with the problem's status; --timeout bounds each verification", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tritonize-cli-"));
+  const problem = join(dir, "double.py");
+  writeFileSync(problem, PROBLEM);
+  const server = await startOpenAIServer({ steps: [{ reply: { text: pyReply(GOOD) } }], repeatLast: true });
+  const run = async (check: KernelCommandDeps["checkProblem"]) => {
+    const timeouts: (number | undefined)[] = [];
+    let code = -1;
+    let stderr = "";
+    const deps: KernelCommandDeps = {
+      verify: async (req) => (timeouts.push(req.timeoutMs), makeVerdict({ ok: true, stage: "passed" })),
+      checkProblem: check,
+      env: { OPENAI_BASE_URL: server.url, TRITONIZE_MODEL: "test-model", TRITONIZE_MAX_RETRIES: "0" },
+      cwd: dir,
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (stderr += t) },
+    };
+    const program = new Command().exitOverride();
+    kernelCommand(deps)(program, (c) => (code = c));
+    await program.parseAsync(["node", "tritonize", "kernel", "--problem", problem, "--out", join(dir, "runs"), "--workers", "1", "--rounds", "1", "--timeout", "7"]);
+    return { code, stderr, timeouts };
+  };
+  try {
+    const bad = await run(async () => ({ ok: false, code: "nondeterministic_reference", message: "different results on the same inputs" }));
+    assert.equal(bad.code, 6);
+    assert.match(bad.stderr, /the problem itself fails \(nondeterministic_reference\)/);
+    assert.equal(server.requests.length, 0);
+    const good = await run(async () => ({ ok: true, message: "ran" }));
+    assert.equal(good.code, 0, good.stderr);
+    assert.deepEqual(good.timeouts, [7000]);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

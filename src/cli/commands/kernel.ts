@@ -12,6 +12,9 @@ import { DEFAULT_RUNS_DIR, newRunId } from "../../runs/run-dir.js";
 import { join, resolve } from "node:path";
 import { verifyCandidate } from "../../harness/verify.js";
 import { checkProblem } from "../../harness/check-problem.js";
+import { exitFor, helpFooter } from "../exit-codes.js";
+import { onInterrupt, type SignalSource } from "../interrupt.js";
+import { collectSet } from "../options.js";
 
 /**
  * `tritonize kernel`: N workers write, verify and refine a Triton kernel for one problem until one
@@ -30,6 +33,8 @@ export interface KernelCommandDeps {
   createModel?: (config: TritonizeConfig, recordDir: string) => LanguageModel;
   stdout?: { write(text: string): unknown; isTTY?: boolean };
   stderr?: { write(text: string): unknown };
+  /** where SIGINT and SIGTERM come from (default: this process) */
+  signals?: SignalSource;
 }
 
 function positiveInt(name: string) {
@@ -38,12 +43,6 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
     return n;
   };
-}
-
-function collectSet(value: string, previous: Record<string, string> | undefined): Record<string, string> {
-  const eq = value.indexOf("=");
-  if (eq < 1) throw new Error(`--set takes NAME=VALUE (a module constant of the problem), got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 interface KernelFlags {
@@ -58,6 +57,7 @@ interface KernelFlags {
   wallTime?: number;
   maxTokens?: number;
   trials?: number;
+  timeout?: number;
   set?: Record<string, string>;
 }
 
@@ -77,7 +77,16 @@ export function kernelCommand(deps: KernelCommandDeps): RegisterCommand {
       .option("--wall-time <seconds>", "wall-time budget for the run", positiveInt("--wall-time"))
       .option("--max-tokens <n>", "token budget (input + output) for the run", positiveInt("--max-tokens"))
       .option("--trials <n>", "fresh-input trials per verification (default: the harness's)", positiveInt("--trials"))
+      .option("--timeout <seconds>", "wall-clock limit of one verification (default 120)", positiveInt("--timeout"))
       .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet)
+      .addHelpText(
+        "after",
+        helpFooter(
+          ["ok", "rejected", "usage", "problemNotFound", "problemRaised", "interrupted"],
+          "tritonize kernel --problem examples/problems/01_swish_bias.py --workers 2 --rounds 4 --device cpu --set batch_size=13 --set dim=257",
+          "a kernel verified",
+        ) + "Configuration: the model and provider come from TRITONIZE_MODEL and the provider's key (docs/providers.md).\n",
+      )
       .action(async (flags: KernelFlags) => {
         setExit(await runKernelCommand(flags, deps));
       });
@@ -116,9 +125,7 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
     write: (t) => viewStream.write(t),
     live: !flags.json && stdout.isTTY === true,
   });
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once("SIGINT", onSigint);
+  const interrupt = onInterrupt(deps.signals ?? process, stderr);
   try {
     const result = await runKernelAgent({
       problem: flags.problem,
@@ -135,7 +142,8 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
       maxTokens: flags.maxTokens,
       trials: flags.trials,
       sets: flags.set,
-      signal: controller.signal,
+      verifyTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
+      signal: interrupt.signal,
       onEvent: (e) => view.onEvent(e),
     });
     view.close();
@@ -146,14 +154,15 @@ export async function runKernelCommand(flags: KernelFlags, deps: KernelCommandDe
     }
     // Failures are said on stderr too, so a provider problem is never only inside a JSON field.
     stderr.write(`tritonize kernel: ${result.message}\n`);
-    if (result.status === "aborted") return 130;
-    return 1;
+    if (result.status === "aborted") return EXIT.interrupted;
+    // a problem that fails its check ends with the problem's own status, as verify does
+    return result.problemCode ? exitFor({ ok: false, code: result.problemCode }) : EXIT.rejected;
   } catch (err) {
     view.close();
     stderr.write(`tritonize kernel: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    interrupt.dispose();
   }
 }
 

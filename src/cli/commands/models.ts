@@ -115,6 +115,10 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--check", "send one tiny request to each configured provider")
     .option("--json", "print JSON")
     .option("--model <name>", "model for every stage (provider:model or bare name)")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 configured (and, with --check, every provider answered), 1 a provider failed its\n  check or a stage has no model, 2 usage error.\n\nExample:\n  tritonize models --check\n",
+    )
     .action(async (opts: ModelsOptions) => {
       setExit(await runModels(opts));
     });

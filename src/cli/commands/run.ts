@@ -3,10 +3,15 @@ import { InvalidArgumentError } from "commander";
 import { captureGraph } from "../../author/capture.js";
 import { kernelAgentAuthor } from "../../author/model-author.js";
 import { runProblem, type AuthorMode, type RunResult } from "../../author/run-offline.js";
+import { checkProblem } from "../../harness/check-problem.js";
+import { pythonEnvironment } from "../../harness/environment.js";
 import { verifyCandidate } from "../../harness/verify.js";
-import { resolveConfig } from "../../config/config.js";
-import { EXIT } from "../exit-codes.js";
+import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
+import { EXIT, exitFor, helpFooter, PROBLEM_STATUSES } from "../exit-codes.js";
+import { interruptible } from "../interrupt.js";
+import { createKernelView } from "../kernel-view.js";
 import { collectSet, inputPath, parseDevice, parsePositiveInt, requireFile } from "../options.js";
+import { timeoutHint } from "../verdict-text.js";
 import type { SetExit } from "./index.js";
 
 function parseAuthor(v: string): AuthorMode {
@@ -14,53 +19,128 @@ function parseAuthor(v: string): AuthorMode {
   throw new InvalidArgumentError("use offline, model or auto");
 }
 
-export function register(program: Command, setExit: SetExit): void {
-  program
-    .command("run")
-    .description("turn a PyTorch problem into verified Triton kernels and write the KernelBench ModelNew (model_new.py)")
+/** The options of `tritonize run`, as commander parses them. */
+export interface RunFlags {
+  problem: string;
+  author?: AuthorMode;
+  device: "auto" | "cuda" | "cpu";
+  out: string;
+  set: Record<string, string>;
+  trials: number;
+  timeout: number;
+  workers?: number;
+  rounds?: number;
+  wallTime?: number;
+  json?: boolean;
+}
+
+/** Declares run's options; each option is one line, so more can be added in place. */
+export function runOptions(command: Command): Command {
+  return command
     .requiredOption("--problem <file>", "KernelBench-format problem (Model, get_inputs, get_init_inputs)", inputPath)
-    .option("--author <mode>", "offline (templates, no model) | model | auto (offline where it covers the graph)", parseAuthor)
+    .option("--author <mode>", "offline (templates, no model) | model | auto (default: auto when a model provider is configured, else offline)", parseAuthor)
     .option("--device <device>", "auto | cuda | cpu (cpu runs Triton's interpreter)", parseDevice, "auto")
     .option("--out <dir>", "folder for run directories", ".tritonize/runs")
     .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet, {})
     .option("--trials <n>", "verification trials with fresh inputs", parsePositiveInt, 5)
-    .option("--timeout <seconds>", "wall-clock limit for verification", parsePositiveInt, 300)
-    .option("--json", "print only the result document")
-    .addHelpText("after", `\nExit status: 0 only when model_new.py was written and verified.`)
-    .action(async (o) => {
-      const missing = requireFile(o.problem, "problem");
-      if (missing) {
-        process.stderr.write(`tritonize run: ${missing}\n`);
-        setExit(EXIT.problemNotFound);
-        return;
-      }
-      const config = resolveConfig({});
-      const providerConfigured = Object.keys(config.providers).length > 0;
-      // without a provider the offline author is the only one; with one, auto picks per graph
-      const author: AuthorMode = o.author ?? (providerConfigured ? "auto" : "offline");
-      const result = await runProblem(
-        { problem: o.problem, sets: o.set, device: o.device, trials: o.trials, timeoutMs: o.timeout * 1000, outDir: o.out, author },
-        {
-          capture: captureGraph,
-          verify: verifyCandidate,
-          modelAuthor: providerConfigured ? kernelAgentAuthor(config, { device: o.device, trials: o.trials, sets: o.set }) : null,
-          providerConfigured,
-        },
-      );
-      process.stdout.write(o.json ? JSON.stringify(result) + "\n" : render(result) + "\n");
-      setExit(result.ok ? EXIT.ok : EXIT.rejected);
-    });
+    .option("--timeout <seconds>", "wall-clock limit of one verification", parsePositiveInt, 300)
+    .option("--workers <n>", "model-driven author: parallel workers (default: TRITONIZE_WORKERS or 4)", parsePositiveInt)
+    .option("--rounds <n>", "model-driven author: rounds per worker (default: TRITONIZE_ROUNDS or 8)", parsePositiveInt)
+    .option("--wall-time <seconds>", "model-driven author: wall-time budget (default 1800)", parsePositiveInt)
+    .option("--json", "print only the result document");
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  runOptions(program.command("run"))
+    .description("turn a PyTorch problem into verified Triton kernels and write the KernelBench ModelNew (model_new.py)")
+    .addHelpText(
+      "after",
+      helpFooter(
+        ["ok", "rejected", ...PROBLEM_STATUSES, "needsGpu", "environment", "interrupted"],
+        "tritonize run --problem examples/offline/linear_epilogue.py",
+        "model_new.py written and verified",
+      ),
+    )
+    .action(async (o: RunFlags) => setExit(await runCommand(o)));
+}
+
+export async function runCommand(o: RunFlags): Promise<number> {
+  const fail = (code: number, message: string) => {
+    process.stderr.write(`tritonize run: ${message}\n`);
+    return code;
+  };
+  const missing = requireFile(o.problem, "problem");
+  if (missing) return fail(EXIT.problemNotFound, missing);
+  let config: TritonizeConfig;
+  try {
+    config = resolveConfig({ flags: { workers: o.workers, rounds: o.rounds } });
+  } catch (err) {
+    return fail(EXIT.usage, (err as Error).message);
+  }
+  const providerConfigured = Object.keys(config.providers).length > 0;
+  // without a provider the offline author is the only one; with one, auto picks per graph
+  const author: AuthorMode = o.author ?? (providerConfigured ? "auto" : "offline");
+  if (author === "model" && !providerConfigured) {
+    return fail(
+      EXIT.usage,
+      "--author model needs a language model provider: set OPENAI_API_KEY or ANTHROPIC_API_KEY (or OPENAI_BASE_URL for a compatible server) and TRITONIZE_MODEL, in the environment or .env (docs/providers.md)",
+    );
+  }
+  return interruptible("run", async (signal) => {
+    if (o.device === "cuda") {
+      const env = await pythonEnvironment(undefined, signal);
+      if (env.mode !== "cuda") return fail(EXIT.needsGpu, "--device cuda: no CUDA GPU is visible to the harness's Python; use --device cpu (Triton's interpreter) or auto");
+    }
+    const timeoutMs = o.timeout * 1000;
+    const result = await runProblem(
+      { problem: o.problem, sets: o.set, device: o.device, trials: o.trials, timeoutMs, outDir: o.out, author, signal },
+      {
+        capture: captureGraph,
+        verify: verifyCandidate,
+        checkProblem: (req) => checkProblem({ ...req, device: o.device }),
+        modelAuthor: providerConfigured
+          ? kernelAgentAuthor(config, {
+              device: o.device,
+              trials: o.trials,
+              sets: o.set,
+              verifyTimeoutMs: timeoutMs,
+              wallTimeMs: o.wallTime !== undefined ? o.wallTime * 1000 : undefined,
+              // the agent's notable events, one plain line each, beside the run's own stage lines
+              onEvent: createKernelView({ write: (t) => process.stderr.write(t), live: false }).onEvent,
+            })
+          : null,
+        providerConfigured,
+        // stages and the verifier's trials as they happen; stdout stays the result's
+        onProgress: (line) => process.stderr.write(line),
+      },
+    );
+    process.stdout.write(o.json ? JSON.stringify(result) + "\n" : render(result) + "\n");
+    return runExit(result);
+  });
+}
+
+export function runExit(r: RunResult): number {
+  if (r.ok) return EXIT.ok;
+  if (r.status === "interrupted") return EXIT.interrupted;
+  return r.code ? exitFor({ ok: false, code: r.code }) : EXIT.rejected;
 }
 
 export function render(r: RunResult): string {
   const lines: string[] = [];
-  lines.push(r.ok ? `VERIFIED  ${r.message.replace(/^ACCEPTED:\s*/, "")}` : `NOT VERIFIED  ${r.message}`);
+  const head = r.ok ? "VERIFIED" : r.status === "interrupted" ? "INTERRUPTED" : "NOT VERIFIED";
+  lines.push(`${head}  ${r.ok ? r.message.replace(/^ACCEPTED:\s*/, "") : r.message}`);
+  lines.push(`  problem: ${r.problem}`);
+  const sets = Object.entries(r.sets ?? {}).map(([k, v]) => `${k}=${v}`);
+  lines.push(`  sizes: ${sets.length ? sets.join(", ") : "the problem's own"}`);
+  if (r.sizes) lines.push(`    ${r.sizes}`);
   if (r.author) lines.push(`  author: ${r.author}${r.kernels !== null ? `, ${r.kernels} Triton kernel${r.kernels === 1 ? "" : "s"}` : ""}`);
   for (const s of r.steps) lines.push(`    ${s}`);
   if (r.verdict) {
-    lines.push(`  device: ${r.verdict.device}${r.verdict.interpreter ? " (Triton interpreter)" : ""}, max abs err ${r.verdict.maxAbsErr ?? "n/a"}`);
+    const v = r.verdict;
+    lines.push(`  device: ${v.device}${v.interpreter ? " (Triton interpreter)" : ""}, ${v.trials.length} trials, max abs err ${v.maxAbsErr ?? "n/a"}`);
+    if (v.code === "timeout") lines.push(`  ${timeoutHint(v, r.sets ?? {})}`);
   }
-  if (r.modelNew) lines.push(`  model_new.py: ${r.modelNew}`);
-  lines.push(`  run directory: ${r.runDir}`);
+  if (r.modelNew) lines.push(`  model_new.py: ${r.modelNew}${r.modelNewVerdict === "never verified" ? " (never verified)" : ""}`);
+  lines.push(`  run directory: ${r.runDir} (README.md says what is where)`);
   return lines.join("\n");
 }

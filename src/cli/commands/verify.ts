@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import { renderVerdict } from "../../harness/render-verdict.js";
 import { verifyCandidateOnce } from "../../harness/verify.js";
-import { exitFor } from "../exit-codes.js";
-import { collectSet, inputPath, parseDevice, parsePositiveInt } from "../options.js";
+import { EXIT, exitFor, helpFooter, PROBLEM_STATUSES } from "../exit-codes.js";
+import { interruptible } from "../interrupt.js";
+import { collectSet, inputPath, parseDevice, parsePositiveInt, requireFile } from "../options.js";
+import { verdictText } from "../verdict-text.js";
 import type { SetExit } from "./index.js";
 
 export function register(program: Command, setExit: SetExit): void {
@@ -18,23 +19,34 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--json", "print only the verdict document")
     .addHelpText(
       "after",
-      `\nExit status: 0 accepted, 1 rejected, 2 usage, 3 problem not found, 4 problem syntax error,\n` +
-        `5 problem incomplete, 6 problem raised, 7 problem output not tensors, 9 harness not set up.`,
+      helpFooter(
+        ["ok", "rejected", ...PROBLEM_STATUSES, "needsGpu", "environment", "interrupted"],
+        "tritonize verify --problem examples/problems/05_linear_relu.py --candidate examples/solutions/05_linear_relu.py --set batch_size=37 --set in_features=53 --set out_features=29",
+        "accepted",
+      ),
     )
     .action(async (o) => {
-      const verdict = await verifyCandidateOnce({
-        problem: o.problem,
-        candidate: o.candidate,
-        device: o.device,
-        trials: o.trials,
-        sets: o.set,
-        timeoutMs: o.timeout * 1000,
-        // progress lines and the problem's own prints; stdout stays the verdict's
-        onStderr: (text) => process.stderr.write(text),
-      });
-      process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : renderVerdict(verdict) + "\n");
-      setExit(exitFor(verdict));
+      const missing = requireFile(o.problem, "problem") ?? requireFile(o.candidate, "candidate");
+      if (missing) {
+        process.stderr.write(`tritonize verify: ${missing}\n`);
+        return setExit(EXIT.problemNotFound);
+      }
+      setExit(
+        await interruptible("verify", async (signal) => {
+          const verdict = await verifyCandidateOnce({
+            problem: o.problem,
+            candidate: o.candidate,
+            device: o.device,
+            trials: o.trials,
+            sets: o.set,
+            timeoutMs: o.timeout * 1000,
+            signal,
+            // progress lines and the problem's own prints; stdout stays the verdict's
+            onStderr: (text) => process.stderr.write(text),
+          });
+          process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : verdictText(verdict, o.set) + "\n");
+          return exitFor(verdict);
+        }),
+      );
     });
 }
-
-

@@ -1,0 +1,131 @@
+import { strict as assert } from "node:assert";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { makeVerdict } from "../agent/testing/scripted-verifier.js";
+import { parseCaptureDocument, type CapturedGraph } from "./graph.js";
+import { runProblem, type RunDeps } from "./run-offline.js";
+
+/** runProblem's record of a run: no second verification, kernels listed, interruptions marked. */
+
+const out = mkdtempSync(join(tmpdir(), "tritonize-run-offline-"));
+after(() => rmSync(out, { recursive: true, force: true }));
+
+function graph(name: string): CapturedGraph {
+  const doc = parseCaptureDocument(JSON.parse(readFileSync(new URL(`./fixtures/${name}.graph.json`, import.meta.url), "utf8")), name);
+  if (!doc.ok) throw new Error(`fixture ${name} is a failure document`);
+  return doc;
+}
+
+const MODEL_CODE = `import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def relu_kernel(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    pass
+
+
+@triton.autotune(configs=[], key=["n"])
+@triton.jit
+def scale_kernel(x_ptr, n, BLOCK: tl.constexpr):
+    pass
+`;
+
+function deps(over: Partial<RunDeps>): RunDeps {
+  return {
+    capture: async () => graph("pointwise_chain"),
+    verify: async () => makeVerdict({ ok: true, stage: "passed" }),
+    modelAuthor: null,
+    providerConfigured: false,
+    ...over,
+  };
+}
+
+test("a file the kernel agent verified is not verified again, and its kernels are listed", async () => {
+  let verified = 0;
+  const agentVerdict = makeVerdict({ ok: true, stage: "passed", message: "ACCEPTED: by the agent" });
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "model" },
+    deps({
+      providerConfigured: true,
+      verify: async () => ((verified += 1), makeVerdict({ ok: true, stage: "passed" })),
+      modelAuthor: async () => ({ ok: true, code: MODEL_CODE, verdict: agentVerdict }),
+    }),
+  );
+  assert.equal(verified, 0);
+  assert.equal(r.ok, true);
+  assert.equal(r.message, "ACCEPTED: by the agent");
+  assert.deepEqual(r.kernelNames, ["relu_kernel", "scale_kernel"]);
+  assert.equal(r.kernels, 2);
+  const summary = JSON.parse(readFileSync(join(r.runDir, "summary.json"), "utf8"));
+  assert.deepEqual(summary.kernelNames, ["relu_kernel", "scale_kernel"]);
+  assert.match(readFileSync(join(r.runDir, "events.jsonl"), "utf8"), /"by":"kernel agent"/);
+  // without the agent's verdict the run verifies the file itself
+  await runProblem(
+    { problem: "p.py", outDir: out, author: "model" },
+    deps({ providerConfigured: true, verify: async () => ((verified += 1), agentVerdict), modelAuthor: async () => ({ ok: true, code: MODEL_CODE }) }),
+  );
+  assert.equal(verified, 1);
+});
+
+test("an interruption during verification marks the run, and says model_new.py was never verified", async () => {
+  const controller = new AbortController();
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "offline", signal: controller.signal },
+    deps({
+      verify: (o) =>
+        new Promise((_, reject) => {
+          controller.abort();
+          o.signal!.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" })));
+          if (o.signal!.aborted) reject(Object.assign(new Error("aborted"), { name: "AbortError" }));
+        }),
+    }),
+  );
+  assert.equal(r.status, "interrupted");
+  assert.equal(r.modelNewVerdict, "never verified");
+  assert.ok(r.modelNew && existsSync(r.modelNew));
+  assert.match(r.message, /interrupted during verify\. model_new\.py was written .* but never verified/);
+  const last = JSON.parse(readFileSync(join(r.runDir, "events.jsonl"), "utf8").trim().split("\n").at(-1)!);
+  assert.equal(last.kind, "interrupted");
+  assert.match(readFileSync(join(r.runDir, "README.md"), "utf8"), /`model_new\.py`: the KernelBench `ModelNew` \(never verified\)/);
+});
+
+test("a problem that fails its check after a failed capture carries the problem's code", async () => {
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "auto" },
+    deps({
+      capture: async () => ({ schema: "tritonize.graph/1", ok: false, problem: "p.py", code: "load_failed", line: 3, message: "loading failed" }),
+      checkProblem: async () => ({ ok: false, code: "problem_forward_error", message: "forward() raised: ValueError: no" }),
+    }),
+  );
+  assert.equal(r.status, "problem_failed");
+  assert.equal(r.code, "problem_forward_error");
+  assert.match(r.message, /forward\(\) raised/);
+});
+
+test("a zero-size input is refused with the true reason, before any kernel is written", async () => {
+  const g = structuredClone(graph("pointwise_chain"));
+  g.inputs[0] = { ...g.inputs[0]!, shape: [0, ...g.inputs[0]!.shape.slice(1)] };
+  let verified = false;
+  const r = await runProblem({ problem: "p.py", outDir: out }, deps({ capture: async () => g, verify: async () => ((verified = true), makeVerdict({ ok: true, stage: "passed" })) }));
+  assert.equal(r.status, "problem_failed");
+  assert.equal(r.code, "problem_empty_input");
+  assert.match(r.message, /input 0 of the problem has no elements \(shape \[0/);
+  assert.equal(verified, false);
+  assert.equal(r.modelNew, null);
+});
+
+test("a problem the kernel agent found failing ends the run as the problem's failure", async () => {
+  const r = await runProblem(
+    { problem: "p.py", outDir: out, author: "model" },
+    deps({
+      providerConfigured: true,
+      modelAuthor: async () => ({ ok: false, message: "the problem itself fails (nondeterministic_reference)", problemCode: "nondeterministic_reference" }),
+    }),
+  );
+  assert.equal(r.status, "problem_failed");
+  assert.equal(r.code, "nondeterministic_reference");
+});
