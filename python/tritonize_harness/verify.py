@@ -53,6 +53,9 @@ class VerifyOptions:
     bench: dict | None = None
     # Tests turn this off to show that the runtime checks alone reject a candidate.
     static_check: bool = True
+    # Scalar reads back to Python allowed per call (each host-read op at most this often): a
+    # problem whose own forward branches on tensor values needs one per condition it evaluates.
+    control_reads: int = 0
 
 
 @dataclass
@@ -111,7 +114,7 @@ def run_exact_reference(ref: Reference, inputs: list[Any]) -> list[torch.Tensor]
         return None
 
 
-def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
+def judge_calls(reply: dict, trial: int, input_dtypes: set[str], control_reads: int = 0) -> None:
     """Integrity, from what the worker observed. The first problem found is the verdict."""
     for call_index, call in enumerate(reply["calls"], start=1):
         # Two independent records: the dispatch mode and the profiler. Either one seeing compute fails.
@@ -125,7 +128,8 @@ def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
                 raise Failure("integrity", "host_read", {"op": f"{cast['op']} {cast['from']} -> {cast['to']}"})
             if cast_loses_precision(src, dst, input_dtypes):
                 raise Failure("integrity", "dtype_cast", {"op": cast["op"], "from": src, "to": dst})
-        reads = sorted(op for op in seen if classify(op) == "host_read")
+        reads = sorted(op for op in seen if classify(op) == "host_read"
+                       and max(call["ops"].get(op, 0), call.get("profiledOps", {}).get(op, 0)) > control_reads)
         if reads:
             raise Failure("integrity", "host_read", {"op": ", ".join(reads)})
         if call.get("foreignKernels"):
@@ -328,7 +332,8 @@ def _run_trial(worker, ref: Reference, verdict: "Verdict", workdir: str, t: int,
                                 "trial": t}, during=f"trial {t}")
         launches = verdict.add_calls(reply)
         _raise_worker_failure(reply)
-        judge_calls(reply, t, {str(x.dtype) for x in inputs if isinstance(x, torch.Tensor)})
+        judge_calls(reply, t, {str(x.dtype) for x in inputs if isinstance(x, torch.Tensor)},
+                    verdict.opts.control_reads)
         saved = torch.load(out_path, weights_only=True)
         got = saved["outputs"] if saved["tuple"] else saved["outputs"][:1]
         try:

@@ -14,6 +14,10 @@ export interface VerifyOptions {
   timeoutMs?: number;
   /** Work directory of the candidate's process (default: a fresh temporary one). */
   workDir?: string;
+  /** Base seed of the protocol (default 42): Model, ModelNew and the trials' inputs follow it. */
+  seed?: number;
+  /** Scalar reads back to Python allowed per call, for a problem whose forward branches on tensor values. */
+  controlReads?: number;
   signal?: AbortSignal;
   python?: string;
   onStderr?: (text: string) => void;
@@ -39,6 +43,8 @@ export async function verifyCandidate(opts: VerifyOptions): Promise<Verdict> {
     "--timeout", String(timeoutMs / 1000),
     ...setArgs(opts.sets),
     ...(opts.workDir ? ["--workdir", opts.workDir] : []),
+    ...(opts.seed !== undefined ? ["--seed", String(opts.seed)] : []),
+    ...(opts.controlReads ? ["--control-reads", String(opts.controlReads)] : []),
   ];
   const outcome = await runHarness({
     args,
