@@ -716,6 +716,7 @@ def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: l
                 sid = f"sg{len(subgraphs) + 1}"
                 path = os.path.join(os.path.dirname(fused_path), "subgraphs", f"{sid}.py")
                 _write(path, cap.source)
+                _write_graph(path)
                 sg = subgraphs[cap.signature] = {
                     "id": sid, "signature": cap.signature, "problem": path, "ops": cap.ops, "inputs": cap.inputs,
                     "outputs": cap.outputs, "weights": cap.weights, "count": 0, "where": [],
@@ -732,6 +733,17 @@ def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: l
                      "pythonArgs": sorted({n for i in by_region[r.id] for n in i["python"]}),
                      "instances": by_region[r.id]})
     return list(subgraphs.values()), docs
+
+
+def _write_graph(problem: str) -> None:
+    """The subgraph problem's captured graph beside it (`sgN.graph.json`), made here in the same
+    process so the offline author need not start another one to capture it."""
+    import json
+
+    from .capture import capture
+
+    with open(problem[:-3] + ".graph.json", "w", encoding="utf-8") as fh:
+        json.dump(capture(problem), fh, default=str)
 
 
 def _structure(result: Any) -> str:

@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { CaptureOptions } from "../author/capture.js";
+import { parseCaptureDocument, type CaptureDocument } from "../author/graph.js";
 import { captureGraph } from "../author/capture.js";
 import type { RunOptions, RunResult } from "../author/run-offline.js";
 import { checkProblem } from "../harness/check-problem.js";
@@ -19,7 +22,7 @@ export function pipelineDeps(o: {
   outDir: string;
   onEvent?: PipelineListener;
 }): PipelineDeps {
-  const authors: SubgraphAuthor[] = [offlineSubgraphAuthor({ capture: captureGraph, verify: verifyCandidate })];
+  const authors: SubgraphAuthor[] = [offlineSubgraphAuthor({ capture: capturedBeside(captureGraph), verify: verifyCandidate })];
   if (o.config) {
     const config = o.config;
     authors.push(
@@ -42,6 +45,15 @@ export function pipelineDeps(o: {
     // decisions are kept beside the run directories, keyed by the problem's content
     routeCache: new RouteCache(join(dirname(resolve(o.outDir)), "route-cache")),
     onEvent: o.onEvent,
+  };
+}
+
+/** The graph the regions harness captured beside a subgraph problem (`sgN.graph.json`), else a fresh capture. */
+export function capturedBeside(capture: (o: CaptureOptions) => Promise<CaptureDocument>): (o: CaptureOptions) => Promise<CaptureDocument> {
+  return async (o) => {
+    const beside = o.problem.replace(/\.py$/, ".graph.json");
+    if (!o.sets && existsSync(beside)) return parseCaptureDocument(JSON.parse(readFileSync(beside, "utf8")), beside);
+    return capture(o);
   };
 }
 

@@ -23,6 +23,8 @@ export const FeaturesSchema = z.object({
   /** operators in the captured graph (null when capture failed) */
   chainLength: z.number().int().nullable(),
   captured: z.boolean(),
+  /** names Model.__init__ reads from the problem module that are not constants (helper classes) */
+  initHelpers: z.array(z.string()),
 });
 export type Features = z.infer<typeof FeaturesSchema>;
 
@@ -70,6 +72,7 @@ export function staticFeatures(source: string, capture: CaptureDocument | null):
     transposedConv: /ConvTranspose|conv_transpose/.test(source),
     chainLength: capture?.ok ? capture.nodes.filter((n) => !n.view).length : null,
     captured: capture?.ok ?? false,
+    initHelpers: capture?.ok ? capture.init.unresolved : [],
   };
 }
 
@@ -79,6 +82,7 @@ export function decideRoute(f: Features): { route: Route; reasons: string[] } {
   if (f.controlFlow.length) reasons.push(`forward has control flow (${f.controlFlow.join(", ")}): kept as Python, regions between it become kernels`);
   if (f.repeatedModules) reasons.push("forward loops over repeated submodules: identical blocks share one kernel");
   if (!f.captured) reasons.push("the whole graph does not capture: regions are captured one at a time");
+  if (f.initHelpers.length) reasons.push(`Model.__init__ builds classes of the problem's own (${f.initHelpers.join(", ")}): the pipeline keeps the problem's source whole`);
   if (reasons.length) return { route: "pipeline", reasons };
   reasons.push(`straight-line forward that captures whole (${f.chainLength} operators): one kernel file for the whole problem`);
   if (f.attention) reasons.push("attention pattern: its softmax and products fuse within the direct route's kernels");
