@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { captureGraph } from "../author/capture.js";
 import { runProblem } from "../author/run-offline.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { resolvePython } from "../harness/python.js";
 import { verifyCandidate } from "../harness/verify.js";
 import { pipelineDeps } from "./cli-deps.js";
 import { runPipeline, type PipelineResult } from "./run-pipeline.js";
@@ -17,6 +20,15 @@ import { runPipeline, type PipelineResult } from "./run-pipeline.js";
  */
 const models = fileURLToPath(new URL("../../examples/models/", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "tritonize-pipeline-e2e-"));
+
+/** model_new.py loaded as KernelBench's evaluation loads a Triton submission (python/tests/kernelbench_loader.py). */
+async function kernelBenchLoads(problem: string, modelNew: string): Promise<{ ok: boolean; error: string | null }> {
+  const loader = fileURLToPath(new URL("../../python/tests/kernelbench_loader.py", import.meta.url));
+  const { stdout } = await promisify(execFile)(await resolvePython(), [loader, "--reference", problem, "--submission", modelNew, "--trials", "2"], {
+    env: { ...process.env, TRITON_INTERPRET: "1" },
+  });
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
 
 async function run(name: string): Promise<PipelineResult> {
   const deps = pipelineDeps({
@@ -47,6 +59,8 @@ test("an if on a tensor condition stays Python, and both sides are verified", { 
   assert.match(composed, /if self\._tz_c\d+\(h\):/);
   assert.match(composed, /else:/);
   assert.deepEqual(r.pipeline!.branches.map((b) => `${b.side}:${b.status}`), ["true:verified", "false:verified"]);
+  const kb = await kernelBenchLoads(join(models, "tensor_branch.py"), r.modelNew!);
+  assert.ok(kb.ok, `KernelBench's loading protocol: ${kb.error}`);
 });
 
 test("a loop with an early exit keeps its break", { timeout: 300_000 }, async () => {
@@ -56,10 +70,16 @@ test("a loop with an early exit keeps its break", { timeout: 300_000 }, async ()
   assert.equal(r.pipeline!.subgraphs.find((s) => s.ops[0] === "linear")?.count, 4);
 });
 
-test("straight-line models take the direct route: a residual MLP, and a model with two outputs", { timeout: 300_000 }, async () => {
-  for (const name of ["residual_mlp", "two_outputs"]) {
-    const r = await run(name);
-    assert.equal(r.route, "direct", name);
-    assert.ok(readFileSync(r.modelNew!, "utf8").includes("class ModelNew"));
-  }
+test("a residual MLP built from helper blocks takes the pipeline; its model_new.py loads as KernelBench loads it", { timeout: 300_000 }, async () => {
+  const r = await run("residual_mlp");
+  assert.equal(r.route, "pipeline");
+  assert.equal(r.pipeline!.subgraphs.length, 1, "a straight line is one region");
+  const kb = await kernelBenchLoads(join(models, "residual_mlp.py"), r.modelNew!);
+  assert.ok(kb.ok, `KernelBench's loading protocol: ${kb.error}`);
+});
+
+test("a model with two outputs takes the direct route", { timeout: 300_000 }, async () => {
+  const r = await run("two_outputs");
+  assert.equal(r.route, "direct");
+  assert.ok(readFileSync(r.modelNew!, "utf8").includes("class ModelNew"));
 });

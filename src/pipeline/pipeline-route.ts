@@ -74,7 +74,7 @@ export async function runPipelineRoute(rd: PipelineRunDir, o: PipelineRouteOptio
     rd.writeJson("regions.json", plan);
     rd.emit("fuse", "completed", { fused: plan.fused, regions: plan.regions.length, conditions: plan.branches.length / 2 });
   }
-  const subgraphsFile: SubgraphsFile = { schema: "tritonize.subgraphs/1", problem: o.problem, subgraphs: plan.subgraphs };
+  const subgraphsFile: SubgraphsFile = { schema: "tritonize.subgraphs/1", problem: o.problem, subgraphs: plan.subgraphs, conditionReads: plan.conditionReads };
   rd.writeJson("subgraphs.json", subgraphsFile);
   rd.emit("extract", "completed", { subgraphs: plan.subgraphs.map((s) => ({ id: s.id, count: s.count, ops: s.ops })) });
   const subgraphs = plan.subgraphs.map((s) => ({ id: s.id, count: s.count, ops: s.ops }));

@@ -110,7 +110,13 @@ export const RegionsDocumentSchema = z.discriminatedUnion("ok", [RegionsOkSchema
 export type RegionsDocument = z.infer<typeof RegionsDocumentSchema>;
 
 /** `subgraphs.json`: the unique subgraphs of a run, in first-use order. */
-export const SubgraphsFileSchema = z.object({ schema: z.literal("tritonize.subgraphs/1"), problem: z.string(), subgraphs: z.array(SubgraphSchema) });
+export const SubgraphsFileSchema = z.object({
+  schema: z.literal("tritonize.subgraphs/1"),
+  problem: z.string(),
+  subgraphs: z.array(SubgraphSchema),
+  /** tensor conditions one forward call reads back to Python (what verification must allow) */
+  conditionReads: z.number().int(),
+});
 export type SubgraphsFile = z.infer<typeof SubgraphsFileSchema>;
 
 /** Parses a document against a schema, naming the first field that does not fit. */
