@@ -76,25 +76,42 @@ def _kernel_call(sid: str, region: dict[str, Any], weights: list[str]) -> str:
 def method_body(region: dict[str, Any], source: str, starts: list[int], r: Any) -> str:
     """What a region's method does in composed.py."""
     inst = region["instances"]
+    where = f"region {region['id']} (line {region['line']}, {region['branch'] or 'forward'})"
     if not inst:
-        return (f"raise RuntimeError(\"region {region['id']} (line {region['line']}, {region['branch'] or 'forward'}) "
-                "never ran while the model was observed, so no kernel was verified for it\")")
+        return f"raise RuntimeError(\"{where} never ran while the model was observed, so no kernel was verified for it\")"
     if all(i["inline"] for i in inst):
         return region_source(source, starts, r)  # views only: nothing to compute
-    sids = {i["subgraph"] for i in inst}
-    exprs = {tuple(i["weights"]) for i in inst}
-    if len(sids) != 1 or None in sids or len(exprs) != 1:
+    if any(i["inline"] for i in inst) or len({i["structure"] for i in inst}) != 1:
+        raise Unhandled(f"region {region['id']}", region["line"], "its calls differ in what they compute or return")
+    variants = {(i["subgraph"], tuple(i["weights"])): i for i in inst}
+    if len(variants) == 1:
+        return _launch(region, inst[0])
+    # calls that capture to different subgraphs (blocks of different sizes): each launches its own
+    # kernel, told apart by the region's Python values and tensor shapes (metadata only)
+    guards = [_guard_text(i["guard"]) for i in variants.values()]
+    if len(set(guards)) != len(guards) or "" in guards:
         raise Unhandled(f"region {region['id']}", region["line"],
-                        f"its {len(inst)} observed calls are {len(sids)} different subgraphs; the deterministic composer needs one")
-    sid = next(iter(sids))
-    call = _kernel_call(sid, region, list(next(iter(exprs))))
-    structure = inst[0]["structure"]
-    if region["kind"] == "block":
+                        f"its {len(variants)} different subgraphs cannot be told apart by Python values or shapes")
+    lines = []
+    for g, i in zip(guards, variants.values()):
+        lines += [f"if {g}:", "    " + _launch(region, i)]
+    lines.append(f"raise RuntimeError(\"{where}: no verified kernel for this call's values and shapes\")")
+    return "\n".join(lines)
+
+
+def _guard_text(guard: dict[str, Any]) -> str:
+    parts = [f"{n} == {v}" for n, v in sorted(guard["python"].items())]
+    parts += [f"tuple({n}.shape) == {tuple(s)!r}" for n, s in sorted(guard["shapes"].items())]
+    return " and ".join(parts)
+
+
+def _launch(region: dict[str, Any], inst: dict[str, Any]) -> str:
+    call = _kernel_call(inst["subgraph"], region, list(inst["weights"]))
+    structure = inst["structure"]
+    if region["kind"] == "block" or structure.startswith("tuple"):
         return f"return tuple({call})"
     if structure == "tensor":
         return f"return {call}[0]"
-    if structure.startswith("tuple"):
-        return f"return tuple({call})"
     raise Unhandled(f"region {region['id']}", region["line"], "it returns something other than tensors")
 
 

@@ -172,6 +172,13 @@ class Cutter:
             self._add("cond", [], branch, test)
 
     def _liveness(self, r: Region) -> None:
+        for s in r.stmts:
+            targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, (ast.AugAssign, ast.AnnAssign)) else []
+            for t in targets:
+                for m in ast.walk(t):
+                    if isinstance(m, (ast.Attribute, ast.Subscript)) and isinstance(m.ctx, ast.Store):
+                        raise Unhandled("assignment to " + ast.unparse(m), s.lineno,
+                                        "forward changes module state or a container in place; a region may only bind names")
         parts: list[ast.AST] = [r.test] if r.test is not None else list(r.stmts)
         reads = _first_reads(parts) if r.test is None else _names(parts, ast.Load)
         r.live_in = [n for n in reads if n in self.locals and n != "self"]
@@ -708,7 +715,10 @@ def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: l
         title = f"Subgraph of {os.path.basename(problem_path)}: region {r.id} (line {r.line}{', ' + r.branch if r.branch else ''})"
         cap = capture_call(getattr(mod.Model, f"_tz_{r.id}"), model, r, uses_self, c.args, names_of, title)
         python_args = [n for n, a in zip(r.live_in, c.args) if not isinstance(a, (nn.Module, torch.Tensor))]
-        instance = {"modules": modules, "python": python_args, "weights": [w["expr"] for w in cap.weights], "subgraph": None,
+        # what tells this call from the region's other calls at run time: Python values and shapes
+        guard = {"python": {n: repr(a) for n, a in zip(r.live_in, c.args) if n in python_args},
+                 "shapes": {n: list(a.shape) for n, a in zip(r.live_in, c.args) if isinstance(a, torch.Tensor)}}
+        instance = {"modules": modules, "python": python_args, "guard": guard, "weights": [w["expr"] for w in cap.weights], "subgraph": None,
                     "inline": not cap.compute, "structure": _structure(c.result)}
         if cap.compute:
             sg = subgraphs.get(cap.signature)

@@ -60,6 +60,8 @@ export const RegionSchema = z.object({
     z.object({
       modules: z.record(z.string(), z.string()),
       python: z.array(z.string()),
+      /** the Python values (repr) and tensor shapes of this call, which tell it from the region's other calls */
+      guard: z.object({ python: z.record(z.string(), z.string()), shapes: z.record(z.string(), z.array(z.number().int())) }),
       weights: z.array(z.string()),
       subgraph: z.string().nullable(),
       /** views only: the composed module keeps the region's own statements */
