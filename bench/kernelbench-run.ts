@@ -5,8 +5,10 @@
  *
  *   npx tsx bench/kernelbench-run.ts --dir /path/KernelBench/level2 --dir /path/KernelBench/level3 \
  *     --device cuda --out bench/out/kernelbench-run [--parallel 4] [--only 1_] [--limit N] [--trials 5] [--set name=value]
+ *
+ * On a CPU (Triton's interpreter), `--shrink` runs each problem at small sizes.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { captureGraph } from "../src/author/capture.js";
@@ -28,6 +30,8 @@ const { values } = parseArgs({
     limit: { type: "string" },
     trials: { type: "string", default: "5" },
     set: { type: "string", multiple: true, default: [] },
+    /** CPU checks: halve every even top-level integer constant above 32 (lists too) */
+    shrink: { type: "boolean", default: false },
   },
 });
 const device = values.device as "auto" | "cuda" | "cpu";
@@ -41,6 +45,22 @@ if (values.limit) problems = problems.slice(0, Number(values.limit));
 const config = resolveConfig({});
 const providerConfigured = Object.keys(config.providers).length > 0;
 const modelAuthor = providerConfigured ? kernelAgentAuthor(config, { device, sets }) : null;
+
+function halve(v: number): number {
+  while (v > 32 && v % 2 === 0) v /= 2;
+  return v;
+}
+
+/** Smaller sizes for a CPU run: each even integer constant (or list of them) above 32 halved down to 32 or below. */
+function shrunk(problem: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of readFileSync(problem, "utf8").matchAll(/^([A-Za-z_]\w*)\s*=\s*(\d+|\[[\d,\s]+\])\s*(#.*)?$/gm)) {
+    const [, name, value] = m;
+    if (value!.startsWith("[")) out[name!] = `[${value!.slice(1, -1).split(",").map((x) => halve(Number(x.trim()))).join(", ")}]`;
+    else if (halve(Number(value)) !== Number(value)) out[name!] = String(halve(Number(value)));
+  }
+  return out;
+}
 
 /** Why a run failed, in a few words that group well. */
 function cause(r: PipelineResult): string {
@@ -66,7 +86,7 @@ const rows = await mapConcurrently(problems, Number(values.parallel), async (pro
   let r: PipelineResult | null = null;
   let error: string | null = null;
   try {
-    r = await runPipeline({ problem, sets, device, trials: Number(values.trials), outDir: join(out, "runs"), author: providerConfigured ? "auto" : "offline" }, deps);
+    r = await runPipeline({ problem, sets: values.shrink ? { ...shrunk(problem), ...sets } : sets, device, trials: Number(values.trials), outDir: join(out, "runs"), author: providerConfigured ? "auto" : "offline" }, deps);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
