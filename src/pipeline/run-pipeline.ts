@@ -92,6 +92,11 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
   let pipeline: PipelineRouteResult | null = null;
   let direct: RunResult | null = null;
   for (const r of order) {
+    if (attempts.length && r === "pipeline" && !pipelineCanDiffer(decision)) {
+      // a straight line that captured whole is one region: the pipeline would meet the same operators
+      rd.emit("route", "skipped", { fallback: r, message: "the pipeline would cut this straight-line forward into one region with the same operators" });
+      break;
+    }
     if (attempts.length) rd.emit("route", "progress", { fallback: r, because: attempts.at(-1)!.message });
     if (r === "pipeline") {
       pipeline = await runPipelineRoute(rd, o, deps);
@@ -124,6 +129,11 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
   rd.writeJson("summary.json", result);
   rd.emit("run", result.ok ? "completed" : "failed", { route: result.route, status: result.status, message: result.message });
   return result;
+}
+
+function pipelineCanDiffer(d: RouteDecision): boolean {
+  const f = d.features;
+  return !f.captured || f.controlFlow.length > 0 || f.initHelpers.length > 0;
 }
 
 async function route(rd: PipelineRunDir, o: PipelineOptions & { problem: string; sets: Record<string, string> }, deps: PipelineDeps): Promise<RouteDecision> {
