@@ -3,7 +3,7 @@
  * prints one line per problem, then how many were verified, by which route, and the failures by
  * cause. Not a test. On a GPU host, from the repository root:
  *
- *   npx tsx bench/kernelbench-run.ts --dir /path/KernelBench/level2 --dir /path/KernelBench/level3 \
+ *   npx tsx bench/kernelbench-run.ts --dir /path/KernelBench/level2 --dir /path/KernelBench/level3 [--problem FILE]... \
  *     --device cuda --out bench/out/kernelbench-run [--parallel 4] [--only 1_] [--limit N] [--trials 5] [--set name=value]
  *
  * On a CPU (Triton's interpreter), `--shrink` runs each problem at small sizes.
@@ -23,6 +23,7 @@ import { runPipeline, type PipelineResult } from "../src/pipeline/run-pipeline.j
 const { values } = parseArgs({
   options: {
     dir: { type: "string", multiple: true, default: [] },
+    problem: { type: "string", multiple: true, default: [] },
     device: { type: "string", default: "auto" },
     out: { type: "string", default: "bench/out/kernelbench-run" },
     parallel: { type: "string", default: "2" },
@@ -38,7 +39,7 @@ const device = values.device as "auto" | "cuda" | "cpu";
 const sets = Object.fromEntries(values.set!.map((s) => s.split("=", 2) as [string, string]));
 const out = resolve(values.out!);
 mkdirSync(out, { recursive: true });
-let problems = values.dir!.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".py")).sort((a, b) => parseInt(a) - parseInt(b)).map((f) => join(resolve(d), f)));
+let problems = values.problem!.map((p) => resolve(p)).concat(values.dir!.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".py")).sort((a, b) => parseInt(a) - parseInt(b)).map((f) => join(resolve(d), f))));
 if (values.only) problems = problems.filter((p) => basename(p).startsWith(values.only!));
 if (values.limit) problems = problems.slice(0, Number(values.limit));
 

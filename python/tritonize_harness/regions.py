@@ -161,7 +161,7 @@ class Cutter:
                 if s.orelse:
                     raise Unhandled("for ... else", s.lineno, "an else clause on a loop")
                 self._block(s.body, f"{here}for@{s.lineno}")
-            elif isinstance(s, (ast.Break, ast.Continue, ast.Pass, ast.Assert)):
+            elif isinstance(s, (ast.Break, ast.Continue, ast.Pass, ast.Assert, ast.Raise)):
                 continue
             else:
                 raise Unhandled(type(s).__name__.lower(), s.lineno, "a statement the deterministic fuser does not cut")
@@ -433,6 +433,15 @@ def _target(t: Any) -> str:
     raise Unhandled("operator", None, f"the captured call {t!r} is not an ATen operator")
 
 
+def _attribute_expr(target: str) -> str:
+    """`self_.network.0.weight` -> `self.network[0].weight`: a state path as Python that reads it."""
+    head, *rest = target.split(".")
+    out = "self" if head == "self_" else head
+    for part in rest:
+        out += f"[{part}]" if part.isdigit() else f".{part}" if part.isidentifier() else f"[{part!r}]"
+    return out
+
+
 def _generator(t: torch.Tensor, kind: str) -> str:
     """get_inputs() code for a tensor like t: its shape and dtype, values in its observed range."""
     shape = ", ".join(str(s) for s in t.shape) + ("," if t.dim() == 1 else "")
@@ -498,8 +507,7 @@ def capture_call(fn: Any, model: nn.Module, region: Region, uses_self: bool, arg
             t = state.get(target) if kind in ("PARAMETER", "BUFFER") else consts.get(target)
             if t is None or not isinstance(t, torch.Tensor):
                 raise Unhandled(f"region {region.id}", region.line, f"a captured constant ({target}) that is not an attribute tensor")
-            head, _, rest = target.partition(".")
-            expr = ("self" if head == "self_" else head) + (f".{rest}" if rest else "")
+            expr = _attribute_expr(target)
             weights.append({"input": var[node], "expr": expr, "name": names_of.get(id(t), expr),
                             "kind": {"PARAMETER": "parameter", "BUFFER": "buffer"}.get(kind, "constant"),
                             **_meta(t), "_tensor": t})
