@@ -137,6 +137,7 @@ def _regions_args(p):
     p.add_argument("--problem", required=True, help="KernelBench-format problem file")
     p.add_argument("--out", required=True, help="folder for fused.py and subgraphs/")
     p.add_argument("--trials", type=int, default=5, help="the verifier's trial count (its seeds are observed)")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where the model is observed")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true")
     p.add_argument("--result-file")

@@ -328,7 +328,7 @@ def _load_fused(path: str, name: str) -> types.ModuleType:
 
 
 def observe(fused_path: str, problem: Any, region_ids: list[str], seeds: list[tuple[int, list[int]]],
-            keep: bool) -> tuple[list[Call], list[tuple[Any, list[Any], Any]]]:
+            keep: bool, device: str = "cpu") -> tuple[list[Call], list[tuple[Any, list[Any], Any]]]:
     """Runs the fused model for each (base seed, trial seeds) with its region methods recorded.
     Returns the calls and, per base seed and trial, the (model, inputs, output) of the run."""
     mod = _load_fused(fused_path, "tritonize_fused_observed")
@@ -347,16 +347,27 @@ def observe(fused_path: str, problem: Any, region_ids: list[str], seeds: list[tu
         setattr(cls, f"_tz_{rid}", wrapped)
     runs: list[tuple[Any, list[Any]]] = []
     for base, trial_list in seeds:
-        torch.manual_seed(base)
-        model = cls(*problem.get_init_inputs())
+        model = build(cls, problem, base, device)
         for ts in trial_list:
-            torch.manual_seed(ts)
-            inputs = problem.get_inputs()
+            inputs = trial_inputs(problem, ts, device)
             current.update(base=base, trial=ts)
             with torch.no_grad():
                 out = model(*inputs)
             runs.append((model, inputs, out))
     return calls, runs
+
+
+def build(cls: type, problem: Any, seed: int, device: str) -> nn.Module:
+    """The model as the verifier builds it: seeded before get_init_inputs and before the constructor."""
+    torch.manual_seed(seed)
+    init = problem.get_init_inputs()
+    torch.manual_seed(seed)
+    return cls(*init).to(device)
+
+
+def trial_inputs(problem: Any, seed: int, device: str) -> list[Any]:
+    torch.manual_seed(seed)
+    return [x.to(device) if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
 
 
 def _keep(a: Any) -> Any:
@@ -596,7 +607,7 @@ def _compare(a: Any, b: Any) -> float:
 
 
 def analyze(problem_path: str, sets: dict[str, str], out_dir: str, trials: int = 5, seed: int = 42,
-            explore: int = 16) -> dict[str, Any]:
+            explore: int = 16, device: str = "cpu") -> dict[str, Any]:
     problem = load_problem(problem_path, sets, module_name="tritonize_regions_problem")
     source = apply_sets(problem.source, sets)
     tree = ast.parse(source)
@@ -609,16 +620,16 @@ def analyze(problem_path: str, sets: dict[str, str], out_dir: str, trials: int =
     # pass 1: every statement and test on its own, to see which hold tensors
     first = Cutter(fn, None, None).cut()
     _fused(source, tree, first, fused_path, name)
-    calls, _ = observe(fused_path, problem, [r.id for r in first], base_runs, keep=False)
+    calls, _ = observe(fused_path, problem, [r.id for r in first], base_runs, keep=False, device=device)
     stmts, tests = _classify(calls, first)
 
     # pass 2: the regions themselves
     regions = Cutter(fn, stmts, tests).cut()
     _fused(source, tree, regions, fused_path, name)
-    calls, runs = observe(fused_path, problem, [r.id for r in regions], base_runs, keep=True)
+    calls, runs = observe(fused_path, problem, [r.id for r in regions], base_runs, keep=True, device=device)
     sides = _sides(calls, regions)
-    extra = _explore(fused_path, problem, regions, sides, seed, explore)
-    fused_err = _check_fused(problem, runs, base_runs)
+    extra = _explore(fused_path, problem, regions, sides, seed, explore, device)
+    fused_err = _check_fused(problem, runs, base_runs, device)
 
     subgraphs, region_docs = _extract(fused_path, problem_path, regions, calls, runs[0][0])
     return {
@@ -651,7 +662,7 @@ def _sides(calls: list[Call], regions: list[Region]) -> dict[str, dict[str, list
 
 
 def _explore(fused_path: str, problem: Any, regions: list[Region], sides: dict[str, dict[str, list[int]]],
-             seed: int, explore: int) -> dict[str, dict[str, int]]:
+             seed: int, explore: int, device: str) -> dict[str, dict[str, int]]:
     """For a condition side no verification trial takes: a base seed whose first trial takes it."""
     missing = {(rid, s) for rid, d in sides.items() for s in ("true", "false") if not d[s]}
     found: dict[str, dict[str, int]] = {}
@@ -659,7 +670,7 @@ def _explore(fused_path: str, problem: Any, regions: list[Region], sides: dict[s
     for base in range(seed + 1, seed + 1 + explore):
         if not missing:
             break
-        calls, _ = observe(fused_path, problem, conds, [(base, [base + 1000])], keep=False)
+        calls, _ = observe(fused_path, problem, conds, [(base, [base + 1000])], keep=False, device=device)
         for c in calls:
             side = "true" if bool(c.result) else "false"
             if (c.region, side) in missing:
@@ -679,16 +690,14 @@ def _branch_docs(regions: list[Region], sides: dict[str, dict[str, list[int]]], 
     return docs
 
 
-def _check_fused(problem: Any, runs: list[tuple[Any, list[Any], Any]], base_runs: list[tuple[int, list[int]]]) -> float:
+def _check_fused(problem: Any, runs: list[tuple[Any, list[Any], Any]], base_runs: list[tuple[int, list[int]]], device: str) -> float:
     """The fused model's outputs against the original's, same seeds and inputs: the largest difference."""
     worst = 0.0
     i = 0
     for base, trial_list in base_runs:
-        torch.manual_seed(base)
-        ref = problem.Model(*problem.get_init_inputs())
+        ref = build(problem.Model, problem, base, device)
         for ts in trial_list:
-            torch.manual_seed(ts)
-            inputs = problem.get_inputs()
+            inputs = trial_inputs(problem, ts, device)
             with torch.no_grad():
                 expect = ref(*inputs)
             worst = max(worst, _compare(expect, runs[i][2]))
@@ -776,7 +785,10 @@ def run(args: Any) -> dict[str, Any]:
     from .problem import parse_sets
 
     try:
-        return analyze(args.problem, parse_sets(args.sets), args.out, trials=args.trials)
+        from .device import resolve_device
+
+        return analyze(args.problem, parse_sets(args.sets), args.out, trials=args.trials,
+                       device=resolve_device(getattr(args, "device", "cpu")))
     except Unhandled as e:
         return {"schema": SCHEMA, "ok": False, "problem": os.path.abspath(args.problem), "code": "unhandled",
                 "construct": e.construct, "line": e.line, "message": f"the deterministic fuser does not handle {e}"}

@@ -10,6 +10,7 @@ export interface RegionsOptions {
   outDir: string;
   sets?: Record<string, string>;
   trials?: number;
+  device?: "auto" | "cuda" | "cpu";
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -24,7 +25,7 @@ function failureText(kind: string, stderr: string): string {
 
 export const cutRegions: RegionsFn = async (o) => {
   const outcome = await runHarness({
-    args: ["regions", "--problem", o.problem, "--out", o.outDir, "--trials", String(o.trials ?? 5), ...setArgs(o.sets)],
+    args: ["regions", "--problem", o.problem, "--out", o.outDir, "--trials", String(o.trials ?? 5), "--device", o.device ?? "auto", ...setArgs(o.sets)],
     timeoutMs: o.timeoutMs ?? 300_000,
     signal: o.signal,
   });
