@@ -62,7 +62,7 @@ def _verify_args(p):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", help="work directory for the candidate's process (default: a fresh temp dir)")
     p.add_argument("--control-reads", type=int, default=0,
-                   help="scalar reads back to Python allowed per call, for problems that branch on tensor values")
+                   help="tensor conditions one call may read back to Python (problems that branch on tensor values)")
 
 
 _register("verify", _verify_args, _verify, _summary_verify)
