@@ -69,6 +69,10 @@ def test_identical_blocks_are_one_subgraph_counted_three_times(tmp_path):
     block = next(sg for sg in plan["subgraphs"] if sg["count"] == 3)
     assert [w["expr"] for w in block["weights"]] == ["blk.norm.weight", "blk.norm.bias", "blk.fc.weight", "blk.fc.bias"]
     assert [w["name"] for w in block["weights"]][:1] == ["blocks.0.norm.weight"]
+    # x reaches the blocks through the stem: computed, not the model's input
+    assert block["where"][0]["args"] == ["x"] and block["where"][0]["inputs"] == []
+    stem = next(sg for sg in plan["subgraphs"] if sg["where"][0]["region"] == "r1")
+    assert stem["where"][0]["inputs"] == ["x"]
 
 
 def test_blocks_of_different_sizes_are_told_apart_by_shape(tmp_path):

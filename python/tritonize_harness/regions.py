@@ -715,6 +715,15 @@ def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: l
              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     mod = _load_fused(fused_path, "tritonize_fused_capture")
     mod_paths, names_of = _module_paths(model)
+    fn = _forward(_model_class(ast.parse(open(problem_path, encoding="utf-8").read())))
+    params = {a.arg for a in fn.args.args}
+    stores = [(m.id, m.lineno) for m in ast.walk(fn) if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Store)]
+
+    def model_inputs(r: Region) -> set[str]:
+        """forward's own arguments the region reads unchanged: not rebound before it, nor in a loop around it."""
+        looped = "for@" in r.branch or "while@" in r.branch
+        return {n for n in params if not any(s == n and (line < r.line or looped) for s, line in stores)}
+
     subgraphs: dict[str, dict[str, Any]] = {}
     by_region: dict[str, list[dict[str, Any]]] = {r.id: [] for r in regions}
     seen: set[tuple[Any, ...]] = set()
@@ -750,7 +759,8 @@ def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: l
                 }
             sg["count"] += 1
             tensor_args = [n for n, a in zip(r.live_in, c.args) if isinstance(a, torch.Tensor)]
-            sg["where"].append({"region": r.id, "line": r.line, "branch": r.branch, "modules": modules, "args": tensor_args})
+            sg["where"].append({"region": r.id, "line": r.line, "branch": r.branch, "modules": modules, "args": tensor_args,
+                                "inputs": [n for n in tensor_args if n in model_inputs(r)]})
             instance["subgraph"] = sg["id"]
         by_region[r.id].append(instance)
     docs = []

@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { captureMapping, MappingSchema, type Mapping } from "./mapping.js";
 import type { SubgraphsFile } from "./plan.js";
-import { forwardParams } from "./router.js";
 
 /**
  * The formatter: the KernelBench deliverable from a composed program. A deterministic composition
@@ -39,7 +38,7 @@ export function formatKernelBench(o: { problem: string; composed: string; subgra
       hash: null,
     };
   }
-  const mapping = MappingSchema.parse(captureMapping(o.subgraphs.subgraphs, forwardParams(problemSource)));
+  const mapping = MappingSchema.parse(captureMapping(o.subgraphs.subgraphs));
   mkdirSync(o.outDir, { recursive: true });
   const modelNew = join(o.outDir, "model_new.py");
   writeFileSync(modelNew, composed);

@@ -11,12 +11,12 @@ const sg = (weights: Subgraph["weights"], args: string[]): Subgraph => ({
   id: "sg1", signature: "s", problem: "sg1.py", ops: ["linear"],
   inputs: args.map((_, i) => ({ input: `x${i}`, shape: [2, 3], dtype: "float32" })),
   outputs: [{ shape: [2, 3], dtype: "float32" }], weights, count: 1,
-  where: [{ region: "r1", line: 5, branch: "", modules: {}, args }],
+  where: [{ region: "r1", line: 5, branch: "", modules: {}, args, inputs: args.slice(0, 1) }],
 });
 const w = (input: string, expr: string, kind: "parameter" | "buffer" | "constant"): Subgraph["weights"][number] => ({ input, expr, name: expr.replace(/^self\./, ""), kind, shape: [3], dtype: "float32" });
 
 test("the capture's mapping: forward's inputs, computed values, parameters and buffers by attribute path", () => {
-  const m = captureMapping([sg([w("w0", "self.bn.weight", "parameter"), w("w1", "self.bn.running_var", "buffer")], ["x", "h"])], ["x"]);
+  const m = captureMapping([sg([w("w0", "self.bn.weight", "parameter"), w("w1", "self.bn.running_var", "buffer")], ["x", "h"])]);
   assert.equal(m.certain, true);
   assert.equal(m.derived, "capture");
   assert.deepEqual(m.kernels[0]!.arguments.map((a) => `${a.argument}=${a.source}:${a.expr}`), [
@@ -25,7 +25,7 @@ test("the capture's mapping: forward's inputs, computed values, parameters and b
 });
 
 test("a lifted tensor constant makes the mapping uncertain, and the notes say which", () => {
-  const m = captureMapping([sg([w("w0", "self.mask", "constant")], ["x"])], ["x"]);
+  const m = captureMapping([sg([w("w0", "self.mask", "constant")], ["x"])]);
   assert.equal(m.certain, false);
   assert.match(m.notes[0]!, /w0 is a tensor constant \(self\.mask\)/);
 });

@@ -34,18 +34,18 @@ export const MappingSchema = z.object({
 export type Mapping = z.infer<typeof MappingSchema>;
 
 /**
- * The mapping read off the capture. `forwardArgs` are forward's own parameters (so a kernel input
- * named like one is the model's input, any other is computed by an earlier kernel). It is certain
- * when every weight was found by its attribute path, with none a constant the capture lifted.
+ * The mapping read off the capture: a kernel input is the model's input where it is forward's own
+ * argument unchanged, else computed by an earlier kernel. It is certain when every weight was
+ * found by its attribute path, with none a constant the capture lifted.
  */
-export function captureMapping(subgraphs: Subgraph[], forwardArgs: string[]): Mapping {
+export function captureMapping(subgraphs: Subgraph[]): Mapping {
   const notes: string[] = [];
   let certain = true;
   const kernels = subgraphs.flatMap((sg) =>
     sg.where.map((w) => {
       const inputs = sg.inputs.map((inp, i) => ({
         argument: inp.input,
-        source: forwardArgs.includes(w.args[i] ?? "") ? ("input" as const) : ("computed" as const),
+        source: w.inputs.includes(w.args[i] ?? "") ? ("input" as const) : ("computed" as const),
         expr: w.args[i] ?? "?",
         shape: inp.shape,
         dtype: inp.dtype,

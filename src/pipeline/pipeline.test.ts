@@ -11,7 +11,6 @@ import { runPipeline } from "./run-pipeline.js";
 import { scriptedDeps } from "./testing/scripted-deps.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
 
 function problemFile(dir: string): string {
   const p = join(dir, "problem.py");
@@ -20,7 +19,9 @@ function problemFile(dir: string): string {
 }
 
 function child(args: string[]): { done: Promise<string>; kill: () => void } {
-  const c = spawn(tsx, [join(here, "testing", "resume-child.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  // node itself with tsx's loader (not the tsx launcher, which runs node as a child), so SIGKILL
+  // reaches the process that runs the pipeline
+  const c = spawn(process.execPath, ["--import", "tsx", join(here, "testing", "resume-child.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   c.stdout.on("data", (d) => (out += d));
   return { done: new Promise((res) => c.on("exit", () => res(out))), kill: () => c.kill("SIGKILL") };

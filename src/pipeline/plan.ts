@@ -40,6 +40,8 @@ export const SubgraphSchema = z.object({
       modules: z.record(z.string(), z.string()),
       /** forward's names passed as the subgraph's tensor inputs, in order */
       args: z.array(z.string()),
+      /** those of them that are forward's own arguments, unchanged (the rest are computed by earlier kernels) */
+      inputs: z.array(z.string()),
     }),
   ),
 });

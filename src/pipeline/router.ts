@@ -110,13 +110,3 @@ export class RouteCache {
     writeFileSync(join(this.dir, `${d.key}.json`), JSON.stringify(d, null, 2) + "\n");
   }
 }
-
-/** Names of forward's parameters (without self), read from `def forward(...)` in class Model. */
-export function forwardParams(source: string): string[] {
-  const m = source.match(/class\s+Model\b[\s\S]*?def\s+forward\s*\(([^)]*)\)/);
-  if (!m) return [];
-  return m[1]!
-    .split(",")
-    .map((p) => p.split(/[:=]/)[0]!.replace(/^\*+/, "").trim())
-    .filter((p) => p && p !== "self");
-}

@@ -55,7 +55,7 @@ function plan(problem: string, outDir: string, n: number): RegionsPlan {
     writeFileSync(p, "# scripted subgraph\n");
     return {
       id: `sg${i + 1}`, signature: `s${i}`, problem: p, ops: ["relu"], inputs: [{ input: "x0", shape: [2], dtype: "float32" }],
-      outputs: [{ shape: [2], dtype: "float32" }], weights: [], count: 1, where: [{ region: `r${i + 1}`, line: 10 + i, branch: "", modules: {}, args: ["x"] }],
+      outputs: [{ shape: [2], dtype: "float32" }], weights: [], count: 1, where: [{ region: `r${i + 1}`, line: 10 + i, branch: "", modules: {}, args: ["x"], inputs: ["x"] }],
     };
   });
   writeFileSync(join(outDir, "fused.py"), "# scripted fused module\n");
