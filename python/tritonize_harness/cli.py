@@ -29,7 +29,8 @@ def _verify(args) -> tuple[dict, int]:
 
     doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
                                trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
-                               seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget))
+                               seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget,
+                               control_reads=args.control_reads))
     return doc, exit_for(doc)
 
 
@@ -66,6 +67,8 @@ def _verify_args(p):
     p.add_argument("--workdir", help="work directory for the candidate's process (default: a fresh temp dir)")
     p.add_argument("--memory-budget", type=int, metavar="BYTES",
                    help="memory that verifications on this device may reserve together (default: 90%% of a GPU's)")
+    p.add_argument("--control-reads", type=int, default=0,
+                   help="tensor conditions one call may read back to Python (problems that branch on tensor values)")
 
 
 _register("verify", _verify_args, _verify, _summary_verify)
@@ -144,6 +147,41 @@ def _serve_args(p):
 
 
 _register("serve", _serve_args, None, None)
+
+
+def _regions_args(p):
+    p.add_argument("--problem", required=True, help="KernelBench-format problem file")
+    p.add_argument("--out", required=True, help="folder for fused.py and subgraphs/")
+    p.add_argument("--trials", type=int, default=5, help="the verifier's trial count (its seeds are observed)")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where the model is observed")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--result-file")
+
+
+def _regions(args):
+    doc = _lazy("regions").run(args)
+    return doc, 0 if doc.get("ok") else 1
+
+
+_register("regions", _regions_args, _regions, None)
+
+
+def _compose_args(p):
+    p.add_argument("--plan", required=True, help="the regions document")
+    p.add_argument("--kernels", required=True, help="JSON object: subgraph id -> verified kernel file")
+    p.add_argument("--out", required=True, help="where composed.py is written")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--result-file")
+
+
+def _compose(args):
+    doc = _lazy("compose").run(args)
+    return doc, 0 if doc.get("ok") else 1
+
+
+_register("compose", _compose_args, _compose, None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,15 +48,20 @@ def _fail(code: str, entries: list[dict], limit: int, trial: int, call_index: in
         "trial": trial, "call": call_index})
 
 
-def judge_host_traffic(call: dict, trial: int, call_index: int) -> None:
-    """Raises host_read or host_data when one call moved more than a few values across."""
+def judge_host_traffic(call: dict, trial: int, call_index: int, control_reads: int = 0) -> None:
+    """Raises host_read or host_data when one call moved more than a few values across.
+
+    `control_reads`: tensor conditions the problem's own forward evaluates (a composed model keeps
+    `if x.mean() > 0` as Python); each may read two scalars (bool() reaches the read through
+    is_nonzero and item)."""
+    read_limit = HOST_READ_LIMIT + 2 * control_reads
     copies_out, copies_in = _device_copies(call)
     reads = list(call.get("hostReads", [])) + copies_out
     scalars = _scalar_reads(call)
     if scalars:
         reads.append({"route": SCALAR_READ, "count": scalars, "where": call.get("scalarReadSite")})
-    if sum(e["count"] for e in reads) > HOST_READ_LIMIT:
-        _fail("host_read", reads, HOST_READ_LIMIT, trial, call_index)
+    if sum(e["count"] for e in reads) > read_limit:
+        _fail("host_read", reads, read_limit, trial, call_index)
     values = list(call.get("hostValues", [])) + copies_in
     if sum(e["count"] for e in values) > HOST_VALUES_LIMIT:
         _fail("host_data", values, HOST_VALUES_LIMIT, trial, call_index)

@@ -74,6 +74,9 @@ class VerifyOptions:
     # Bytes that verifications on this device may reserve together (default: 90% of a GPU's
     # memory; no admission on the CPU unless given).
     memory_budget: int | None = None
+    # Tensor conditions a call may read back to Python: a problem whose own forward branches on
+    # tensor values needs one per condition it evaluates. Compute stays the kernels' job.
+    control_reads: int = 0
 
 
 @dataclass
@@ -103,12 +106,12 @@ class Services:
         return WorkerProcess(workdir, device)
 
 
-def judge_calls(reply: dict, trial: int, input_dtypes: set[str]) -> None:
+def judge_calls(reply: dict, trial: int, input_dtypes: set[str], control_reads: int = 0) -> None:
     """Integrity, from what the worker observed. The first problem found is the verdict."""
     for call_index, call in enumerate(reply["calls"], start=1):
         # Two independent records: the dispatch mode and the profiler. Either one seeing compute fails.
         seen = set(call["ops"]) | set(call.get("profiledOps", {}))
-        judge_host_traffic(call, trial, call_index)  # first: the route names a Python-side computation best
+        judge_host_traffic(call, trial, call_index, control_reads)  # first: the route names a Python-side computation best
         compute = sorted(op for op in seen if classify(op) == "compute")
         if compute:
             sites = call.get("computeSites", {})
@@ -407,7 +410,8 @@ class _Trials:
             reply, got = self._call(material, t, calls)
             launches = self.verdict.add_calls(reply)
             _raise_worker_failure(reply)
-            judge_calls(reply, t, {str(x.dtype) for x in material.inputs if isinstance(x, torch.Tensor)})
+            judge_calls(reply, t, {str(x.dtype) for x in material.inputs if isinstance(x, torch.Tensor)},
+                        self.verdict.opts.control_reads)
             _check_returned(reply, material.expected, t)
             try:
                 exact = ExactReference(self.ref, material.inputs, material.expected, EXACT_SLICE_BYTES)

@@ -16,6 +16,10 @@ export interface VerifyOptions {
   /** Work directory of the candidate's process (default: a fresh temporary one). Given, the
    * candidate runs in a process started for it there (the one-shot path), not a pool's. */
   workDir?: string;
+  /** Base seed of the protocol (default 42): Model, ModelNew and the trials' inputs follow it. */
+  seed?: number;
+  /** Scalar reads back to Python allowed per call, for a problem whose forward branches on tensor values. */
+  controlReads?: number;
   signal?: AbortSignal;
   python?: string;
   onStderr?: (text: string) => void;
@@ -67,6 +71,8 @@ export async function verifyCandidateOnce(opts: VerifyOptions): Promise<Verdict>
     "--timeout", String(timeoutMs / 1000),
     ...setArgs(opts.sets),
     ...(opts.workDir ? ["--workdir", opts.workDir] : []),
+    ...(opts.seed !== undefined ? ["--seed", String(opts.seed)] : []),
+    ...(opts.controlReads ? ["--control-reads", String(opts.controlReads)] : []),
   ];
   const outcome = await runHarness({
     args,

@@ -5,6 +5,9 @@ import { kernelAgentAuthor } from "../../author/model-author.js";
 import { runProblem, type AuthorMode, type RunResult } from "../../author/run-offline.js";
 import { checkProblem } from "../../harness/check-problem.js";
 import { pythonEnvironment } from "../../harness/environment.js";
+import { pipelineDeps, parseRouteOptions } from "../../pipeline/cli-deps.js";
+import { runPipeline, type PipelineResult } from "../../pipeline/run-pipeline.js";
+import { eventLine, renderPipeline } from "../../pipeline/render.js";
 import { verifyCandidate } from "../../harness/verify.js";
 import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
 import { EXIT, exitFor, helpFooter, PROBLEM_STATUSES } from "../exit-codes.js";
@@ -21,7 +24,12 @@ function parseAuthor(v: string): AuthorMode {
 
 /** The options of `tritonize run`, as commander parses them. */
 export interface RunFlags {
-  problem: string;
+  problem?: string;
+  route?: string;
+  fallback?: boolean;
+  resume?: string;
+  jobs?: number;
+  outputFormat?: string;
   author?: AuthorMode;
   device: "auto" | "cuda" | "cpu";
   out: string;
@@ -37,7 +45,12 @@ export interface RunFlags {
 /** Declares run's options; each option is one line, so more can be added in place. */
 export function runOptions(command: Command): Command {
   return command
-    .requiredOption("--problem <file>", "KernelBench-format problem (Model, get_inputs, get_init_inputs)", inputPath)
+    .option("--problem <file>", "KernelBench-format problem (Model, get_inputs, get_init_inputs)", inputPath)
+    .option("--route <route>", "direct (one kernel file for the whole problem) | pipeline (regions, one kernel per unique subgraph, composed); default: decided from the source")
+    .option("--no-fallback", "do not try the other route when the chosen one fails")
+    .option("--resume <run-dir>", "continue a run that stopped: finished stages and verified kernels are reused")
+    .option("--jobs <n>", "subgraphs authored at once", parsePositiveInt, 2)
+    .option("--output-format <format>", "kernelbench (model_new.py with mapping.json) | composed", "kernelbench")
     .option("--author <mode>", "offline (templates, no model) | model | auto (default: auto when a model provider is configured, else offline)", parseAuthor)
     .option("--device <device>", "auto | cuda | cpu (cpu runs Triton's interpreter)", parseDevice, "auto")
     .option("--out <dir>", "folder for run directories", ".tritonize/runs")
@@ -69,8 +82,10 @@ export async function runCommand(o: RunFlags): Promise<number> {
     process.stderr.write(`tritonize run: ${message}\n`);
     return code;
   };
-  const missing = requireFile(o.problem, "problem");
+  const missing = o.resume ? null : o.problem ? requireFile(o.problem, "problem") : "--problem is required (or --resume RUN_DIR)";
   if (missing) return fail(EXIT.problemNotFound, missing);
+  const routeOpts = parseRouteOptions(o as unknown as Record<string, unknown>);
+  if (typeof routeOpts === "string") return fail(EXIT.usage, routeOpts);
   let config: TritonizeConfig;
   try {
     config = resolveConfig({ flags: { workers: o.workers, rounds: o.rounds } });
@@ -92,37 +107,63 @@ export async function runCommand(o: RunFlags): Promise<number> {
       if (env.mode !== "cuda") return fail(EXIT.needsGpu, "--device cuda: no CUDA GPU is visible to the harness's Python; use --device cpu (Triton's interpreter) or auto");
     }
     const timeoutMs = o.timeout * 1000;
-    const result = await runProblem(
-      { problem: o.problem, sets: o.set, device: o.device, trials: o.trials, timeoutMs, outDir: o.out, author, signal },
-      {
-        capture: captureGraph,
-        verify: verifyCandidate,
-        checkProblem: (req) => checkProblem({ ...req, device: o.device }),
-        modelAuthor: providerConfigured
-          ? kernelAgentAuthor(config, {
-              device: o.device,
-              trials: o.trials,
-              sets: o.set,
-              verifyTimeoutMs: timeoutMs,
-              wallTimeMs: o.wallTime !== undefined ? o.wallTime * 1000 : undefined,
-              // the agent's notable events, one plain line each, beside the run's own stage lines
-              onEvent: createKernelView({ write: (t) => process.stderr.write(t), live: false }).onEvent,
-            })
-          : null,
-        providerConfigured,
-        // stages and the verifier's trials as they happen; stdout stays the result's
-        onProgress: (line) => process.stderr.write(line),
-      },
+    const modelAuthor = providerConfigured
+      ? kernelAgentAuthor(config, {
+          device: o.device,
+          trials: o.trials,
+          sets: o.set,
+          verifyTimeoutMs: timeoutMs,
+          wallTimeMs: o.wallTime !== undefined ? o.wallTime * 1000 : undefined,
+          // the agent's notable events, one plain line each, beside the run's own stage lines
+          onEvent: createKernelView({ write: (t) => process.stderr.write(t), live: false }).onEvent,
+        })
+      : null;
+    const result = await runPipeline(
+      { problem: o.problem ?? "", sets: o.set, device: o.device, trials: o.trials, timeoutMs, outDir: o.out, author, signal, ...routeOpts },
+      pipelineDeps({
+        config: providerConfigured && author !== "offline" ? config : null,
+        direct: (r) =>
+          runProblem(r, {
+            capture: captureGraph,
+            verify: verifyCandidate,
+            checkProblem: (req) => checkProblem({ ...req, device: o.device }),
+            modelAuthor,
+            providerConfigured,
+            // stages and the verifier's trials as they happen; stdout stays the result's
+            onProgress: (line) => process.stderr.write(line),
+          }),
+        outDir: o.out,
+        onEvent: (e) => {
+          const line = eventLine(e);
+          if (line) process.stderr.write(line + "\n");
+        },
+      }),
     );
-    process.stdout.write(o.json ? JSON.stringify(result) + "\n" : render(result) + "\n");
-    return runExit(result);
+    process.stdout.write(o.json ? JSON.stringify(result) + "\n" : renderRun(result) + "\n");
+    return pipelineExit(result);
   });
+}
+
+/** The exit status of a run: a problem that does not load exits as it does for verify. */
+export function pipelineExit(r: PipelineResult): number {
+  if (r.ok) return EXIT.ok;
+  if (r.direct) return runExit(r.direct);
+  return r.status === "interrupted" ? EXIT.interrupted : EXIT.rejected;
 }
 
 export function runExit(r: RunResult): number {
   if (r.ok) return EXIT.ok;
   if (r.status === "interrupted") return EXIT.interrupted;
   return r.code ? exitFor({ ok: false, code: r.code }) : EXIT.rejected;
+}
+
+/** The direct route's own rendering (sizes, kernels, verdict) under the route line; else the pipeline's. */
+function renderRun(r: PipelineResult): string {
+  if (r.route === "direct" && r.direct) {
+    const why = r.decision ? `  route: direct${r.decision.route !== "direct" ? " (fallback from pipeline)" : ""}; ${r.decision.reasons[0] ?? ""}` : null;
+    return [render(r.direct), ...(why ? [why] : [])].join("\n");
+  }
+  return renderPipeline(r);
 }
 
 export function render(r: RunResult): string {

@@ -1,0 +1,45 @@
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { verifyCandidate } from "../../harness/verify.js";
+import { formatKernelBench } from "../../pipeline/format.js";
+import { parseWith, SubgraphsFileSchema } from "../../pipeline/plan.js";
+import { EXIT } from "../exit-codes.js";
+import { collectSet, inputPath, parseDevice, parsePositiveInt, requireFile } from "../options.js";
+import type { SetExit } from "./index.js";
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("format")
+    .description("write KernelBench's model_new.py and mapping.json from a composed program, and verify it")
+    .requiredOption("--problem <file>", "the original KernelBench-format problem", inputPath)
+    .requiredOption("--composed <file>", "composed.py of a pipeline run", inputPath)
+    .requiredOption("--subgraphs <file>", "subgraphs.json of the same run", inputPath)
+    .option("--out <dir>", "folder for model_new.py and mapping.json", ".")
+    .option("--device <device>", "auto | cuda | cpu", parseDevice, "auto")
+    .option("--set <name=value>", "constant overrides the run used (repeatable)", collectSet, {})
+    .option("--trials <n>", "verification trials", parsePositiveInt, 5)
+    .option("--no-verify", "write the files without verifying model_new.py")
+    .option("--json", "print only the result document")
+    .addHelpText("after", "\nExit status: 0 only when model_new.py was written, its mapping is certain and (unless --no-verify) it verified.")
+    .action(async (o) => {
+      for (const [path, what] of [[o.problem, "problem"], [o.composed, "composed"], [o.subgraphs, "subgraphs"]] as const) {
+        const missing = requireFile(path, what);
+        if (missing) {
+          process.stderr.write(`tritonize format: ${missing}\n`);
+          setExit(EXIT.problemNotFound);
+          return;
+        }
+      }
+      const subgraphs = parseWith(SubgraphsFileSchema, JSON.parse(readFileSync(o.subgraphs, "utf8")), o.subgraphs);
+      const f = formatKernelBench({ problem: o.problem, composed: o.composed, subgraphs, outDir: resolve(o.out) });
+      const verdict = f.ok && f.modelNew && o.verify
+        ? await verifyCandidate({ problem: o.problem, candidate: f.modelNew, device: o.device, trials: o.trials, sets: o.set, controlReads: subgraphs.conditionReads })
+        : null;
+      const ok = f.ok && (o.verify ? verdict?.ok === true : true);
+      const doc = { schema: "tritonize.format/1", ok, message: verdict && !verdict.ok ? `model_new.py rejected at ${verdict.stage}: ${verdict.message}` : f.message, modelNew: f.modelNew, mapping: f.mapping, verdict };
+      if (o.json) process.stdout.write(JSON.stringify(doc) + "\n");
+      else process.stdout.write(`${ok ? "WRITTEN" : "NOT WRITTEN"}  ${doc.message}${f.modelNew ? `\n  model_new.py: ${f.modelNew}` : ""}${verdict ? `\n  verify: ${verdict.message}` : ""}\n`);
+      setExit(ok ? EXIT.ok : EXIT.rejected);
+    });
+}
