@@ -1,0 +1,269 @@
+import { argNames, ident, torchDtype } from "./codegen.js";
+import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder } from "./builder.js";
+import type { GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
+import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
+import { dotTiles, fmaTiles } from "./conv-tiles.js";
+
+/**
+ * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
+ * as implicit-GEMM kernels: rows are output pixels (batch and spatial positions), columns the
+ * output channels of one group, and the reduction runs over (kernel tap, input channel of the
+ * group). No im2col buffer: each [BLOCK_M, BLOCK_K] tile of the virtual im2col matrix is gathered
+ * from the input through its strides, with out-of-range taps (padding) masked to zero. A transposed
+ * convolution gathers the input pixel i = (o + padding - tap * dilation) / stride of each output
+ * pixel, taking only taps where the division is exact. The bias and any pointwise chain after the
+ * convolution run on the tile in registers before the one store.
+ *
+ * Precision (fp32): the kernel matches what the eager reference computes. cuDNN convolutions use
+ * TF32 tensor cores when torch.backends.cudnn.allow_tf32 is on (PyTorch's default), so the kernel
+ * then rounds both operands to TF32 (round to nearest, as CUTLASS-style kernels do) and multiplies
+ * on the tensor cores: products of TF32 values are exact in fp32, so the result differs from the
+ * reference only by the order of the fp32 sums. With the flag off, off the GPU, or with cuDNN
+ * disabled, the products are exact fp32 ("ieee"). The flags are read at call time. Depthwise
+ * convolutions (one input channel per group) are not cuDNN's in PyTorch: its own fp32 FMA kernels
+ * run them, so the kernel does too (no tensor cores; the reduction is only the kernel's taps).
+ * Shapes are read from the tensors at call time (any batch or spatial size); 64-bit offsets are
+ * switched on per call when a tensor reaches 2^31 elements.
+ */
+
+const TF32_ROUND = `@triton.jit
+def _round_tf32(x):
+    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties away from zero, as cuDNN does
+    return tl.inline_asm_elementwise("cvt.rna.tf32.f32 $0, $1;", "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)`;
+
+function sp(list: string[], d: number): string {
+  return list[d]!;
+}
+
+export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
+  const s = convSpec(node, (id) => b.meta(id).shape);
+  const wMeta = b.meta(s.w);
+  const xMeta = b.meta(s.x);
+  const S = s.S;
+  const G = s.groups;
+  const cinG = s.transposed ? wMeta.shape[0]! / G : wMeta.shape[1]!;
+  const cout = s.transposed ? wMeta.shape[1]! * G : wMeta.shape[0]!;
+  const coutG = cout / G;
+  const kvol = s.kernel.reduce((x, y) => x * y, 1);
+  const K = cinG * kvol;
+  const lowp = xMeta.dtype === "float16" || xMeta.dtype === "bfloat16";
+  // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
+  const dot = s.transposed || cinG > 1;
+  const t = dot ? dotTiles(coutG, K) : fmaTiles(coutG, K);
+  const ext = epilogue ? epilogue.externals : [];
+  const name = b.kernelName(s.transposed ? "conv_transpose" : "conv");
+  const what = describe(node, s, xMeta.shape, wMeta.shape);
+
+  b.kernels.push(kernelSource(name, s, { cinG, dot, lowp, extras: ext.length, bias: s.bias !== null, what, epilogue, b, nodeId: node.id }).join("\n"));
+  if (dot && !lowp) b.helpers.add(TF32_ROUND);
+
+  // wrapper: output sizes from the input's shape, then one launch over (row tiles, channel tiles, groups)
+  const finalId = epilogue ? epilogue.root.id : node.id;
+  const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
+  const outVar = `v_${ident(finalId)}`;
+  const xv = `x_${ident(node.id)}`;
+  const wv = `w_${ident(node.id)}`;
+  b.line(`# ${what}${epilogue ? `, with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
+  b.line(`${xv} = ${b.val(s.x)}`);
+  b.line(`${wv} = ${b.val(s.w)}`);
+  b.line(`if ${xv}.dim() != ${S + 2} or ${xv}.shape[1] != ${cinG * G}:`);
+  b.line(`    raise ValueError(f"${node.op}: expected an input of shape (N, ${cinG * G}, ${S === 1 ? "L" : S === 2 ? "H, W" : "D, H, W"}), got {tuple(${xv}.shape)}")`);
+  const outSizes = Array.from({ length: S }, (_, d) => outSizeExpr(s, d, `${xv}.shape[${d + 2}]`));
+  b.line(`${outVar} = torch.empty((${xv}.shape[0], ${cout}, ${outSizes.join(", ")}), device=${xv}.device, dtype=${torchDtype(outDtype)})`);
+  const extraVars = ext.map((id, j) => {
+    const v = `e${j}_${ident(node.id)}`;
+    b.line(`${v} = ${b.val(id)}.expand(${outVar}.shape)`);
+    return v;
+  });
+  const biasVar = s.bias ? b.val(s.bias) : null;
+  const wStrides = s.transposed
+    ? [`${wv}.stride(1)`, `${wv}.stride(0)`] // weight (C_in, C_out/groups, k...): out-channel, in-channel
+    : [`${wv}.stride(0)`, `${wv}.stride(1)`];
+  const args = [
+    xv,
+    wv,
+    outVar,
+    ...(biasVar ? [biasVar] : []),
+    ...extraVars,
+    String(cinG),
+    String(coutG),
+    `${outVar}.numel() // ${cout}`,
+    String(K),
+    ...Array.from({ length: S }, (_, d) => `${xv}.shape[${d + 2}]`),
+    ...Array.from({ length: S }, (_, d) => `${outVar}.shape[${d + 2}]`),
+    `*${xv}.stride()`,
+    ...wStrides,
+    ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`),
+    `*${outVar}.stride()`,
+    ...extraVars.map((v) => `*${v}.stride()`),
+  ];
+  const tf32 = dot && !lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
+  const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
+  b.line(`grid = (triton.cdiv(${outVar}.numel() // ${cout}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G})`);
+  b.line(
+    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
+  );
+  b.setVal(finalId, outVar);
+}
+
+function describe(node: GraphNode, s: ConvSpec, x: number[], w: number[]): string {
+  const parts = [`stride ${s.stride.join("x")}`, s.same ? "padding same" : `padding ${s.padLo.join("x")}`, `dilation ${s.dilation.join("x")}`];
+  if (s.transposed) parts.push(`output padding ${s.outputPadding.join("x")}`);
+  if (s.groups > 1) parts.push(`groups ${s.groups}`);
+  parts.push(s.bias ? "bias" : "no bias");
+  return `${node.op} ${JSON.stringify(x)} * weight ${JSON.stringify(w)} (${parts.join(", ")}) -> ${JSON.stringify(node.shape)} at capture`;
+}
+
+interface KernelOpts {
+  cinG: number;
+  dot: boolean;
+  lowp: boolean;
+  extras: number;
+  bias: boolean;
+  what: string;
+  epilogue: PwGroup | null;
+  b: ModuleBuilder;
+  nodeId: string;
+}
+
+function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
+  const S = s.S;
+  const dims = Array.from({ length: S }, (_, d) => d);
+  const I = argNames("I", S);
+  const O = argNames("O", S);
+  const ext = Array.from({ length: o.extras }, (_, j) => `e${j}`);
+  const consts = dims.flatMap((d) => [`KS${d}: tl.constexpr`, `ST${d}: tl.constexpr`, `PD${d}: tl.constexpr`, `DL${d}: tl.constexpr`]);
+  const params = [
+    "x_ptr", "w_ptr", "c_ptr", ...(o.bias ? ["bias_ptr"] : []), ...ext.map((e) => `${e}_ptr`),
+    "C_IN_G", "COUT_G", "M", "K", ...I, ...O,
+    "sx_n", "sx_c", ...argNames("sx_", S),
+    "sw_o", "sw_c", ...argNames("sw_", S),
+    "sc_n", "sc_c", ...argNames("sc_", S),
+    ...ext.flatMap((e) => [`${e}_sn`, `${e}_sc`, ...argNames(`${e}_s`, S)]),
+    ...consts,
+    "TF32: tl.constexpr", "WIDE: tl.constexpr",
+    "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_K: tl.constexpr",
+  ];
+  const k: string[] = [];
+  k.push(`@triton.jit`);
+  k.push(`def ${name}(${params.join(", ")}):`);
+  k.push(`    # ${o.what}.`);
+  k.push(`    # Implicit GEMM: rows = output pixels (n, ${O.map((x) => x.toLowerCase()).join(", ")}), columns = output channels of group program_id(2),`);
+  k.push(`    # reduction k = (kernel tap, input channel) gathered from the input (no im2col buffer).`);
+  if (o.lowp) k.push(`    # ${"fp16/bf16"} operands on the tensor cores, fp32 accumulation.`);
+  else if (o.dot) {
+    k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
+    k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies in exact fp32.`);
+  } else {
+    k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
+  }
+  k.push(`    pid_m = tl.program_id(0)`);
+  k.push(`    pid_n = tl.program_id(1)`);
+  k.push(`    g = tl.program_id(2)`);
+  k.push(`    offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)`);
+  k.push(`    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)`);
+  k.push(`    if WIDE:`);
+  k.push(`        # a tensor of 2^31 elements or more: 64-bit offsets`);
+  k.push(`        offs_m = offs_m.to(tl.int64)`);
+  k.push(`        offs_n = offs_n.to(tl.int64)`);
+  k.push(`    m_ok = offs_m < M`);
+  k.push(`    n_ok = offs_n < COUT_G`);
+  k.push(`    # each row's output pixel (last spatial dimension fastest)`);
+  k.push(`    r = offs_m`);
+  for (let d = S - 1; d >= 0; d--) {
+    k.push(`    o${d} = r % ${sp(O, d)}`);
+    k.push(`    r = r // ${sp(O, d)}`);
+  }
+  k.push(`    nb = r`);
+  k.push(`    co = g * COUT_G + offs_n`);
+  if (s.transposed) {
+    k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c`);
+    k.push(`    w_col = offs_n * sw_o + g * C_IN_G * sw_c`);
+  } else {
+    for (const d of dims) k.push(`    h${d} = o${d} * ST${d} - PD${d}`);
+    k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c + ${dims.map((d) => `h${d} * sx_${d}`).join(" + ")}`);
+    k.push(`    w_col = co * sw_o`);
+  }
+  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  k.push(`    for k0 in range(0, K, BLOCK_K):`);
+  k.push(`        offs_k = k0 + tl.arange(0, BLOCK_K)`);
+  k.push(`        if WIDE:`);
+  k.push(`            offs_k = offs_k.to(tl.int64)`);
+  k.push(`        k_ok = offs_k < K`);
+  k.push(`        # k = ${tapIndex(S)} * C_IN_G + input channel`);
+  k.push(`        ci = offs_k % C_IN_G`);
+  k.push(`        t = offs_k // C_IN_G`);
+  for (let d = S - 1; d >= 1; d--) {
+    k.push(`        kp${d} = t % KS${d}`);
+    k.push(`        t = t // KS${d}`);
+  }
+  k.push(`        kp0 = t`);
+  k.push(`        mask = m_ok[:, None] & k_ok[None, :]`);
+  if (s.transposed) {
+    k.push(`        a_off = x_row[:, None] + (ci * sx_c)[None, :]`);
+    for (const d of dims) {
+      k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST where that division is exact`);
+      k.push(`        t${d} = o${d}[:, None] + (PD${d} - kp${d} * DL${d})[None, :]`);
+      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < ${sp(I, d)} * ST${d})${s.stride[d]! > 1 ? ` & (t${d} % ST${d} == 0)` : ""}`);
+      k.push(`        a_off = a_off + ${s.stride[d]! > 1 ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
+    }
+  } else {
+    k.push(`        a_off = x_row[:, None] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[None, :]`);
+    for (const d of dims) {
+      k.push(`        i${d} = h${d}[:, None] + (kp${d} * DL${d})[None, :]`);
+      k.push(`        mask = mask & (i${d} >= 0) & (i${d} < ${sp(I, d)})`);
+    }
+  }
+  const cast = o.lowp && o.dot ? "" : ".to(tl.float32)";
+  k.push(`        a = tl.load(x_ptr + a_off, mask=mask, other=0.0)${cast}`);
+  k.push(`        w_off = w_col[None, :] + (ci * sw_c + ${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")})[:, None]`);
+  k.push(`        b = tl.load(w_ptr + w_off, mask=k_ok[:, None] & n_ok[None, :], other=0.0)${cast}`);
+  if (!o.dot) {
+    k.push(`        acc += tl.sum(a[:, :, None] * b[None, :, :], axis=1)`);
+  } else if (o.lowp) {
+    k.push(`        acc = tl.dot(a, b, acc)`);
+  } else {
+    k.push(`        if TF32:`);
+    k.push(`            acc = tl.dot(_round_tf32(a), _round_tf32(b), acc, input_precision="tf32")`);
+    k.push(`        else:`);
+    k.push(`            acc = tl.dot(a, b, acc, input_precision="ieee")`);
+  }
+  k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
+  const pix = (pre: string) => [`nb * ${pre}n`, ...dims.map((d) => `o${d} * ${pre}${d}`)].join(" + ");
+  k.push(`    c = acc`);
+  if (o.bias) {
+    k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
+  }
+  const loaded = new Map<string, LoadedValue>();
+  const extIds = o.epilogue ? o.epilogue.externals : [];
+  extIds.forEach((id, j) => {
+    const { ty, suffix } = loadSuffix(o.b.meta(id).dtype);
+    k.push(`    ev${j} = tl.load(e${j}_ptr + (${pix(`e${j}_s`)})[:, None] + co[None, :] * e${j}_sc, mask=mask)${suffix}  # ${id}`);
+    loaded.set(id, { code: `ev${j}`, ty });
+  });
+  let result: LoadedValue = { code: "c", ty: "f" };
+  if (o.epilogue) {
+    k.push(`    # epilogue: ${o.epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
+    loaded.set(o.nodeId, result);
+    const body = groupBody(o.epilogue, loaded, "    ");
+    k.push(...body.lines);
+    result = body.result;
+  }
+  const outDtype = o.epilogue ? o.epilogue.root.dtype! : null;
+  k.push(`    c_row = ${pix("sc_")}`);
+  k.push(`    tl.store(c_ptr + c_row[:, None] + co[None, :] * sc_c, ${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}, mask=mask)`);
+  return k;
+}
+
+/** "((tap0 * KS1 + tap1) * KS2 + tap2)" for S = 3: the flat kernel tap. */
+function tapIndex(S: number): string {
+  let e = "tap0";
+  for (let d = 1; d < S; d++) e = `(${e} * KS${d} + tap${d})`;
+  return e;
+}
+
+/** The constexpr keyword arguments of a launch: kernel sizes, strides, padding, dilation per dim. */
+function convConstArgs(s: ConvSpec): string {
+  return Array.from({ length: s.S }, (_, d) => `KS${d}=${s.kernel[d]}, ST${d}=${s.stride[d]}, PD${d}=${s.padLo[d]}, DL${d}=${s.dilation[d]}`).join(", ");
+}
