@@ -102,7 +102,7 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
   const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
   b.line(`grid = (triton.cdiv(${outVar}.numel() // ${cout}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G})`);
   b.line(
-    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
+    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
   );
   b.setVal(finalId, outVar);
 }
@@ -142,7 +142,7 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     "sc_n", "sc_c", ...argNames("sc_", S),
     ...ext.flatMap((e) => [`${e}_sn`, `${e}_sc`, ...argNames(`${e}_s`, S)]),
     ...consts,
-    "TF32: tl.constexpr", "WIDE: tl.constexpr",
+    "KVOL: tl.constexpr", "TF32: tl.constexpr", "WIDE: tl.constexpr",
     "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_K: tl.constexpr",
   ];
   const k: string[] = [];
@@ -191,32 +191,35 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
   k.push(`        if WIDE:`);
   k.push(`            offs_k = offs_k.to(tl.int64)`);
   k.push(`        k_ok = offs_k < K`);
-  k.push(`        # k = ${tapIndex(S)} * C_IN_G + input channel`);
-  k.push(`        ci = offs_k % C_IN_G`);
-  k.push(`        t = offs_k // C_IN_G`);
+  k.push(`        # k = input channel * KVOL + ${tapIndex(S)}: the weight's own memory order, so a column of`);
+  k.push(`        # B is contiguous, and consecutive taps of one channel are neighbours in the input too`);
+  k.push(`        ci = offs_k // KVOL`);
+  k.push(`        t = offs_k % KVOL`);
   for (let d = S - 1; d >= 1; d--) {
     k.push(`        kp${d} = t % KS${d}`);
     k.push(`        t = t // KS${d}`);
   }
   k.push(`        kp0 = t`);
-  k.push(`        mask = m_ok[:, None] & k_ok[None, :]`);
+  k.push(`        # the A tile is gathered as [BLOCK_K, BLOCK_M] (output pixels along the fast axis: neighbouring`);
+  k.push(`        # pixels are neighbouring addresses, so the loads coalesce), then transposed for the product`);
+  k.push(`        mask = k_ok[:, None] & m_ok[None, :]`);
   if (s.transposed) {
-    k.push(`        a_off = x_row[:, None] + (ci * sx_c)[None, :]`);
+    k.push(`        a_off = x_row[None, :] + (ci * sx_c)[:, None]`);
     for (const d of dims) {
       k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST where that division is exact`);
-      k.push(`        t${d} = o${d}[:, None] + (PD${d} - kp${d} * DL${d})[None, :]`);
+      k.push(`        t${d} = o${d}[None, :] + (PD${d} - kp${d} * DL${d})[:, None]`);
       k.push(`        mask = mask & (t${d} >= 0) & (t${d} < ${sp(I, d)} * ST${d})${s.stride[d]! > 1 ? ` & (t${d} % ST${d} == 0)` : ""}`);
       k.push(`        a_off = a_off + ${s.stride[d]! > 1 ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
     }
   } else {
-    k.push(`        a_off = x_row[:, None] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[None, :]`);
+    k.push(`        a_off = x_row[None, :] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
     for (const d of dims) {
-      k.push(`        i${d} = h${d}[:, None] + (kp${d} * DL${d})[None, :]`);
+      k.push(`        i${d} = h${d}[None, :] + (kp${d} * DL${d})[:, None]`);
       k.push(`        mask = mask & (i${d} >= 0) & (i${d} < ${sp(I, d)})`);
     }
   }
   const cast = o.lowp && o.dot ? "" : ".to(tl.float32)";
-  k.push(`        a = tl.load(x_ptr + a_off, mask=mask, other=0.0)${cast}`);
+  k.push(`        a = tl.trans(tl.load(x_ptr + a_off, mask=mask, other=0.0)${cast})`);
   k.push(`        w_off = w_col[None, :] + (ci * sw_c + ${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")})[:, None]`);
   k.push(`        b = tl.load(w_ptr + w_off, mask=k_ok[:, None] & n_ok[None, :], other=0.0)${cast}`);
   if (!o.dot) {
