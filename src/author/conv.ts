@@ -32,6 +32,10 @@ def _round_tf32(x):
     # fp32 -> TF32 (10-bit mantissa), round to nearest with ties away from zero, as cuDNN does
     return tl.inline_asm_elementwise("cvt.rna.tf32.f32 $0, $1;", "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)`;
 
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 function sp(list: string[], d: number): string {
   return list[d]!;
 }
@@ -80,6 +84,13 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
   const wStrides = s.transposed
     ? [`${wv}.stride(1)`, `${wv}.stride(0)`] // weight (C_in, C_out/groups, k...): out-channel, in-channel
     : [`${wv}.stride(0)`, `${wv}.stride(1)`];
+  // rows: output pixels (of one phase, for a strided transposed convolution)
+  const phased = phasedDims(s);
+  const P = phased.map((d) => s.stride[d]!).reduce((x, y) => x * y, 1);
+  const qv = `q_${ident(node.id)}`;
+  const qs = Array.from({ length: S }, (_, d) => (phased.includes(d) ? `triton.cdiv(${outVar}.shape[${d + 2}], ${s.stride[d]})` : `${outVar}.shape[${d + 2}]`));
+  b.line(`${qv} = (${qs.join(", ")}${S === 1 ? "," : ""})`);
+  const rows = `${xv}.shape[0] * ${Array.from({ length: S }, (_, d) => `${qv}[${d}]`).join(" * ")}`;
   const args = [
     xv,
     wv,
@@ -88,10 +99,11 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
     ...extraVars,
     String(cinG),
     String(coutG),
-    `${outVar}.numel() // ${cout}`,
+    rows,
     String(K),
     ...Array.from({ length: S }, (_, d) => `${xv}.shape[${d + 2}]`),
     ...Array.from({ length: S }, (_, d) => `${outVar}.shape[${d + 2}]`),
+    `*${qv}`,
     `*${xv}.stride()`,
     ...wStrides,
     ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`),
@@ -100,9 +112,10 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
   ];
   const tf32 = dot && !lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
   const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
-  b.line(`grid = (triton.cdiv(${outVar}.numel() // ${cout}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G})`);
+  const steps = phased.map((d) => `, STEP${d}=${s.stride[d]! / gcd(s.stride[d]!, s.dilation[d]!)}`).join("");
+  b.line(`grid = (triton.cdiv(${rows}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G * P})`);
   b.line(
-    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
+    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}${steps}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
   );
   b.setVal(finalId, outVar);
 }
@@ -130,37 +143,37 @@ interface KernelOpts {
 function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
   const S = s.S;
   const dims = Array.from({ length: S }, (_, d) => d);
-  const I = argNames("I", S);
-  const O = argNames("O", S);
+  const phased = phasedDims(s);
   const ext = Array.from({ length: o.extras }, (_, j) => `e${j}`);
   const consts = dims.flatMap((d) => [`KS${d}: tl.constexpr`, `ST${d}: tl.constexpr`, `PD${d}: tl.constexpr`, `DL${d}: tl.constexpr`]);
   const params = [
     "x_ptr", "w_ptr", "c_ptr", ...(o.bias ? ["bias_ptr"] : []), ...ext.map((e) => `${e}_ptr`),
-    "C_IN_G", "COUT_G", "M", "K", ...I, ...O,
+    "C_IN_G", "COUT_G", "M", "K", ...argNames("I", S), ...argNames("O", S), ...argNames("Q", S),
     "sx_n", "sx_c", ...argNames("sx_", S),
     "sw_o", "sw_c", ...argNames("sw_", S),
     "sc_n", "sc_c", ...argNames("sc_", S),
     ...ext.flatMap((e) => [`${e}_sn`, `${e}_sc`, ...argNames(`${e}_s`, S)]),
     ...consts,
+    ...phased.map((d) => `STEP${d}: tl.constexpr`),
     "KVOL: tl.constexpr", "TF32: tl.constexpr", "WIDE: tl.constexpr",
     "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_K: tl.constexpr",
   ];
-  const k: string[] = [];
-  k.push(`@triton.jit`);
-  k.push(`def ${name}(${params.join(", ")}):`);
-  k.push(`    # ${o.what}.`);
-  k.push(`    # Implicit GEMM: rows = output pixels (n, ${O.map((x) => x.toLowerCase()).join(", ")}), columns = output channels of group program_id(2),`);
-  k.push(`    # reduction k = (kernel tap, input channel) gathered from the input (no im2col buffer).`);
-  if (o.lowp) k.push(`    # ${"fp16/bf16"} operands on the tensor cores, fp32 accumulation.`);
-  else if (o.dot) {
-    k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
-    k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies in exact fp32.`);
-  } else {
-    k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
-  }
+  const k: string[] = [`@triton.jit`, `def ${name}(${params.join(", ")}):`, ...header(s, o, phased)];
   k.push(`    pid_m = tl.program_id(0)`);
   k.push(`    pid_n = tl.program_id(1)`);
-  k.push(`    g = tl.program_id(2)`);
+  if (phased.length) {
+    const P = phased.map((d) => s.stride[d]!).reduce((a, b) => a * b, 1);
+    k.push(`    # program_id(2) = group * ${P} + output phase (o mod stride along ${phased.map((d) => `dim ${d}`).join(", ")})`);
+    k.push(`    g = tl.program_id(2) // ${P}`);
+    k.push(`    ph = tl.program_id(2) % ${P}`);
+    for (const d of [...phased].reverse()) {
+      k.push(`    ph${d} = ph % ST${d}`);
+      k.push(`    ph = ph // ST${d}`);
+    }
+    k.push(...phaseTaps(phased));
+  } else {
+    k.push(`    g = tl.program_id(2)`);
+  }
   k.push(`    offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)`);
   k.push(`    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)`);
   k.push(`    if WIDE:`);
@@ -172,10 +185,18 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
   k.push(`    # each row's output pixel (last spatial dimension fastest)`);
   k.push(`    r = offs_m`);
   for (let d = S - 1; d >= 0; d--) {
-    k.push(`    o${d} = r % ${sp(O, d)}`);
-    k.push(`    r = r // ${sp(O, d)}`);
+    k.push(`    q${d} = r % Q${d}`);
+    k.push(`    r = r // Q${d}`);
   }
   k.push(`    nb = r`);
+  for (const d of dims) {
+    if (phased.includes(d)) {
+      k.push(`    o${d} = q${d} * ST${d} + ph${d}`);
+      k.push(`    m_ok = m_ok & (o${d} < O${d})`);
+    } else {
+      k.push(`    o${d} = q${d}`);
+    }
+  }
   k.push(`    co = g * COUT_G + offs_n`);
   if (s.transposed) {
     k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c`);
@@ -186,30 +207,90 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     k.push(`    w_col = co * sw_o`);
   }
   k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
-  k.push(`    for k0 in range(0, K, BLOCK_K):`);
+  k.push(...reductionLoop(s, o, phased));
+  k.push(...epilogueLines(s, o));
+  return k;
+}
+
+/** Transposed dimensions with a stride: their output pixels are split by phase (o mod stride). */
+function phasedDims(s: ConvSpec): number[] {
+  return s.transposed ? s.stride.flatMap((st, d) => (st > 1 ? [d] : [])) : [];
+}
+
+function header(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
+  const k = [`    # ${o.what}.`];
+  k.push(`    # Implicit GEMM: rows = output pixels, columns = output channels of one group, reduction k =`);
+  k.push(`    # (input channel, kernel tap), gathered from the input through its strides (no im2col buffer).`);
+  if (phased.length) {
+    k.push(`    # Transposed with a stride: output pixels o of one phase (o mod stride) receive exactly the taps`);
+    k.push(`    # t with (o + padding - t * dilation) divisible by the stride, every STEP-th tap from the first`);
+    k.push(`    # one, so each program walks only those (no multiply by a masked-out zero).`);
+  }
+  if (o.lowp) k.push(`    # fp16/bf16 operands on the tensor cores, fp32 accumulation.`);
+  else if (o.dot) {
+    k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
+    k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies in exact fp32.`);
+  } else {
+    k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
+  }
+  return k;
+}
+
+/** Per phased dim d: the first tap t0_d of this phase and their number n_d (every STEP_d-th tap). */
+function phaseTaps(phased: number[]): string[] {
+  const k: string[] = [];
+  for (const d of phased) {
+    k.push(`    # taps t along dim ${d} with t * DL${d} = ph${d} + PD${d} (mod ST${d})`);
+    k.push(`    res${d} = (ph${d} + PD${d}) % ST${d}`);
+    k.push(`    t0_${d} = KS${d}`);
+    k.push(`    n${d} = 0`);
+    k.push(`    for kk in tl.static_range(KS${d}):`);
+    k.push(`        hit = ((kk * DL${d}) % ST${d}) == res${d}`);
+    k.push(`        n${d} += tl.where(hit, 1, 0)`);
+    k.push(`        t0_${d} = tl.where(hit & (t0_${d} == KS${d}), kk, t0_${d})`);
+  }
+  k.push(`    NT = ${phased.map((d) => `n${d}`).join(" * ")}`);
+  return k;
+}
+
+function reductionLoop(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
+  const S = s.S;
+  const dims = Array.from({ length: S }, (_, d) => d);
+  const I = argNames("I", S);
+  const k: string[] = [];
+  // taps per input channel: KVOL, or in a phase the product of its per-dim tap counts
+  const fixed = dims.filter((d) => !phased.includes(d)).map((d) => `KS${d}`);
+  const taps = phased.length ? ["NT", ...fixed].join(" * ") : "KVOL";
+  const countOf = (d: number) => (phased.includes(d) ? `n${d}` : `KS${d}`);
+  if (phased.length) {
+    k.push(`    K_PH = C_IN_G * ${taps}`);
+    k.push(`    TAPS = ${taps}`);
+  }
+  k.push(`    for k0 in range(0, ${phased.length ? "K_PH" : "K"}, BLOCK_K):`);
   k.push(`        offs_k = k0 + tl.arange(0, BLOCK_K)`);
   k.push(`        if WIDE:`);
   k.push(`            offs_k = offs_k.to(tl.int64)`);
-  k.push(`        k_ok = offs_k < K`);
-  k.push(`        # k = input channel * KVOL + ${tapIndex(S)}: the weight's own memory order, so a column of`);
+  k.push(`        k_ok = offs_k < ${phased.length ? "K_PH" : "K"}`);
+  k.push(`        # k = input channel * taps + ${tapIndex(S)}: the weight's own memory order, so a column of`);
   k.push(`        # B is contiguous, and consecutive taps of one channel are neighbours in the input too`);
-  k.push(`        ci = offs_k // KVOL`);
-  k.push(`        t = offs_k % KVOL`);
+  k.push(`        ci = offs_k // ${phased.length ? "TAPS" : "KVOL"}`);
+  k.push(`        t = offs_k % ${phased.length ? "TAPS" : "KVOL"}`);
   for (let d = S - 1; d >= 1; d--) {
-    k.push(`        kp${d} = t % KS${d}`);
-    k.push(`        t = t // KS${d}`);
+    k.push(`        j${d} = t % ${countOf(d)}`);
+    k.push(`        t = t // ${countOf(d)}`);
   }
-  k.push(`        kp0 = t`);
+  k.push(`        j0 = t`);
+  for (const d of dims) k.push(phased.includes(d) ? `        kp${d} = t0_${d} + j${d} * STEP${d}` : `        kp${d} = j${d}`);
   k.push(`        # the A tile is gathered as [BLOCK_K, BLOCK_M] (output pixels along the fast axis: neighbouring`);
   k.push(`        # pixels are neighbouring addresses, so the loads coalesce), then transposed for the product`);
   k.push(`        mask = k_ok[:, None] & m_ok[None, :]`);
   if (s.transposed) {
     k.push(`        a_off = x_row[None, :] + (ci * sx_c)[:, None]`);
     for (const d of dims) {
-      k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST where that division is exact`);
+      k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST${phased.includes(d) ? " (exact: the phase's taps)" : ""}`);
       k.push(`        t${d} = o${d}[None, :] + (PD${d} - kp${d} * DL${d})[:, None]`);
-      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < ${sp(I, d)} * ST${d})${s.stride[d]! > 1 ? ` & (t${d} % ST${d} == 0)` : ""}`);
-      k.push(`        a_off = a_off + ${s.stride[d]! > 1 ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
+      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < ${sp(I, d)} * ST${d})`);
+      k.push(`        a_off = a_off + ${phased.includes(d) ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
     }
   } else {
     k.push(`        a_off = x_row[None, :] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
@@ -232,12 +313,16 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     k.push(`        else:`);
     k.push(`            acc = tl.dot(a, b, acc, input_precision="ieee")`);
   }
+  return k;
+}
+
+function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
+  const dims = Array.from({ length: s.S }, (_, d) => d);
+  const k: string[] = [];
   k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
   const pix = (pre: string) => [`nb * ${pre}n`, ...dims.map((d) => `o${d} * ${pre}${d}`)].join(" + ");
   k.push(`    c = acc`);
-  if (o.bias) {
-    k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
-  }
+  if (o.bias) k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
   const loaded = new Map<string, LoadedValue>();
   const extIds = o.epilogue ? o.epilogue.externals : [];
   extIds.forEach((id, j) => {
@@ -259,10 +344,10 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
   return k;
 }
 
-/** "((tap0 * KS1 + tap1) * KS2 + tap2)" for S = 3: the flat kernel tap. */
+/** "((tap0 * taps1 + tap1) * taps2 + tap2)" for S = 3: the flat kernel tap. */
 function tapIndex(S: number): string {
   let e = "tap0";
-  for (let d = 1; d < S; d++) e = `(${e} * KS${d} + tap${d})`;
+  for (let d = 1; d < S; d++) e = `(${e} * taps${d} + tap${d})`;
   return e;
 }
 
