@@ -3,28 +3,29 @@ import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder 
 import type { GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
-import { dotTiles, fmaTiles } from "./conv-tiles.js";
+import { dotTiles, fmaTiles, type ConvTiles } from "./conv-tiles.js";
 
 /**
  * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
  * as implicit-GEMM kernels: rows are output pixels (batch and spatial positions), columns the
- * output channels of one group, and the reduction runs over (kernel tap, input channel of the
- * group). No im2col buffer: each [BLOCK_M, BLOCK_K] tile of the virtual im2col matrix is gathered
- * from the input through its strides, with out-of-range taps (padding) masked to zero. A transposed
- * convolution gathers the input pixel i = (o + padding - tap * dilation) / stride of each output
- * pixel, taking only taps where the division is exact. The bias and any pointwise chain after the
- * convolution run on the tile in registers before the one store.
+ * output channels of one group, and the reduction runs over (input channel of the group, kernel
+ * tap), the weight's memory order. No im2col buffer: each [BLOCK_K, BLOCK_M] tile of the virtual
+ * im2col matrix is gathered from the input through its strides (output pixels along the fast axis,
+ * so the loads coalesce), with out-of-range taps (padding) masked to zero. A transposed convolution
+ * gathers the input pixel i = (o + padding - tap * dilation) / stride; with a stride, output pixels
+ * are split by phase (o mod stride) and each phase walks only the taps that reach it. The bias and
+ * any pointwise chain after the convolution run on the tile in registers before the one store.
  *
  * Precision (fp32): the kernel matches what the eager reference computes. cuDNN convolutions use
  * TF32 tensor cores when torch.backends.cudnn.allow_tf32 is on (PyTorch's default), so the kernel
- * then rounds both operands to TF32 (round to nearest, as CUTLASS-style kernels do) and multiplies
- * on the tensor cores: products of TF32 values are exact in fp32, so the result differs from the
- * reference only by the order of the fp32 sums. With the flag off, off the GPU, or with cuDNN
- * disabled, the products are exact fp32 ("ieee"). The flags are read at call time. Depthwise
- * convolutions (one input channel per group) are not cuDNN's in PyTorch: its own fp32 FMA kernels
- * run them, so the kernel does too (no tensor cores; the reduction is only the kernel's taps).
- * Shapes are read from the tensors at call time (any batch or spatial size); 64-bit offsets are
- * switched on per call when a tensor reaches 2^31 elements.
+ * then rounds both operands to TF32 (round to nearest, cvt.rna: the conversion CUTLASS's TF32
+ * kernels use) and multiplies on the tensor cores: products of TF32 values are exact in fp32, so
+ * the result differs from the reference only by the order of the fp32 sums. With the flag off, off
+ * the GPU, or with cuDNN disabled, the products are exact fp32 ("ieee"). The flags are read at
+ * call time. Depthwise convolutions (one input channel per group) are not cuDNN's in PyTorch: its
+ * own fp32 FMA kernels run them, so the kernel does too (no tensor cores; the reduction is only the
+ * kernel's taps). Shapes are read from the tensors at call time (any batch or spatial size); 64-bit
+ * offsets are switched on per call when a tensor reaches 2^31 elements.
  */
 
 const TF32_ROUND = `@triton.jit
@@ -36,84 +37,87 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
-function sp(list: string[], d: number): string {
-  return list[d]!;
+/** The numbers a convolution's kernel and launch are written from. */
+interface ConvGeometry {
+  s: ConvSpec;
+  cinG: number;
+  cout: number;
+  coutG: number;
+  kvol: number;
+  lowp: boolean;
+  /** tensor cores (tl.dot), or the FMA product of the depthwise case */
+  dot: boolean;
+  tiles: ConvTiles;
+}
+
+function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
+  const s = convSpec(node, (id) => b.meta(id).shape);
+  const w = b.meta(s.w).shape;
+  const cinG = s.transposed ? w[0]! / s.groups : w[1]!;
+  const cout = s.transposed ? w[1]! * s.groups : w[0]!;
+  const coutG = cout / s.groups;
+  const kvol = s.kernel.reduce((x, y) => x * y, 1);
+  const dtype = b.meta(s.x).dtype;
+  // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
+  const dot = s.transposed || cinG > 1;
+  const tiles = dot ? dotTiles(coutG, cinG * kvol) : fmaTiles(coutG, cinG * kvol);
+  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", dot, tiles };
 }
 
 export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
-  const s = convSpec(node, (id) => b.meta(id).shape);
-  const wMeta = b.meta(s.w);
-  const xMeta = b.meta(s.x);
+  const geo = geometry(b, node);
+  const { s } = geo;
+  const name = b.kernelName(s.transposed ? "conv_transpose" : "conv");
+  const what = describe(node, s, b.meta(s.x).shape, b.meta(s.w).shape);
+  const opts = { dot: geo.dot, lowp: geo.lowp, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
+  b.kernels.push(kernelSource(name, s, opts).join("\n"));
+  if (geo.dot && !geo.lowp) b.helpers.add(TF32_ROUND);
+  emitLaunch(b, node, epilogue, geo, name, what);
+}
+
+/** The wrapper: output sizes from the input's shape, then one launch over (row tiles, channel tiles, groups x phases). */
+function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null, geo: ConvGeometry, name: string, what: string): void {
+  const { s, cinG, cout, coutG, kvol, tiles: t } = geo;
   const S = s.S;
   const G = s.groups;
-  const cinG = s.transposed ? wMeta.shape[0]! / G : wMeta.shape[1]!;
-  const cout = s.transposed ? wMeta.shape[1]! * G : wMeta.shape[0]!;
-  const coutG = cout / G;
-  const kvol = s.kernel.reduce((x, y) => x * y, 1);
-  const K = cinG * kvol;
-  const lowp = xMeta.dtype === "float16" || xMeta.dtype === "bfloat16";
-  // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
-  const dot = s.transposed || cinG > 1;
-  const t = dot ? dotTiles(coutG, K) : fmaTiles(coutG, K);
   const ext = epilogue ? epilogue.externals : [];
-  const name = b.kernelName(s.transposed ? "conv_transpose" : "conv");
-  const what = describe(node, s, xMeta.shape, wMeta.shape);
-
-  b.kernels.push(kernelSource(name, s, { cinG, dot, lowp, extras: ext.length, bias: s.bias !== null, what, epilogue, b, nodeId: node.id }).join("\n"));
-  if (dot && !lowp) b.helpers.add(TF32_ROUND);
-
-  // wrapper: output sizes from the input's shape, then one launch over (row tiles, channel tiles, groups)
   const finalId = epilogue ? epilogue.root.id : node.id;
   const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
   const outVar = `v_${ident(finalId)}`;
-  const xv = `x_${ident(node.id)}`;
-  const wv = `w_${ident(node.id)}`;
+  const id = ident(node.id);
+  const [xv, wv, qv, mv] = [`x_${id}`, `w_${id}`, `q_${id}`, `m_${id}`];
+  const spatial = (v: string) => Array.from({ length: S }, (_, d) => `${v}.shape[${d + 2}]`);
   b.line(`# ${what}${epilogue ? `, with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
   b.line(`${xv} = ${b.val(s.x)}`);
   b.line(`${wv} = ${b.val(s.w)}`);
   b.line(`if ${xv}.dim() != ${S + 2} or ${xv}.shape[1] != ${cinG * G}:`);
   b.line(`    raise ValueError(f"${node.op}: expected an input of shape (N, ${cinG * G}, ${S === 1 ? "L" : S === 2 ? "H, W" : "D, H, W"}), got {tuple(${xv}.shape)}")`);
-  const outSizes = Array.from({ length: S }, (_, d) => outSizeExpr(s, d, `${xv}.shape[${d + 2}]`));
+  const outSizes = spatial(xv).map((e, d) => outSizeExpr(s, d, e));
   b.line(`${outVar} = torch.empty((${xv}.shape[0], ${cout}, ${outSizes.join(", ")}), device=${xv}.device, dtype=${torchDtype(outDtype)})`);
-  const extraVars = ext.map((id, j) => {
-    const v = `e${j}_${ident(node.id)}`;
-    b.line(`${v} = ${b.val(id)}.expand(${outVar}.shape)`);
+  const extraVars = ext.map((e, j) => {
+    const v = `e${j}_${id}`;
+    b.line(`${v} = ${b.val(e)}.expand(${outVar}.shape)`);
     return v;
   });
-  const biasVar = s.bias ? b.val(s.bias) : null;
-  const wStrides = s.transposed
-    ? [`${wv}.stride(1)`, `${wv}.stride(0)`] // weight (C_in, C_out/groups, k...): out-channel, in-channel
-    : [`${wv}.stride(0)`, `${wv}.stride(1)`];
   // rows: output pixels (of one phase, for a strided transposed convolution)
   const phased = phasedDims(s);
   const P = phased.map((d) => s.stride[d]!).reduce((x, y) => x * y, 1);
-  const qv = `q_${ident(node.id)}`;
-  const qs = Array.from({ length: S }, (_, d) => (phased.includes(d) ? `triton.cdiv(${outVar}.shape[${d + 2}], ${s.stride[d]})` : `${outVar}.shape[${d + 2}]`));
+  const qs = spatial(outVar).map((e, d) => (phased.includes(d) ? `triton.cdiv(${e}, ${s.stride[d]})` : e));
   b.line(`${qv} = (${qs.join(", ")}${S === 1 ? "," : ""})`);
-  const rows = `${xv}.shape[0] * ${Array.from({ length: S }, (_, d) => `${qv}[${d}]`).join(" * ")}`;
+  b.line(`${mv} = ${xv}.shape[0] * ${qs.map((_, d) => `${qv}[${d}]`).join(" * ")}`);
+  const wStrides = s.transposed
+    ? [`${wv}.stride(1)`, `${wv}.stride(0)`] // weight (C_in, C_out/groups, k...): out-channel, in-channel
+    : [`${wv}.stride(0)`, `${wv}.stride(1)`];
   const args = [
-    xv,
-    wv,
-    outVar,
-    ...(biasVar ? [biasVar] : []),
-    ...extraVars,
-    String(cinG),
-    String(coutG),
-    rows,
-    String(K),
-    ...Array.from({ length: S }, (_, d) => `${xv}.shape[${d + 2}]`),
-    ...Array.from({ length: S }, (_, d) => `${outVar}.shape[${d + 2}]`),
-    `*${qv}`,
-    `*${xv}.stride()`,
-    ...wStrides,
-    ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`),
-    `*${outVar}.stride()`,
-    ...extraVars.map((v) => `*${v}.stride()`),
+    xv, wv, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars,
+    String(cinG), String(coutG), mv, String(cinG * kvol), ...spatial(xv), ...spatial(outVar), `*${qv}`,
+    `*${xv}.stride()`, ...wStrides, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`),
+    `*${outVar}.stride()`, ...extraVars.map((v) => `*${v}.stride()`),
   ];
-  const tf32 = dot && !lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
+  const tf32 = geo.dot && !geo.lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
   const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
   const steps = phased.map((d) => `, STEP${d}=${s.stride[d]! / gcd(s.stride[d]!, s.dilation[d]!)}`).join("");
-  b.line(`grid = (triton.cdiv(${rows}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G * P})`);
+  b.line(`grid = (triton.cdiv(${mv}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G * P})`);
   b.line(
     `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}${steps}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
   );
@@ -129,7 +133,6 @@ function describe(node: GraphNode, s: ConvSpec, x: number[], w: number[]): strin
 }
 
 interface KernelOpts {
-  cinG: number;
   dot: boolean;
   lowp: boolean;
   extras: number;
@@ -256,7 +259,6 @@ function phaseTaps(phased: number[]): string[] {
 function reductionLoop(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
   const S = s.S;
   const dims = Array.from({ length: S }, (_, d) => d);
-  const I = argNames("I", S);
   const k: string[] = [];
   // taps per input channel: KVOL, or in a phase the product of its per-dim tap counts
   const fixed = dims.filter((d) => !phased.includes(d)).map((d) => `KS${d}`);
@@ -289,14 +291,14 @@ function reductionLoop(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
     for (const d of dims) {
       k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST${phased.includes(d) ? " (exact: the phase's taps)" : ""}`);
       k.push(`        t${d} = o${d}[None, :] + (PD${d} - kp${d} * DL${d})[:, None]`);
-      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < ${sp(I, d)} * ST${d})`);
+      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < I${d} * ST${d})`);
       k.push(`        a_off = a_off + ${phased.includes(d) ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
     }
   } else {
     k.push(`        a_off = x_row[None, :] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
     for (const d of dims) {
       k.push(`        i${d} = h${d}[None, :] + (kp${d} * DL${d})[:, None]`);
-      k.push(`        mask = mask & (i${d} >= 0) & (i${d} < ${sp(I, d)})`);
+      k.push(`        mask = mask & (i${d} >= 0) & (i${d} < I${d})`);
     }
   }
   const cast = o.lowp && o.dot ? "" : ".to(tl.float32)";
