@@ -3,7 +3,7 @@
  * benchmark sizes (capture runs on CPU; no GPU needed), plus a manifest that
  * bench/offline_bench.py reads on the GPU host:
  *
- *   npx tsx bench/prepare-offline.ts [--out bench/out/offline] [--only NAME]...
+ *   npx tsx bench/prepare-offline.ts [--problems bench/offline-problems.json] [--out bench/out/offline] [--only NAME]...
  *   python bench/offline_bench.py --manifest bench/out/offline/manifest.json
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -17,19 +17,23 @@ interface Entry {
   problem: string;
   sets: Record<string, string>;
   memoryBound: boolean;
+  /** sizes to capture at, when the kernels read their shapes at call time (default: sets) */
+  captureSets?: Record<string, string>;
 }
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const outArg = process.argv.indexOf("--out");
 const out = resolve(outArg > 0 ? process.argv[outArg + 1]! : join(root, "bench/out/offline"));
 const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--only" ? [a] : []));
-const list = JSON.parse(await readFile(join(root, "bench/offline-problems.json"), "utf8")) as { problems: Entry[] };
+const listArg = process.argv.indexOf("--problems");
+const listFile = resolve(listArg > 0 ? process.argv[listArg + 1]! : join(root, "bench/offline-problems.json"));
+const list = JSON.parse(await readFile(listFile, "utf8")) as { problems: Entry[] };
 if (only.length) list.problems = list.problems.filter((e) => only.includes(e.name));
 await mkdir(out, { recursive: true });
 const manifest: Array<Entry & { candidate: string; kernels: number; steps: string[] }> = [];
 for (const e of list.problems) {
   const problem = join(root, e.problem);
-  const doc = await captureGraph({ problem, sets: e.sets });
+  const doc = await captureGraph({ problem, sets: e.captureSets ?? e.sets });
   if (!doc.ok) {
     process.stderr.write(`${e.name}: capture failed: ${doc.message}\n`);
     continue;

@@ -15,10 +15,13 @@ import { mapConcurrently } from "./map-concurrently.js";
  * The whole set takes six to twelve minutes on two cores, so this runs one problem of each kind of
  * graph (einsum, diag product, triu, transposed operands, an init argument, log-softmax, BatchNorm
  * in training mode, GroupNorm, the explicit RMSNorm formula, the Frobenius norm, LayerNorm over
- * three dims, argmax, the tanh GELU formula, two decomposed losses, fp16 attention);
+ * three dims, argmax, the tanh GELU formula, two decomposed losses, fp16 attention, and convolutions:
+ * 2-D, 'same' padding with bias, grouped strided 3-D, depthwise 1-D with a multiplier, transposed 1-D
+ * strided and dilated, transposed 2-D with groups, dilation and output padding);
  * `npx tsx bench/kernelbench-like.ts` runs them all and prints a table.
  */
-const SUBSET = ["11_", "12_", "14_", "18_", "20_", "24_", "33_", "35_", "36_", "37_", "40_", "51_", "88_", "97_Cos", "97_Scaled", "99_"];
+const SUBSET = ["11_", "12_", "14_", "18_", "20_", "24_", "33_", "35_", "36_", "37_", "40_", "51_", "88_", "97_Cos", "97_Scaled", "99_",
+  "63_", "56_conv_standard_2D_bias", "54_conv_standard_3D_grouped", "82_conv_depthwise_1D", "79_", "57_conv_transposed_2D_grouped"];
 
 const dir = fileURLToPath(new URL("../../examples/kernelbench_like/", import.meta.url));
 const small = JSON.parse(readFileSync(join(dir, "small.json"), "utf8")) as Record<string, Record<string, string>>;

@@ -8,6 +8,7 @@ import { emitReduction } from "./reduction.js";
 import { emitSoftmax } from "./softmax.js";
 import { emitNorm } from "./norm.js";
 import { emitMatmul } from "./matmul.js";
+import { emitConv } from "./conv.js";
 import { emitView } from "./views.js";
 import { emitIndexed } from "./indexed.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -56,6 +57,9 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
         break;
       case "matmul":
         emitMatmul(b, step.node, step.epilogue);
+        break;
+      case "conv":
+        emitConv(b, step.node, step.epilogue);
         break;
       case "indexed":
         emitIndexed(b, step.node);

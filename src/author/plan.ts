@@ -1,15 +1,16 @@
 import { isRef, refId, type Arg, type CapturedGraph, type GraphNode } from "./graph.js";
 import { isPointwise } from "./pointwise-ops.js";
 import { INDEXED_OPS } from "./indexed.js";
+import { CONV_OPS } from "./conv-spec.js";
 
 /**
  * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
- * fused: a chain of pointwise nodes becomes one kernel; a pointwise chain after a matmul, softmax,
- * norm or reduction becomes that kernel's epilogue; a pointwise chain feeding a reduction, softmax
+ * fused: a chain of pointwise nodes becomes one kernel; a pointwise chain after a matmul, convolution,
+ * softmax, norm or reduction becomes that kernel's epilogue; a pointwise chain feeding a reduction, softmax
  * or norm is folded into its load (prologue). View nodes run in the wrapper (metadata only).
  */
 
-export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "unsupported";
+export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "conv" | "getitem" | "skip" | "unsupported";
 
 export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm", "norm"]);
 export const SOFTMAX_OPS = new Set(["softmax", "_softmax", "log_softmax", "_log_softmax"]);
@@ -30,6 +31,7 @@ export type Step =
   | { kind: "pointwise"; group: PwGroup; siblings: PwGroup[] }
   | { kind: "reduction" | "softmax" | "norm"; node: GraphNode; prologue: PwGroup | null; epilogue: PwGroup | null }
   | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null }
+  | { kind: "conv"; node: GraphNode; epilogue: PwGroup | null }
   | { kind: "indexed"; node: GraphNode }
   | { kind: "getitem"; node: GraphNode }
   | { kind: "skip"; node: GraphNode; reason: string };
@@ -92,7 +94,17 @@ export function classify(n: GraphNode, g: CapturedGraph): { family: Family; reas
     }
     return { family: "matmul" };
   }
+  if (CONV_OPS.has(n.op)) return classifyConv(n, g);
   return { family: "unsupported", reason: `no template for ${n.target}` };
+}
+
+/** Convolutions over 1-3 spatial dimensions of floating tensors (conv.ts). */
+function classifyConv(n: GraphNode, g: CapturedGraph): { family: Family; reason?: string } {
+  const w = tensorRefs(n.args)[1];
+  const rank = w === undefined ? null : rankOf(g, w);
+  if (rank === null || rank < 3 || rank > 5) return { family: "unsupported", reason: "a convolution whose weight is not a 3-D to 5-D tensor" };
+  if (!n.dtype || !["float32", "float16", "bfloat16"].includes(n.dtype)) return { family: "unsupported", reason: `a convolution in ${n.dtype ?? "an unknown dtype"}` };
+  return { family: "conv" };
 }
 
 export function rankOf(g: CapturedGraph, id: string): number | null {
@@ -161,7 +173,7 @@ export function plan(g: CapturedGraph): Plan {
   const absorbed = new Set<PwGroup>();
   for (const n of nodes) {
     const f = fam.get(n.id);
-    if (f !== "matmul" && f !== "softmax" && f !== "norm" && f !== "reduction") continue;
+    if (f !== "matmul" && f !== "conv" && f !== "softmax" && f !== "norm" && f !== "reduction") continue;
     if (outputs.has(n.id) || n.op === "group_norm" || n.shape === null) continue;
     const us = users.get(n.id) ?? [];
     const grp = us.length > 0 ? groupOf.get(us[0]!) : undefined;
@@ -242,6 +254,11 @@ export function plan(g: CapturedGraph): Plan {
       case "matmul": {
         const epi = epilogueOf.get(n.id) ?? null;
         placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: "matmul", node: n, epilogue: epi } });
+        break;
+      }
+      case "conv": {
+        const epi = epilogueOf.get(n.id) ?? null;
+        placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: "conv", node: n, epilogue: epi } });
         break;
       }
       case "reduction":

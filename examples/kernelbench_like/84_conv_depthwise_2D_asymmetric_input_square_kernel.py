@@ -1,0 +1,33 @@
+import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    """
+    Depthwise 2-D convolution (groups = in_channels) with a square kernel over a wide image.
+    """
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0, bias: bool = False):
+        super(Model, self).__init__()
+        self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size=(kernel_size, kernel_size), stride=stride, padding=padding, groups=in_channels, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """
+        Applies the convolution to x (batch, channels, spatial dims...).
+        """
+        return self.conv2d(x)
+
+# Test code
+batch_size = 64
+in_channels = 128
+out_channels = 128
+kernel_size = 3
+width_in = 512
+height_in = 256
+stride = 1
+padding = 0
+
+def get_inputs():
+    x = torch.rand(batch_size, in_channels, height_in, width_in)
+    return [x]
+
+def get_init_inputs():
+    return [in_channels, out_channels, kernel_size, stride, padding]

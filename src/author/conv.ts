@@ -1,0 +1,359 @@
+import { argNames, ident, torchDtype } from "./codegen.js";
+import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder } from "./builder.js";
+import type { GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
+import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
+import { dotTiles, fmaTiles, type ConvTiles } from "./conv-tiles.js";
+
+/**
+ * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
+ * as implicit-GEMM kernels: rows are output pixels (batch and spatial positions), columns the
+ * output channels of one group, and the reduction runs over (input channel of the group, kernel
+ * tap), the weight's memory order. No im2col buffer: each [BLOCK_K, BLOCK_M] tile of the virtual
+ * im2col matrix is gathered from the input through its strides (output pixels along the fast axis,
+ * so the loads coalesce), with out-of-range taps (padding) masked to zero. A transposed convolution
+ * gathers the input pixel i = (o + padding - tap * dilation) / stride; with a stride, output pixels
+ * are split by phase (o mod stride) and each phase walks only the taps that reach it. The bias and
+ * any pointwise chain after the convolution run on the tile in registers before the one store.
+ *
+ * Precision (fp32): the kernel matches what the eager reference computes. cuDNN convolutions use
+ * TF32 tensor cores when torch.backends.cudnn.allow_tf32 is on (PyTorch's default), so the kernel
+ * then rounds both operands to TF32 (round to nearest, cvt.rna: the conversion CUTLASS's TF32
+ * kernels use) and multiplies on the tensor cores: products of TF32 values are exact in fp32, so
+ * the result differs from the reference only by the order of the fp32 sums. With the flag off, off
+ * the GPU, or with cuDNN disabled, the products are exact fp32 ("ieee"). The flags are read at
+ * call time. Depthwise convolutions (one input channel per group) are not cuDNN's in PyTorch: its
+ * own fp32 FMA kernels run them, so the kernel does too (no tensor cores; the reduction is only the
+ * kernel's taps). Shapes are read from the tensors at call time (any batch or spatial size); 64-bit
+ * offsets are switched on per call when a tensor reaches 2^31 elements.
+ */
+
+const TF32_ROUND = `@triton.jit
+def _round_tf32(x):
+    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties away from zero, as cuDNN does
+    return tl.inline_asm_elementwise("cvt.rna.tf32.f32 $0, $1;", "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)`;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** The numbers a convolution's kernel and launch are written from. */
+interface ConvGeometry {
+  s: ConvSpec;
+  cinG: number;
+  cout: number;
+  coutG: number;
+  kvol: number;
+  lowp: boolean;
+  /** tensor cores (tl.dot), or the FMA product of the depthwise case */
+  dot: boolean;
+  tiles: ConvTiles;
+}
+
+function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
+  const s = convSpec(node, (id) => b.meta(id).shape);
+  const w = b.meta(s.w).shape;
+  const cinG = s.transposed ? w[0]! / s.groups : w[1]!;
+  const cout = s.transposed ? w[1]! * s.groups : w[0]!;
+  const coutG = cout / s.groups;
+  const kvol = s.kernel.reduce((x, y) => x * y, 1);
+  const dtype = b.meta(s.x).dtype;
+  // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
+  const dot = s.transposed || cinG > 1;
+  const tiles = dot ? dotTiles(coutG, cinG * kvol) : fmaTiles(coutG, cinG * kvol);
+  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", dot, tiles };
+}
+
+export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
+  const geo = geometry(b, node);
+  const { s } = geo;
+  const name = b.kernelName(s.transposed ? "conv_transpose" : "conv");
+  const what = describe(node, s, b.meta(s.x).shape, b.meta(s.w).shape);
+  const opts = { dot: geo.dot, lowp: geo.lowp, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
+  b.kernels.push(kernelSource(name, s, opts).join("\n"));
+  if (geo.dot && !geo.lowp) b.helpers.add(TF32_ROUND);
+  emitLaunch(b, node, epilogue, geo, name, what);
+}
+
+/** The wrapper: output sizes from the input's shape, then one launch over (row tiles, channel tiles, groups x phases). */
+function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null, geo: ConvGeometry, name: string, what: string): void {
+  const { s, cinG, cout, coutG, kvol, tiles: t } = geo;
+  const S = s.S;
+  const G = s.groups;
+  const ext = epilogue ? epilogue.externals : [];
+  const finalId = epilogue ? epilogue.root.id : node.id;
+  const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
+  const outVar = `v_${ident(finalId)}`;
+  const id = ident(node.id);
+  const [xv, wv, qv, mv] = [`x_${id}`, `w_${id}`, `q_${id}`, `m_${id}`];
+  const spatial = (v: string) => Array.from({ length: S }, (_, d) => `${v}.shape[${d + 2}]`);
+  b.line(`# ${what}${epilogue ? `, with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
+  b.line(`${xv} = ${b.val(s.x)}`);
+  b.line(`${wv} = ${b.val(s.w)}`);
+  b.line(`if ${xv}.dim() != ${S + 2} or ${xv}.shape[1] != ${cinG * G}:`);
+  b.line(`    raise ValueError(f"${node.op}: expected an input of shape (N, ${cinG * G}, ${S === 1 ? "L" : S === 2 ? "H, W" : "D, H, W"}), got {tuple(${xv}.shape)}")`);
+  const outSizes = spatial(xv).map((e, d) => outSizeExpr(s, d, e));
+  b.line(`${outVar} = torch.empty((${xv}.shape[0], ${cout}, ${outSizes.join(", ")}), device=${xv}.device, dtype=${torchDtype(outDtype)})`);
+  const extraVars = ext.map((e, j) => {
+    const v = `e${j}_${id}`;
+    b.line(`${v} = ${b.val(e)}.expand(${outVar}.shape)`);
+    return v;
+  });
+  // rows: output pixels (of one phase, for a strided transposed convolution)
+  const phased = phasedDims(s);
+  const P = phased.map((d) => s.stride[d]!).reduce((x, y) => x * y, 1);
+  const qs = spatial(outVar).map((e, d) => (phased.includes(d) ? `triton.cdiv(${e}, ${s.stride[d]})` : e));
+  b.line(`${qv} = (${qs.join(", ")}${S === 1 ? "," : ""})`);
+  b.line(`${mv} = ${xv}.shape[0] * ${qs.map((_, d) => `${qv}[${d}]`).join(" * ")}`);
+  const wStrides = s.transposed
+    ? [`${wv}.stride(1)`, `${wv}.stride(0)`] // weight (C_in, C_out/groups, k...): out-channel, in-channel
+    : [`${wv}.stride(0)`, `${wv}.stride(1)`];
+  const args = [
+    xv, wv, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars,
+    String(cinG), String(coutG), mv, String(cinG * kvol), ...spatial(xv), ...spatial(outVar), `*${qv}`,
+    `*${xv}.stride()`, ...wStrides, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`),
+    `*${outVar}.stride()`, ...extraVars.map((v) => `*${v}.stride()`),
+  ];
+  const tf32 = geo.dot && !geo.lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
+  const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
+  const steps = phased.map((d) => `, STEP${d}=${s.stride[d]! / gcd(s.stride[d]!, s.dilation[d]!)}`).join("");
+  b.line(`grid = (triton.cdiv(${mv}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G * P})`);
+  b.line(
+    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}${steps}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
+  );
+  b.setVal(finalId, outVar);
+}
+
+function describe(node: GraphNode, s: ConvSpec, x: number[], w: number[]): string {
+  const parts = [`stride ${s.stride.join("x")}`, s.same ? "padding same" : `padding ${s.padLo.join("x")}`, `dilation ${s.dilation.join("x")}`];
+  if (s.transposed) parts.push(`output padding ${s.outputPadding.join("x")}`);
+  if (s.groups > 1) parts.push(`groups ${s.groups}`);
+  parts.push(s.bias ? "bias" : "no bias");
+  return `${node.op} ${JSON.stringify(x)} * weight ${JSON.stringify(w)} (${parts.join(", ")}) -> ${JSON.stringify(node.shape)} at capture`;
+}
+
+interface KernelOpts {
+  dot: boolean;
+  lowp: boolean;
+  extras: number;
+  bias: boolean;
+  what: string;
+  epilogue: PwGroup | null;
+  b: ModuleBuilder;
+  nodeId: string;
+}
+
+function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
+  const S = s.S;
+  const dims = Array.from({ length: S }, (_, d) => d);
+  const phased = phasedDims(s);
+  const ext = Array.from({ length: o.extras }, (_, j) => `e${j}`);
+  const consts = dims.flatMap((d) => [`KS${d}: tl.constexpr`, `ST${d}: tl.constexpr`, `PD${d}: tl.constexpr`, `DL${d}: tl.constexpr`]);
+  const params = [
+    "x_ptr", "w_ptr", "c_ptr", ...(o.bias ? ["bias_ptr"] : []), ...ext.map((e) => `${e}_ptr`),
+    "C_IN_G", "COUT_G", "M", "K", ...argNames("I", S), ...argNames("O", S), ...argNames("Q", S),
+    "sx_n", "sx_c", ...argNames("sx_", S),
+    "sw_o", "sw_c", ...argNames("sw_", S),
+    "sc_n", "sc_c", ...argNames("sc_", S),
+    ...ext.flatMap((e) => [`${e}_sn`, `${e}_sc`, ...argNames(`${e}_s`, S)]),
+    ...consts,
+    ...phased.map((d) => `STEP${d}: tl.constexpr`),
+    "KVOL: tl.constexpr", "TF32: tl.constexpr", "WIDE: tl.constexpr",
+    "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_K: tl.constexpr",
+  ];
+  const k: string[] = [`@triton.jit`, `def ${name}(${params.join(", ")}):`, ...header(s, o, phased)];
+  k.push(`    pid_m = tl.program_id(0)`);
+  k.push(`    pid_n = tl.program_id(1)`);
+  if (phased.length) {
+    const P = phased.map((d) => s.stride[d]!).reduce((a, b) => a * b, 1);
+    k.push(`    # program_id(2) = group * ${P} + output phase (o mod stride along ${phased.map((d) => `dim ${d}`).join(", ")})`);
+    k.push(`    g = tl.program_id(2) // ${P}`);
+    k.push(`    ph = tl.program_id(2) % ${P}`);
+    for (const d of [...phased].reverse()) {
+      k.push(`    ph${d} = ph % ST${d}`);
+      k.push(`    ph = ph // ST${d}`);
+    }
+    k.push(...phaseTaps(phased));
+  } else {
+    k.push(`    g = tl.program_id(2)`);
+  }
+  k.push(`    offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)`);
+  k.push(`    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)`);
+  k.push(`    if WIDE:`);
+  k.push(`        # a tensor of 2^31 elements or more: 64-bit offsets`);
+  k.push(`        offs_m = offs_m.to(tl.int64)`);
+  k.push(`        offs_n = offs_n.to(tl.int64)`);
+  k.push(`    m_ok = offs_m < M`);
+  k.push(`    n_ok = offs_n < COUT_G`);
+  k.push(`    # each row's output pixel (last spatial dimension fastest)`);
+  k.push(`    r = offs_m`);
+  for (let d = S - 1; d >= 0; d--) {
+    k.push(`    q${d} = r % Q${d}`);
+    k.push(`    r = r // Q${d}`);
+  }
+  k.push(`    nb = r`);
+  for (const d of dims) {
+    if (phased.includes(d)) {
+      k.push(`    o${d} = q${d} * ST${d} + ph${d}`);
+      k.push(`    m_ok = m_ok & (o${d} < O${d})`);
+    } else {
+      k.push(`    o${d} = q${d}`);
+    }
+  }
+  k.push(`    co = g * COUT_G + offs_n`);
+  if (s.transposed) {
+    k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c`);
+    k.push(`    w_col = offs_n * sw_o + g * C_IN_G * sw_c`);
+  } else {
+    for (const d of dims) k.push(`    h${d} = o${d} * ST${d} - PD${d}`);
+    k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c + ${dims.map((d) => `h${d} * sx_${d}`).join(" + ")}`);
+    k.push(`    w_col = co * sw_o`);
+  }
+  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  k.push(...reductionLoop(s, o, phased));
+  k.push(...epilogueLines(s, o));
+  return k;
+}
+
+/** Transposed dimensions with a stride: their output pixels are split by phase (o mod stride). */
+function phasedDims(s: ConvSpec): number[] {
+  return s.transposed ? s.stride.flatMap((st, d) => (st > 1 ? [d] : [])) : [];
+}
+
+function header(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
+  const k = [`    # ${o.what}.`];
+  k.push(`    # Implicit GEMM: rows = output pixels, columns = output channels of one group, reduction k =`);
+  k.push(`    # (input channel, kernel tap), gathered from the input through its strides (no im2col buffer).`);
+  if (phased.length) {
+    k.push(`    # Transposed with a stride: output pixels o of one phase (o mod stride) receive exactly the taps`);
+    k.push(`    # t with (o + padding - t * dilation) divisible by the stride, every STEP-th tap from the first`);
+    k.push(`    # one, so each program walks only those (no multiply by a masked-out zero).`);
+  }
+  if (o.lowp) k.push(`    # fp16/bf16 operands on the tensor cores, fp32 accumulation.`);
+  else if (o.dot) {
+    k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
+    k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies in exact fp32.`);
+  } else {
+    k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
+  }
+  return k;
+}
+
+/** Per phased dim d: the first tap t0_d of this phase and their number n_d (every STEP_d-th tap). */
+function phaseTaps(phased: number[]): string[] {
+  const k: string[] = [];
+  for (const d of phased) {
+    k.push(`    # taps t along dim ${d} with t * DL${d} = ph${d} + PD${d} (mod ST${d})`);
+    k.push(`    res${d} = (ph${d} + PD${d}) % ST${d}`);
+    k.push(`    t0_${d} = KS${d}`);
+    k.push(`    n${d} = 0`);
+    k.push(`    for kk in tl.static_range(KS${d}):`);
+    k.push(`        hit = ((kk * DL${d}) % ST${d}) == res${d}`);
+    k.push(`        n${d} += tl.where(hit, 1, 0)`);
+    k.push(`        t0_${d} = tl.where(hit & (t0_${d} == KS${d}), kk, t0_${d})`);
+  }
+  k.push(`    NT = ${phased.map((d) => `n${d}`).join(" * ")}`);
+  return k;
+}
+
+function reductionLoop(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
+  const S = s.S;
+  const dims = Array.from({ length: S }, (_, d) => d);
+  const k: string[] = [];
+  // taps per input channel: KVOL, or in a phase the product of its per-dim tap counts
+  const fixed = dims.filter((d) => !phased.includes(d)).map((d) => `KS${d}`);
+  const taps = phased.length ? ["NT", ...fixed].join(" * ") : "KVOL";
+  const countOf = (d: number) => (phased.includes(d) ? `n${d}` : `KS${d}`);
+  if (phased.length) {
+    k.push(`    K_PH = C_IN_G * ${taps}`);
+    k.push(`    TAPS = ${taps}`);
+  }
+  k.push(`    for k0 in range(0, ${phased.length ? "K_PH" : "K"}, BLOCK_K):`);
+  k.push(`        offs_k = k0 + tl.arange(0, BLOCK_K)`);
+  k.push(`        if WIDE:`);
+  k.push(`            offs_k = offs_k.to(tl.int64)`);
+  k.push(`        k_ok = offs_k < ${phased.length ? "K_PH" : "K"}`);
+  k.push(`        # k = input channel * taps + ${tapIndex(S)}: the weight's own memory order, so a column of`);
+  k.push(`        # B is contiguous, and consecutive taps of one channel are neighbours in the input too`);
+  k.push(`        ci = offs_k // ${phased.length ? "TAPS" : "KVOL"}`);
+  k.push(`        t = offs_k % ${phased.length ? "TAPS" : "KVOL"}`);
+  for (let d = S - 1; d >= 1; d--) {
+    k.push(`        j${d} = t % ${countOf(d)}`);
+    k.push(`        t = t // ${countOf(d)}`);
+  }
+  k.push(`        j0 = t`);
+  for (const d of dims) k.push(phased.includes(d) ? `        kp${d} = t0_${d} + j${d} * STEP${d}` : `        kp${d} = j${d}`);
+  k.push(`        # the A tile is gathered as [BLOCK_K, BLOCK_M] (output pixels along the fast axis: neighbouring`);
+  k.push(`        # pixels are neighbouring addresses, so the loads coalesce), then transposed for the product`);
+  k.push(`        mask = k_ok[:, None] & m_ok[None, :]`);
+  if (s.transposed) {
+    k.push(`        a_off = x_row[None, :] + (ci * sx_c)[:, None]`);
+    for (const d of dims) {
+      k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST${phased.includes(d) ? " (exact: the phase's taps)" : ""}`);
+      k.push(`        t${d} = o${d}[None, :] + (PD${d} - kp${d} * DL${d})[:, None]`);
+      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < I${d} * ST${d})`);
+      k.push(`        a_off = a_off + ${phased.includes(d) ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
+    }
+  } else {
+    k.push(`        a_off = x_row[None, :] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
+    for (const d of dims) {
+      k.push(`        i${d} = h${d}[None, :] + (kp${d} * DL${d})[:, None]`);
+      k.push(`        mask = mask & (i${d} >= 0) & (i${d} < I${d})`);
+    }
+  }
+  const cast = o.lowp && o.dot ? "" : ".to(tl.float32)";
+  k.push(`        a = tl.trans(tl.load(x_ptr + a_off, mask=mask, other=0.0)${cast})`);
+  k.push(`        w_off = w_col[None, :] + (ci * sw_c + ${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")})[:, None]`);
+  k.push(`        b = tl.load(w_ptr + w_off, mask=k_ok[:, None] & n_ok[None, :], other=0.0)${cast}`);
+  if (!o.dot) {
+    k.push(`        acc += tl.sum(a[:, :, None] * b[None, :, :], axis=1)`);
+  } else if (o.lowp) {
+    k.push(`        acc = tl.dot(a, b, acc)`);
+  } else {
+    k.push(`        if TF32:`);
+    k.push(`            acc = tl.dot(_round_tf32(a), _round_tf32(b), acc, input_precision="tf32")`);
+    k.push(`        else:`);
+    k.push(`            acc = tl.dot(a, b, acc, input_precision="ieee")`);
+  }
+  return k;
+}
+
+function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
+  const dims = Array.from({ length: s.S }, (_, d) => d);
+  const k: string[] = [];
+  k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
+  const pix = (pre: string) => [`nb * ${pre}n`, ...dims.map((d) => `o${d} * ${pre}${d}`)].join(" + ");
+  k.push(`    c = acc`);
+  if (o.bias) k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
+  const loaded = new Map<string, LoadedValue>();
+  const extIds = o.epilogue ? o.epilogue.externals : [];
+  extIds.forEach((id, j) => {
+    const { ty, suffix } = loadSuffix(o.b.meta(id).dtype);
+    k.push(`    ev${j} = tl.load(e${j}_ptr + (${pix(`e${j}_s`)})[:, None] + co[None, :] * e${j}_sc, mask=mask)${suffix}  # ${id}`);
+    loaded.set(id, { code: `ev${j}`, ty });
+  });
+  let result: LoadedValue = { code: "c", ty: "f" };
+  if (o.epilogue) {
+    k.push(`    # epilogue: ${o.epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
+    loaded.set(o.nodeId, result);
+    const body = groupBody(o.epilogue, loaded, "    ");
+    k.push(...body.lines);
+    result = body.result;
+  }
+  const outDtype = o.epilogue ? o.epilogue.root.dtype! : null;
+  k.push(`    c_row = ${pix("sc_")}`);
+  k.push(`    tl.store(c_ptr + c_row[:, None] + co[None, :] * sc_c, ${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}, mask=mask)`);
+  return k;
+}
+
+/** "((tap0 * taps1 + tap1) * taps2 + tap2)" for S = 3: the flat kernel tap. */
+function tapIndex(S: number): string {
+  let e = "tap0";
+  for (let d = 1; d < S; d++) e = `(${e} * taps${d} + tap${d})`;
+  return e;
+}
+
+/** The constexpr keyword arguments of a launch: kernel sizes, strides, padding, dilation per dim. */
+function convConstArgs(s: ConvSpec): string {
+  return Array.from({ length: s.S }, (_, d) => `KS${d}=${s.kernel[d]}, ST${d}=${s.stride[d]}, PD${d}=${s.padLo[d]}, DL${d}=${s.dilation[d]}`).join(", ");
+}
