@@ -11,6 +11,7 @@ import { emitMatmul } from "./matmul.js";
 import { emitView } from "./views.js";
 import { emitIndexed } from "./indexed.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
+import { emitOps } from "./ops-plan.js";
 
 /**
  * The KernelBench module: Triton kernels at module level, and ModelNew whose __init__ is the
@@ -59,6 +60,9 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
         break;
       case "indexed":
         emitIndexed(b, step.node);
+        break;
+      case "ops":
+        emitOps(b, step.op);
         break;
     }
   }

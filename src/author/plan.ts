@@ -1,6 +1,7 @@
 import { isRef, refId, type Arg, type CapturedGraph, type GraphNode } from "./graph.js";
 import { isPointwise } from "./pointwise-ops.js";
 import { INDEXED_OPS } from "./indexed.js";
+import { isOpsNode, planOps, type OpsStep } from "./ops-plan.js";
 
 /**
  * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
@@ -9,7 +10,7 @@ import { INDEXED_OPS } from "./indexed.js";
  * or norm is folded into its load (prologue). View nodes run in the wrapper (metadata only).
  */
 
-export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "unsupported";
+export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "getitem" | "skip" | "ops" | "unsupported";
 
 export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm", "norm"]);
 export const SOFTMAX_OPS = new Set(["softmax", "_softmax", "log_softmax", "_log_softmax"]);
@@ -32,7 +33,9 @@ export type Step =
   | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null }
   | { kind: "indexed"; node: GraphNode }
   | { kind: "getitem"; node: GraphNode }
-  | { kind: "skip"; node: GraphNode; reason: string };
+  | { kind: "skip"; node: GraphNode; reason: string }
+  /** pooling, scans, losses, flip/pad/cat/fills (ops-plan.ts) */
+  | { kind: "ops"; op: OpsStep };
 
 export interface Plan {
   steps: Step[];
@@ -92,6 +95,7 @@ export function classify(n: GraphNode, g: CapturedGraph): { family: Family; reas
     }
     return { family: "matmul" };
   }
+  if (isOpsNode(n)) return { family: "ops" };
   return { family: "unsupported", reason: `no template for ${n.target}` };
 }
 
@@ -190,6 +194,9 @@ export function plan(g: CapturedGraph): Plan {
     absorbed.add(grp);
   }
 
+  // 3a. pooling, scans, losses and element moves, with what folds into them
+  const opsPlaced = planOps({ nodes, index, byId, users, outputs, groupOf, absorbed, isOps: (id) => fam.get(id) === "ops" });
+
   // 3b. siblings: independent groups over the same shape and layout that read a common value and
   //     whose results only leave the graph (e.g. several activations of one input) run as one
   //     kernel with several outputs, so the shared input is read once
@@ -251,10 +258,12 @@ export function plan(g: CapturedGraph): Plan {
         placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: f, node: n, prologue: prologueOf.get(n.id) ?? null, epilogue: epi } });
         break;
       }
+      case "ops":
       case "unsupported":
         break;
     }
   }
+  for (const o of opsPlaced) placed.push({ at: o.at, step: { kind: "ops", op: o.step } });
   placed.sort((a, b) => a.at - b.at);
   return { steps: placed.map((p) => p.step), unsupported };
 }
