@@ -1,0 +1,31 @@
+"""Scans: cumsum along a non-contiguous dimension (the kept dimension is the contiguous one),
+a reversed cumprod, a cumsum of a transposed input, a float64 cumsum of a float32 input, an
+exclusive scan along dim 0, and standalone flip and pad (constant, reflect, replicate)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x, y):
+        a = torch.cumsum(x, dim=0)
+        b = torch.cumprod(y.flip(-1) * 0.5 + 0.75, dim=-1).flip(-1)
+        c = torch.cumsum(x.t(), dim=1)
+        d = torch.cumsum(x, dim=1, dtype=torch.float64)
+        e = torch.cat([torch.zeros_like(y[:1]), torch.cumsum(y[:-1], dim=0)], dim=0)
+        f = x.flip(0, 1)
+        g = F.pad(y, (2, 1, 0, 3), value=-1.5)
+        h = F.pad(y.unsqueeze(0), (2, 3), mode="reflect")
+        i = F.pad(y.unsqueeze(0), (1, 2), mode="replicate")
+        return a, b, c, d, e, f, g, h, i
+
+
+def get_inputs():
+    return [torch.randn(37, 45), torch.rand(9, 300)]
+
+
+def get_init_inputs():
+    return []
