@@ -55,6 +55,8 @@ function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
       return s.node.op;
     case "ops":
       return describeOps(s.op);
+    case "multireduction":
+      return `one pass: ${s.nodes.map((n) => n.op).join(" + ")}`;
     default:
       return s.kind;
   }

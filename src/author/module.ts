@@ -12,6 +12,7 @@ import { emitView } from "./views.js";
 import { emitIndexed } from "./indexed.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 import { emitOps } from "./ops-plan.js";
+import { emitMultiReduction } from "./multi-reduction.js";
 
 /**
  * The KernelBench module: Triton kernels at module level, and ModelNew whose __init__ is the
@@ -63,6 +64,9 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
         break;
       case "ops":
         emitOps(b, step.op);
+        break;
+      case "multireduction":
+        emitMultiReduction(b, step.nodes);
         break;
     }
   }

@@ -2,6 +2,7 @@ import { isRef, refId, type Arg, type CapturedGraph, type GraphNode } from "./gr
 import { isPointwise } from "./pointwise-ops.js";
 import { INDEXED_OPS } from "./indexed.js";
 import { isOpsNode, planOps, type OpsStep } from "./ops-plan.js";
+import { planMultiReductions } from "./multi-reduction.js";
 
 /**
  * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
@@ -35,7 +36,9 @@ export type Step =
   | { kind: "getitem"; node: GraphNode }
   | { kind: "skip"; node: GraphNode; reason: string }
   /** pooling, scans, losses, flip/pad/cat/fills (ops-plan.ts) */
-  | { kind: "ops"; op: OpsStep };
+  | { kind: "ops"; op: OpsStep }
+  /** reductions of one input over the same dims, one kernel (multi-reduction.ts) */
+  | { kind: "multireduction"; nodes: GraphNode[] };
 
 export interface Plan {
   steps: Step[];
@@ -194,10 +197,14 @@ export function plan(g: CapturedGraph): Plan {
     absorbed.add(grp);
   }
 
-  // 3a. pooling, scans, losses and element moves, with what folds into them
+  // 3a. reductions of one input over the same dims share one kernel (placed at the first)
+  const multi = planMultiReductions(g, nodes.filter((n) => fam.get(n.id) === "reduction" && !prologueOf.has(n.id) && !epilogueOf.has(n.id)));
+  const inMulti = new Set([...multi.values()].flat().map((n) => n.id));
+
+  // 3b. pooling, scans, losses and element moves, with what folds into them
   const opsPlaced = planOps({ nodes, index, byId, users, outputs, groupOf, absorbed, isOps: (id) => fam.get(id) === "ops" });
 
-  // 3b. siblings: independent groups over the same shape and layout that read a common value and
+  // 3c. siblings: independent groups over the same shape and layout that read a common value and
   //     whose results only leave the graph (e.g. several activations of one input) run as one
   //     kernel with several outputs, so the shared input is read once
   const siblingsOf = new Map<PwGroup, PwGroup[]>();
@@ -252,6 +259,12 @@ export function plan(g: CapturedGraph): Plan {
         break;
       }
       case "reduction":
+        if (inMulti.has(n.id)) {
+          const members = multi.get(n.id);
+          if (members) placed.push({ at, step: { kind: "multireduction", nodes: members } });
+          break;
+        }
+      // falls through
       case "softmax":
       case "norm": {
         const epi = epilogueOf.get(n.id) ?? null;
