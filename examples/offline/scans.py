@@ -1,6 +1,7 @@
 """Scans: cumsum along a non-contiguous dimension (the kept dimension is the contiguous one),
 a reversed cumprod, a cumsum of a transposed input, a float64 cumsum of a float32 input, an
-exclusive scan along dim 0, and standalone flip and pad (constant, reflect, replicate)."""
+exclusive scan along dim 0, standalone flip and pad (constant, reflect, replicate), and cats of
+copied parts."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -20,7 +21,9 @@ class Model(nn.Module):
         g = F.pad(y, (2, 1, 0, 3), value=-1.5)
         h = F.pad(y.unsqueeze(0), (2, 3), mode="reflect")
         i = F.pad(y.unsqueeze(0), (1, 2), mode="replicate")
-        return a, b, c, d, e, f, g, h, i
+        j = torch.cat([x, x.t()[:20].t() * 2.0], dim=1)
+        k = torch.cat([y[:2], torch.flip(y, [1])[4:]], dim=0)
+        return a, b, c, d, e, f, g, h, i, j, k
 
 
 def get_inputs():

@@ -78,7 +78,7 @@ export function emitLoss(b: ModuleBuilder, n: GraphNode): void {
   const whole = s.nCols <= 8192;
   const { BM, BN } = tileFor(s, false, whole);
   const name = b.kernelName(sp.logits ? "cross_entropy" : "nll_loss");
-  b.kernels.push(rowKernel(name, sp, s, ops, probs, C));
+  b.kernels.push(rowKernel(name, sp, s, ops, probs, C, BN));
 
   const id = ident(n.id);
   const lbuf = `loss_${id}`;
@@ -113,7 +113,7 @@ export function emitLoss(b: ModuleBuilder, n: GraphNode): void {
   } else b.setVal(n.id, out);
 }
 
-function rowKernel(name: string, sp: LossSpec, s: RowSpace, ops: RowOperand[], probs: boolean, C: number): string {
+function rowKernel(name: string, sp: LossSpec, s: RowSpace, ops: RowOperand[], probs: boolean, C: number, tileBN: number): string {
   const nCols = s.nCols;
   const eps = sp.smoothing;
   const k: string[] = [`@triton.jit`, `def ${name}(${[...kernelParams(s, ops), "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`];
@@ -122,30 +122,43 @@ function rowKernel(name: string, sp: LossSpec, s: RowSpace, ops: RowOperand[], p
   k.push(...rowPrologue(s, ops));
   const w = sp.weight !== null;
   if (sp.logits) {
-    k.push(`    m = tl.full([BLOCK_M, BLOCK_N], -1.0e30, tl.float32)`);
-    k.push(`    l = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+    // a row that is one block is read into registers once: its maximum, then one exp per element
+    const single = nCols <= tileBN;
+    const ind = single ? "    " : "        ";
+    const acc = (v: string, e: string): string => (single ? `${ind}${v} = ${e}` : `${ind}${v} += ${e}`);
     const sums = probs ? ["swy", "swyx"] : eps ? ["sw", "sx"] : [];
-    for (const v of sums) k.push(`    ${v} = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-    k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-    k.push(...colBlock(s, ops, "start", "        "));
-    k.push(`        xv = tl.load(${fullPtr("x")}, mask=mask, other=0.0).to(tl.float32)`);
-    k.push(`        xm = tl.where(mask, xv, float("-inf"))`);
-    k.push(`        m_new = tl.maximum(m, xm)`);
-    k.push(`        l = l * tl.exp(m - m_new) + tl.exp(xm - m_new)`);
-    k.push(`        m = m_new`);
-    const wv = w ? `tl.load(${fullPtr("w")}, mask=mask, other=0.0).to(tl.float32)` : `tl.where(mask, 1.0, 0.0)`;
-    if (probs || eps) k.push(`        wv = ${wv}`);
-    if (probs) {
-      k.push(`        yv = tl.load(${fullPtr("t")}, mask=mask, other=0.0).to(tl.float32)`);
-      if (eps) k.push(`        yv = yv * ${floatLit(1 - eps)} + ${floatLit(eps / C)}`);
-      k.push(`        swy += tl.where(mask, wv * yv, 0.0)`);
-      k.push(`        swyx += tl.where(mask, wv * yv * xv, 0.0)`);
-    } else if (eps) {
-      k.push(`        sw += wv`);
-      k.push(`        sx += tl.where(mask, wv * xv, 0.0)`);
+    if (!single) {
+      k.push(`    m = tl.full([BLOCK_M, BLOCK_N], -1.0e30, tl.float32)`);
+      k.push(`    l = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      for (const v of sums) k.push(`    ${v} = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
     }
-    k.push(`    row_max = tl.max(m, axis=1)`);
-    k.push(`    lse = row_max + tl.log(tl.sum(l * tl.exp(m - row_max[:, None]), axis=1))`);
+    k.push(...colBlock(s, ops, single ? "0" : "start", ind));
+    k.push(`${ind}xv = tl.load(${fullPtr("x")}, mask=mask, other=0.0).to(tl.float32)`);
+    k.push(`${ind}xm = tl.where(mask, xv, float("-inf"))`);
+    if (!single) {
+      k.push(`${ind}m_new = tl.maximum(m, xm)`);
+      k.push(`${ind}l = l * tl.exp(m - m_new) + tl.exp(xm - m_new)`);
+      k.push(`${ind}m = m_new`);
+    }
+    const wv = w ? `tl.load(${fullPtr("w")}, mask=mask, other=0.0).to(tl.float32)` : `tl.where(mask, 1.0, 0.0)`;
+    if (probs || eps) k.push(`${ind}wv = ${wv}`);
+    if (probs) {
+      k.push(`${ind}yv = tl.load(${fullPtr("t")}, mask=mask, other=0.0).to(tl.float32)`);
+      if (eps) k.push(`${ind}yv = yv * ${floatLit(1 - eps)} + ${floatLit(eps / C)}`);
+      k.push(acc("swy", "tl.where(mask, wv * yv, 0.0)"));
+      k.push(acc("swyx", "tl.where(mask, wv * yv * xv, 0.0)"));
+    } else if (eps) {
+      k.push(acc("sw", "wv"));
+      k.push(acc("sx", "tl.where(mask, wv * xv, 0.0)"));
+    }
+    if (single) {
+      k.push(`    row_max = tl.max(xm, axis=1)`);
+      k.push(`    lse = row_max + tl.log(tl.sum(tl.exp(xm - row_max[:, None]), axis=1))`);
+    } else {
+      k.push(`    row_max = tl.max(m, axis=1)`);
+      k.push(`    lse = row_max + tl.log(tl.sum(l * tl.exp(m - row_max[:, None]), axis=1))`);
+    }
   }
   if (probs) {
     k.push(`    # -sum_c w_c y_c log_softmax(x)_c = lse * sum(w y) - sum(w y x)`);

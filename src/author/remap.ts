@@ -109,19 +109,20 @@ export function emitPad(b: ModuleBuilder, n: GraphNode): void {
   if (pads.length % 2 || pads.length / 2 > rank || pads.some((p) => !Number.isInteger(p))) throw new UnsupportedOp(n.op, `pads ${JSON.stringify(pads)}`);
   if (mode !== "constant" && pads.some((p) => p < 0)) throw new UnsupportedOp(n.op, `negative ${mode} padding`);
   const dims: DimMap[] = Array.from({ length: rank }, () => ({ kind: "id" }));
-  const sizes = Array.from({ length: rank }, (_, d) => `x.shape[${d}]`);
+  const sizes = Array.from({ length: rank }, (_, d) => `x_${ident(n.id)}.shape[${d}]`);
   for (let j = 0; j < pads.length / 2; j++) {
     const d = rank - 1 - j;
     dims[d] = { kind: "pad", mode, before: pads[2 * j]! };
-    sizes[d] = `x.shape[${d}] + ${pads[2 * j]! + pads[2 * j + 1]!}`;
+    sizes[d] = `${sizes[d]} + ${pads[2 * j]! + pads[2 * j + 1]!}`;
   }
   const name = b.kernelName("pad");
   b.kernels.push(remapKernel(name, rank, dims, value, `${mode} padding ${JSON.stringify(pads)} (last dimension first)${mode === "constant" ? `, value ${value}` : ""}`));
   const out = `v_${ident(n.id)}`;
   b.line(`# pad ${JSON.stringify(pads)} (${mode}): one copy kernel`);
-  b.line(`x = ${b.val(id)}`);
-  b.line(`${out} = torch.empty((${sizes.join(", ")}${rank === 1 ? "," : ""}), device=x.device, dtype=torch.${n.dtype})`);
-  launch(b, name, "x", out);
+  const x = `x_${ident(n.id)}`;
+  b.line(`${x} = ${b.val(id)}`);
+  b.line(`${out} = torch.empty((${sizes.join(", ")}${rank === 1 ? "," : ""}), device=${x}.device, dtype=torch.${n.dtype})`);
+  launch(b, name, x, out);
   b.setVal(n.id, out);
 }
 
@@ -157,34 +158,37 @@ export function emitFill(b: ModuleBuilder, n: GraphNode): void {
 /** A part of a cat: copied, filled in place, or written in place by the scan that produces it. */
 export type CatPart = { kind: "copy"; id: string } | { kind: "fill"; node: GraphNode } | { kind: "scan"; step: ScanStep };
 
-export function emitCat(b: ModuleBuilder, n: GraphNode, parts: CatPart[]): void {
+export function emitCat(b: ModuleBuilder, n: GraphNode, list: CatPart[]): void {
   const rank = n.shape!.length;
   const dim = ((Number(n.args[1] ?? n.kwargs["dim"] ?? 0) % rank) + rank) % rank;
   const out = `v_${ident(n.id)}`;
+  // local names of their own, so that no input of forward is shadowed
+  const local = (x: string): string => `${x}_${ident(n.id)}`;
+  const [parts, off, part, src] = [local("parts"), local("off"), local("part"), local("src")];
   const shapeOf = (p: CatPart): string => (p.kind === "copy" ? `${b.val(p.id)}.shape` : p.kind === "fill" ? fillShape(b, p.node) : pyList(p.step.node.shape!));
   b.line(`# cat along dim ${dim}: each part written into its slice of the result`);
-  b.line(`parts = [${parts.map(shapeOf).join(", ")}]`);
+  b.line(`${parts} = [${list.map(shapeOf).join(", ")}]`);
   // PyTorch skips 1-D empty parts (legacy); every other part has the result's rank
-  b.line(`parts = [p for p in parts if len(p) == ${rank}]`);
-  b.line(`${out} = torch.empty((*parts[0][:${dim}], sum(p[${dim}] for p in parts), *parts[0][${dim + 1}:]), device=${b.device()}, dtype=torch.${n.dtype})`);
-  b.line(`off = 0`);
+  b.line(`${parts} = [p for p in ${parts} if len(p) == ${rank}]`);
+  b.line(`${out} = torch.empty((*${parts}[0][:${dim}], sum(p[${dim}] for p in ${parts}), *${parts}[0][${dim + 1}:]), device=${b.device()}, dtype=torch.${n.dtype})`);
+  b.line(`${off} = 0`);
   let copyName: string | null = null;
-  for (const p of parts) {
-    b.line(`part = ${out}.narrow(${dim}, off, ${shapeOf(p)}[${dim}]) if len(${shapeOf(p)}) == ${rank} else None`);
+  for (const p of list) {
+    b.line(`${part} = ${out}.narrow(${dim}, ${off}, ${shapeOf(p)}[${dim}]) if len(${shapeOf(p)}) == ${rank} else None`);
     if (p.kind === "scan") {
-      emitScan(b, p.step, "part");
+      emitScan(b, p.step, part);
     } else if (p.kind === "fill") {
       const name = fillKernel(b, p.node, rank);
-      b.line(`if part is not None:`);
-      launch(b, name, null, "part", "    ");
+      b.line(`if ${part} is not None:`);
+      launch(b, name, null, part, "    ");
     } else {
       copyName ??= b.kernelName("copy");
       if (!b.kernels.some((k) => k.includes(`def ${copyName}(`))) b.kernels.push(remapKernel(copyName, rank, Array.from({ length: rank }, () => ({ kind: "id" })), 0, "copy of a part of a cat into its slice"));
-      b.line(`if part is not None:`);
-      b.line(`    src = ${b.val(p.id)}`);
-      launch(b, copyName, "src", "part", "    ");
+      b.line(`if ${part} is not None:`);
+      b.line(`    ${src} = ${b.val(p.id)}`);
+      launch(b, copyName, src, part, "    ");
     }
-    b.line(`off += part.shape[${dim}] if part is not None else 0`);
+    b.line(`${off} += ${part}.shape[${dim}] if ${part} is not None else 0`);
   }
   b.setVal(n.id, out);
 }
