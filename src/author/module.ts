@@ -13,6 +13,7 @@ import { emitIndexed } from "./indexed.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 import { emitOps } from "./ops-plan.js";
 import { emitMultiReduction } from "./multi-reduction.js";
+import { poolReadsSizes } from "./pool.js";
 
 /**
  * The KernelBench module: Triton kernels at module level, and ModelNew whose __init__ is the
@@ -118,7 +119,7 @@ function shapeGeneric(s: Plan["steps"][number]): boolean {
     case "view":
       return SHAPE_FREE_VIEWS.has(s.node.op);
     case "ops":
-      return s.op.kind === "pool" || s.op.kind === "flip" || s.op.kind === "pad" || (s.op.kind === "fill" && s.op.node.op.endsWith("_like")) || (s.op.kind === "cat" && s.op.parts.every((q) => q.kind === "copy"));
+      return (s.op.kind === "pool" && poolReadsSizes(s.op.node)) || s.op.kind === "flip" || s.op.kind === "pad" || (s.op.kind === "fill" && s.op.node.op.endsWith("_like")) || (s.op.kind === "cat" && s.op.parts.every((q) => q.kind === "copy"));
     default:
       return false;
   }

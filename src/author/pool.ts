@@ -2,6 +2,7 @@ import { argNames, floatLit, ident, pyList } from "./codegen.js";
 import type { ModuleBuilder } from "./builder.js";
 import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
+import { emitReduction } from "./reduction.js";
 
 /**
  * Pooling over the last 1-3 dimensions: max (values, and indices for the `_with_indices` forms),
@@ -62,6 +63,15 @@ export function poolSpec(n: GraphNode): PoolSpec {
   return { ...base, kind: "avg", kernel, stride, padding, dilation: ones, ceil: a[4] === true, countPad: a[5] !== false, divisor };
 }
 
+function isGlobalPool(sp: PoolSpec): boolean {
+  return sp.kind === "adaptive" && sp.outSize.every((o) => o === 1);
+}
+
+/** Whether the emitted pooling reads its sizes at call time (global pooling is a specialised mean). */
+export function poolReadsSizes(n: GraphNode): boolean {
+  return !isGlobalPool(poolSpec(n));
+}
+
 const OUT_SIZE_HELPER = `def _pool_out_size(size, k, s, p, d, ceil_mode):
     # PyTorch's pooling output size; in ceil mode the last window must start inside the input or
     # its left padding
@@ -83,6 +93,13 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
     throw new UnsupportedOp(n.op, "padding larger than half the kernel (PyTorch refuses it too)");
   }
   const lead = rank - nd;
+  if (isGlobalPool(sp)) {
+    // global average pooling is a mean over the pooled dims: the row kernels parallelise it
+    // over the columns too (one program per output would walk a whole plane alone)
+    const dims = Array.from({ length: nd }, (_, d) => lead + d);
+    emitReduction(b, { ...n, op: "mean", target: "aten.mean.dim", args: [src, dims, true], kwargs: {} }, null, null);
+    return;
+  }
   const outDtype = sp.indices ? n.outputs![0]!.dtype : n.dtype!;
   const name = b.kernelName(`${sp.kind}_pool${nd}d`);
   b.kernels.push(poolKernel(name, sp, rank, lead));
@@ -155,8 +172,9 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
   let ind = "    ";
   for (let d = 0; d < nd; d++) {
     const step = sp.dilation[d] === 1 ? "" : ` * ${sp.dilation[d]}`;
-    // the last window dimension is unrolled; outer ones are loops
-    k.push(`${ind}for k${d} in ${d === nd - 1 ? "tl.static_range" : "range"}(${taps(d)}):`);
+    // the last window dimension is unrolled when it is short; the others are loops
+    const unroll = d === nd - 1 && sp.kind !== "adaptive" && sp.kernel[d]! <= 16;
+    k.push(`${ind}for k${d} in ${unroll ? "tl.static_range" : "range"}(${taps(d)}):`);
     ind += "    ";
     k.push(`${ind}p${d} = st${d} + k${d}${step}`);
     const inside = sp.kind === "adaptive" ? `(p${d} < en${d})` : `(p${d} >= 0) & (p${d} < I${d})`;
