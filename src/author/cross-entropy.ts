@@ -51,9 +51,12 @@ function lossSpec(n: GraphNode): LossSpec {
   return spec;
 }
 
-export function emitLoss(b: ModuleBuilder, n: GraphNode): void {
+/** `logSoftmax`: the log_softmax the NLL reads, folded in (the loss then reads its logits). */
+export function emitLoss(b: ModuleBuilder, n: GraphNode, logSoftmax: GraphNode | null = null): void {
   const sp = lossSpec(n);
-  const [xa, ta] = n.args;
+  if (logSoftmax) sp.logits = true;
+  const ta = n.args[1];
+  const xa = logSoftmax ? logSoftmax.args[0] : n.args[0];
   if (xa === undefined || ta === undefined || !isRef(xa) || !isRef(ta)) throw new UnsupportedOp(n.op, "inputs that are not tensors");
   const x = b.meta(refId(xa));
   const t = b.meta(refId(ta));

@@ -13,7 +13,9 @@ import { FILL_OPS, REMAP_OPS, emitCat, emitFill, emitFlip, emitPad, type CatPart
  * that only feeds a cat writes into its part of the cat.
  */
 export type OpsStep =
-  | { kind: "pool" | "loss" | "flip" | "pad" | "fill"; node: GraphNode }
+  | { kind: "pool" | "flip" | "pad" | "fill"; node: GraphNode }
+  /** logSoftmax: the log_softmax an NLL reads, computed inside the loss (then a cross-entropy) */
+  | { kind: "loss"; node: GraphNode; logSoftmax: GraphNode | null }
   | { kind: "scan"; scan: ScanStep }
   | { kind: "cat"; node: GraphNode; parts: CatPart[] };
 
@@ -33,7 +35,8 @@ export interface OpsPlanContext {
   isOps: (id: string) => boolean;
 }
 
-export function planOps(c: OpsPlanContext): { at: number; step: OpsStep }[] {
+/** Steps placed at graph positions, and the nodes of other families folded into them. */
+export function planOps(c: OpsPlanContext): { placed: { at: number; step: OpsStep }[]; folded: Set<string> } {
   const onlyUser = (id: string, user: string): boolean => {
     const us = c.users.get(id) ?? [];
     return !c.outputs.has(id) && us.length > 0 && us.every((u) => u === user);
@@ -90,12 +93,40 @@ export function planOps(c: OpsPlanContext): { at: number; step: OpsStep }[] {
     placed.push({ at: c.index.get(n.id)!, step: { kind: "cat", node: n, parts } });
   }
   for (const [id, scan] of scans) if (!inCat.has(id)) placed.push({ at: c.index.get(id)!, step: { kind: "scan", scan } });
+  const folded = new Set<string>();
   for (const n of c.nodes) {
     if (!c.isOps(n.id) || absorbedNodes.has(n.id) || SCAN_OPS.has(n.op) || n.op === "cat") continue;
-    const kind = POOL_OPS.has(n.op) ? "pool" : LOSS_OPS.has(n.op) ? "loss" : n.op === "flip" ? "flip" : FILL_OPS.has(n.op) ? "fill" : "pad";
-    placed.push({ at: c.index.get(n.id)!, step: { kind, node: n } });
+    const at = c.index.get(n.id)!;
+    if (LOSS_OPS.has(n.op)) {
+      const ls = nllOfLogSoftmax(c, n);
+      if (ls) folded.add(ls.id);
+      placed.push({ at, step: { kind: "loss", node: n, logSoftmax: ls } });
+      continue;
+    }
+    const kind = POOL_OPS.has(n.op) ? "pool" : n.op === "flip" ? "flip" : FILL_OPS.has(n.op) ? "fill" : "pad";
+    placed.push({ at, step: { kind, node: n } });
   }
-  return placed;
+  return { placed, folded };
+}
+
+/**
+ * The log_softmax over the class dimension that only this NLL loss reads, when it reads the
+ * input as is (no pointwise prologue folded into it): NLL of it is the cross-entropy of its input.
+ */
+function nllOfLogSoftmax(c: OpsPlanContext, n: GraphNode): GraphNode | null {
+  if (!n.op.startsWith("nll_loss")) return null;
+  const a = n.args[0];
+  const ls = a !== undefined && isRef(a) && "node" in a ? c.byId.get(a.node) : undefined;
+  if (!ls || (ls.op !== "log_softmax" && ls.op !== "_log_softmax") || c.outputs.has(ls.id)) return null;
+  if (!(c.users.get(ls.id) ?? []).every((u) => u === n.id)) return null;
+  const rank = ls.shape?.length ?? 0;
+  const dim = Number(ls.args[1]);
+  const classDim = rank >= 2 ? 1 : 0;
+  if (rank === 0 || ((dim % rank) + rank) % rank !== classDim) return null;
+  const src = ls.args[0];
+  const grp = src !== undefined && isRef(src) && "node" in src ? c.groupOf.get(src.node) : undefined;
+  if (grp && c.absorbed.has(grp)) return null;
+  return ls;
 }
 
 export function emitOps(b: ModuleBuilder, s: OpsStep): void {
@@ -103,7 +134,7 @@ export function emitOps(b: ModuleBuilder, s: OpsStep): void {
     case "pool":
       return emitPool(b, s.node);
     case "loss":
-      return emitLoss(b, s.node);
+      return emitLoss(b, s.node, s.logSoftmax);
     case "flip":
       return emitFlip(b, s.node);
     case "pad":
@@ -124,5 +155,6 @@ export function describeOps(s: OpsStep): string {
     return `${prologue ? `prologue(${prologue.nodes.map((n) => n.op).join(" -> ")}) + ` : ""}${node.op}${flipIn || flipOut ? " (reversed)" : ""}`;
   }
   if (s.kind === "cat") return `cat(${s.parts.map((p) => (p.kind === "copy" ? "copy" : p.kind === "fill" ? p.node.op : `${p.step.node.op} in place`)).join(", ")})`;
+  if (s.kind === "loss" && s.logSoftmax) return `${s.node.op} of log_softmax (one kernel: cross-entropy)`;
   return s.node.op;
 }

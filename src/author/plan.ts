@@ -202,7 +202,7 @@ export function plan(g: CapturedGraph): Plan {
   const inMulti = new Set([...multi.values()].flat().map((n) => n.id));
 
   // 3b. pooling, scans, losses and element moves, with what folds into them
-  const opsPlaced = planOps({ nodes, index, byId, users, outputs, groupOf, absorbed, isOps: (id) => fam.get(id) === "ops" });
+  const ops = planOps({ nodes, index, byId, users, outputs, groupOf, absorbed, isOps: (id) => fam.get(id) === "ops" });
 
   // 3c. siblings: independent groups over the same shape and layout that read a common value and
   //     whose results only leave the graph (e.g. several activations of one input) run as one
@@ -267,6 +267,8 @@ export function plan(g: CapturedGraph): Plan {
       // falls through
       case "softmax":
       case "norm": {
+        // a log-softmax read only by an NLL loss is computed inside the loss (cross-entropy)
+        if (ops.folded.has(n.id)) break;
         const epi = epilogueOf.get(n.id) ?? null;
         placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: f, node: n, prologue: prologueOf.get(n.id) ?? null, epilogue: epi } });
         break;
@@ -276,7 +278,7 @@ export function plan(g: CapturedGraph): Plan {
         break;
     }
   }
-  for (const o of opsPlaced) placed.push({ at: o.at, step: { kind: "ops", op: o.step } });
+  for (const o of ops.placed) placed.push({ at: o.at, step: { kind: "ops", op: o.step } });
   placed.sort((a, b) => a.at - b.at);
   return { steps: placed.map((p) => p.step), unsupported };
 }

@@ -50,7 +50,7 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   const ops: RowOperand[] = [...main.operands, { name: "out", space: "full" }];
   const { BM, BN } = tileFor(s, s.unitKept, false);
   const prod = node.op === "cumprod";
-  const unit = prod ? "1.0" : "0.0";
+  const unit = acc === "tl.int64" ? (prod ? "1" : "0") : prod ? "1.0" : "0.0";
   const name = b.kernelName(node.op);
   const reversed = (flipIn ? "input read reversed" : "") + (flipIn && flipOut ? ", " : "") + (flipOut ? "result written reversed" : "");
   const k: string[] = [];
