@@ -107,8 +107,9 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
   return lines.join("\n");
 }
 
-/** Views that repeat no captured size (the others, like view and expand, name the shape). */
-const SHAPE_FREE_VIEWS = new Set(["permute", "transpose", "t", "numpy_T", "mT", "unsqueeze", "select", "slice", "narrow", "contiguous", "clone", "alias", "detach", "dropout", "native_dropout", "feature_dropout"]);
+/** Views that repeat no captured size or position (view and expand name the shape; slice, narrow
+ * and select name captured positions, e.g. all but the last element). */
+const SHAPE_FREE_VIEWS = new Set(["permute", "transpose", "t", "numpy_T", "mT", "unsqueeze", "contiguous", "clone", "alias", "detach", "dropout", "native_dropout", "feature_dropout"]);
 
 /** Whether a step works at any input size (reads its sizes from the tensors at call time). */
 function shapeGeneric(s: Plan["steps"][number]): boolean {

@@ -129,8 +129,13 @@ export function emitPad(b: ModuleBuilder, n: GraphNode): void {
 export function fillValue(n: GraphNode): number {
   if (n.op.includes("zeros") || n.op.startsWith("empty")) return 0;
   if (n.op.includes("ones")) return 1;
-  const v = num(n.op === "full" ? n.args[1] : n.args[1] ?? n.kwargs["fill_value"], NaN);
-  if (Number.isNaN(v) && !(typeof n.args[1] === "object" && n.args[1] !== null && "float" in n.args[1])) throw new UnsupportedOp(n.op, `a fill value it cannot read (${JSON.stringify(n.args[1])})`);
+  const raw = n.op === "new_full" ? n.args[2] : n.args[1] ?? n.kwargs["fill_value"];
+  // non-finite constants come as text: {"float": "inf"}
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && "float" in raw) {
+    return raw.float === "inf" ? Infinity : raw.float === "-inf" ? -Infinity : NaN;
+  }
+  const v = num(raw, NaN);
+  if (Number.isNaN(v)) throw new UnsupportedOp(n.op, `a fill value it cannot read (${JSON.stringify(raw)})`);
   return v;
 }
 
