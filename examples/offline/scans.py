@@ -1,7 +1,7 @@
 """Scans: cumsum along a non-contiguous dimension (the kept dimension is the contiguous one),
 a reversed cumprod, a cumsum of a transposed input, a float64 cumsum of a float32 input, an
 exclusive scan along dim 0, standalone flip and pad (constant, reflect, replicate), cats of
-copied parts, and an integer count (cumsum of a comparison)."""
+copied parts, an integer count (cumsum of a comparison), and logcumsumexp."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -24,7 +24,9 @@ class Model(nn.Module):
         j = torch.cat([x, x.t()[:20].t() * 2.0], dim=1)
         k = torch.cat([y[:2], torch.flip(y, [1])[4:]], dim=0)
         m = (y > 0.5).cumsum(dim=1)
-        return a, b, c, d, e, f, g, h, i, j, k, m
+        n = torch.logcumsumexp(x * 3.0, dim=0)
+        o = torch.logcumsumexp(torch.cat([y] * 8, dim=1), dim=1)
+        return a, b, c, d, e, f, g, h, i, j, k, m, n, o
 
 
 def get_inputs():

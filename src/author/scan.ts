@@ -9,7 +9,7 @@ import { bindViews, warpsFor } from "./softmax.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
 /**
- * Scans along one dimension: cumsum and cumprod. A program owns BLOCK_M rows (the other
+ * Scans along one dimension: cumsum, cumprod and logcumsumexp. A program owns BLOCK_M rows (the other
  * dimensions) and walks the scanned dimension BLOCK_N columns at a time: each block is scanned in
  * registers and offset by the running total of the blocks before it (the carry), so every element
  * is read once and written once. A pointwise chain feeding the scan (a masked scan: x * mask) is
@@ -18,7 +18,14 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  * (an exclusive scan: zeros, then the scan of all but the last element) writes into that part of
  * the concatenation directly.
  */
-export const SCAN_OPS = new Set(["cumsum", "cumprod"]);
+export const SCAN_OPS = new Set(["cumsum", "cumprod", "logcumsumexp"]);
+
+const LOGADDEXP = `@triton.jit
+def _logaddexp(a, b):
+    # log(exp(a) + exp(b)) without overflow: the larger one plus log(1 + exp(smaller - larger))
+    m = tl.maximum(a, b)
+    d = tl.minimum(a, b) - m
+    return tl.where(m == float("-inf"), m, m + tl.log(1.0 + tl.exp(d)))`;
 
 export interface ScanStep {
   node: GraphNode;
@@ -50,7 +57,9 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   const ops: RowOperand[] = [...main.operands, { name: "out", space: "full" }];
   const { BM, BN } = tileFor(s, s.unitKept, false);
   const prod = node.op === "cumprod";
-  const unit = acc === "tl.int64" ? (prod ? "1" : "0") : prod ? "1.0" : "0.0";
+  const lse = node.op === "logcumsumexp";
+  if (lse && acc !== "tl.float32") throw new UnsupportedOp(node.op, `a ${outDtype} result`);
+  const unit = lse ? 'float("-inf")' : acc === "tl.int64" ? (prod ? "1" : "0") : prod ? "1.0" : "0.0";
   const name = b.kernelName(node.op);
   const reversed = (flipIn ? "input read reversed" : "") + (flipIn && flipOut ? ", " : "") + (flipOut ? "result written reversed" : "");
   const k: string[] = [];
@@ -67,7 +76,14 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   if (flipOut) k.push(`        out_col = (n_cols - 1 - c0) * out_d0`);
   k.push(...main.lines("        ", unit));
   k.push(`        xv = tl.where(mask, xv, ${unit}).to(${acc})`);
-  k.push(prod ? `        y = tl.cumprod(xv, axis=1) * carry[:, None]` : `        y = tl.cumsum(xv, axis=1) + carry[:, None]`);
+  if (lse) b.helpers.add(LOGADDEXP);
+  k.push(
+    lse
+      ? `        y = _logaddexp(tl.associative_scan(xv, 1, _logaddexp), carry[:, None])`
+      : prod
+        ? `        y = tl.cumprod(xv, axis=1) * carry[:, None]`
+        : `        y = tl.cumsum(xv, axis=1) + carry[:, None]`,
+  );
   k.push(`        tl.store(${fullPtr("out")}, y${storeCast(outDtype)}, mask=mask)`);
   k.push(`        # the carry: each row's value at the block's last column`);
   k.push(`        last = tl.minimum(start + BLOCK_N, n_cols) - 1`);
