@@ -2,7 +2,7 @@ import { isRef, refId, type GraphNode } from "./graph.js";
 import type { ModuleBuilder } from "./builder.js";
 import type { PwGroup } from "./plan.js";
 import { POOL_OPS, emitPool } from "./pool.js";
-import { SCAN_OPS, emitScan, scanDim, type ScanStep } from "./scan.js";
+import { SCAN_OPS, emitScan, scanDim, scanTakesFlips, type ScanStep } from "./scan.js";
 import { LOSS_OPS, emitLoss } from "./cross-entropy.js";
 import { FILL_OPS, REMAP_OPS, emitCat, emitFill, emitFlip, emitPad, type CatPart } from "./remap.js";
 
@@ -45,7 +45,7 @@ export function planOps(c: OpsPlanContext): { placed: { at: number; step: OpsSte
   const scans = new Map<string, ScanStep>();
   for (const n of c.nodes) {
     if (!SCAN_OPS.has(n.op) || !c.isOps(n.id)) continue;
-    const rank = n.shape!.length;
+    const rank = (n.shape ?? n.outputs?.[0]?.shape ?? []).length;
     const dim = rank ? scanDim(n, rank) : 0;
     const alongDim = (f: GraphNode | undefined): boolean => {
       if (!f || f.op !== "flip") return false;
@@ -54,10 +54,10 @@ export function planOps(c: OpsPlanContext): { placed: { at: number; step: OpsSte
     };
     const first = n.args[0];
     const inNode = first !== undefined && isRef(first) && "node" in first ? c.byId.get(first.node) : undefined;
-    const flipIn = inNode && alongDim(inNode) && onlyUser(inNode.id, n.id) ? inNode : null;
+    const flipIn = inNode && scanTakesFlips(n) && alongDim(inNode) && onlyUser(inNode.id, n.id) ? inNode : null;
     const us = c.users.get(n.id) ?? [];
     const outNode = us.length === 1 ? c.byId.get(us[0]!) : undefined;
-    const flipOut = outNode && alongDim(outNode) && onlyUser(n.id, outNode.id) ? outNode : null;
+    const flipOut = outNode && scanTakesFlips(n) && alongDim(outNode) && onlyUser(n.id, outNode.id) ? outNode : null;
     let prologue: PwGroup | null = null;
     const grp = inNode ? c.groupOf.get(inNode.id) : undefined;
     if (grp && grp.root.id === inNode!.id && !c.absorbed.has(grp) && onlyUser(inNode!.id, n.id)) {

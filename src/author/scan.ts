@@ -9,7 +9,8 @@ import { bindViews, warpsFor } from "./softmax.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
 /**
- * Scans along one dimension: cumsum, cumprod and logcumsumexp. A program owns BLOCK_M rows (the other
+ * Scans along one dimension: cumsum, cumprod, logcumsumexp, and cummax/cummin (values and
+ * indices, PyTorch's tie and NaN rules). A program owns BLOCK_M rows (the other
  * dimensions) and walks the scanned dimension BLOCK_N columns at a time: each block is scanned in
  * registers and offset by the running total of the blocks before it (the carry), so every element
  * is read once and written once. A pointwise chain feeding the scan (a masked scan: x * mask) is
@@ -18,7 +19,22 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  * (an exclusive scan: zeros, then the scan of all but the last element) writes into that part of
  * the concatenation directly.
  */
-export const SCAN_OPS = new Set(["cumsum", "cumprod", "logcumsumexp"]);
+export const SCAN_OPS = new Set(["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"]);
+
+/** cummax/cummin return indices: a flip around them would change which index is reported. */
+export function scanTakesFlips(n: GraphNode): boolean {
+  return n.op !== "cummax" && n.op !== "cummin";
+}
+
+function extremeCombine(op: string): string {
+  const cmp = op === "cummax" ? ">=" : "<=";
+  return `@triton.jit
+def _${op}_combine(av, ai, bv, bi):
+    # PyTorch's rule: the later element wins when it is NaN, or when neither is NaN and it is ${cmp} the
+    # running ${op === "cummax" ? "maximum" : "minimum"} (so the index of the last occurrence is reported)
+    take = (bv != bv) | ((av == av) & (bv ${cmp} av))
+    return tl.where(take, bv, av), tl.where(take, bi, ai)`;
+}
 
 const LOGADDEXP = `@triton.jit
 def _logaddexp(a, b):
@@ -48,18 +64,19 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   const base = prologue ? prologue.root.shape! : b.meta(refOf(src.args[0])).shape;
   const rank = base.length;
   const dim = rank === 0 ? 0 : scanDim(node, rank);
-  const outDtype = node.dtype!;
+  const extreme = !scanTakesFlips(node);
+  const outDtype = extreme ? node.outputs![0]!.dtype : node.dtype!;
   const acc = outDtype === "float64" ? "tl.float64" : outDtype.startsWith("int") || outDtype === "uint8" ? "tl.int64" : "tl.float32";
   const inDtype = prologue ? prologue.root.dtype! : b.meta(refOf(src.args[0])).dtype;
   if (inDtype === "int32" || inDtype === "int64") throw new UnsupportedOp(node.op, `a scan of ${inDtype} values (the kernels load through fp32)`);
   const s = rowSpace(base, rank === 0 ? [] : [dim], mainStrides(b, src, prologue, base));
   const main = mainLoad(b, s, src, prologue);
-  const ops: RowOperand[] = [...main.operands, { name: "out", space: "full" }];
+  const ops: RowOperand[] = [...main.operands, { name: "out", space: "full" }, ...(extreme ? [{ name: "idx", space: "full" as const }] : [])];
   const { BM, BN } = tileFor(s, s.unitKept, false);
   const prod = node.op === "cumprod";
   const lse = node.op === "logcumsumexp";
   if (lse && acc !== "tl.float32") throw new UnsupportedOp(node.op, `a ${outDtype} result`);
-  const unit = lse ? 'float("-inf")' : acc === "tl.int64" ? (prod ? "1" : "0") : prod ? "1.0" : "0.0";
+  const unit = extreme ? (node.op === "cummax" ? 'float("-inf")' : 'float("inf")') : lse ? 'float("-inf")' : acc === "tl.int64" ? (prod ? "1" : "0") : prod ? "1.0" : "0.0";
   const name = b.kernelName(node.op);
   const reversed = (flipIn ? "input read reversed" : "") + (flipIn && flipOut ? ", " : "") + (flipOut ? "result written reversed" : "");
   const k: string[] = [];
@@ -69,6 +86,7 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   k.push(`    # Each element is read once and written once: a block is scanned in registers, then offset by the carry.`);
   k.push(...rowPrologue(s, ops));
   k.push(`    carry = tl.full([BLOCK_M], ${unit}, ${acc})`);
+  if (extreme) k.push(`    carry_i = tl.zeros([BLOCK_M], tl.int64)`);
   k.push(`    for start in range(0, n_cols, BLOCK_N):`);
   k.push(...colBlock(s, ops, "start", "        "));
   // a flip along the scanned (only) column dimension reads/writes column n_cols - 1 - c
@@ -77,7 +95,15 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   k.push(...main.lines("        ", unit));
   k.push(`        xv = tl.where(mask, xv, ${unit}).to(${acc})`);
   if (lse) b.helpers.add(LOGADDEXP);
-  k.push(
+  if (extreme) {
+    const fn = `_${node.op}_combine`;
+    b.helpers.add(extremeCombine(node.op));
+    k.push(`        ci = tl.broadcast_to(cols[None, :], (BLOCK_M, BLOCK_N)).to(tl.int64)`);
+    k.push(`        y, yi = tl.associative_scan((xv, ci), 1, ${fn})`);
+    k.push(`        y, yi = ${fn}(carry[:, None], carry_i[:, None], y, yi)`);
+    k.push(`        tl.store(${fullPtr("idx")}, yi, mask=mask)`);
+    k.push(`        carry_i = tl.sum(tl.where((cols == tl.minimum(start + BLOCK_N, n_cols) - 1)[None, :], yi, 0), axis=1)`);
+  } else k.push(
     lse
       ? `        y = _logaddexp(tl.associative_scan(xv, 1, _logaddexp), carry[:, None])`
       : prod
@@ -92,13 +118,21 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
 
   const finalId = flipOut ? flipOut.id : node.id;
   const out = `v_${ident(finalId)}`;
+  const idx = `i_${ident(finalId)}`;
   const views = new Map(main.views);
   b.line(`# ${node.op} along dim ${dim}: ${s.nRows} row(s) of ${s.nCols}${reversed ? ` (${reversed})` : ""}`);
   if (into) b.line(`${out} = ${into}`);
-  else b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  else b.line(`${out} = torch.empty(${pyList(extreme ? node.outputs![0]!.shape : node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
   views.set("out", fullView(s, out));
+  if (extreme) {
+    b.line(`${idx} = torch.empty(${pyList(node.outputs![1]!.shape)}, device=${b.device()}, dtype=torch.int64)`);
+    views.set("idx", fullView(s, idx));
+  }
   bindViews(b, ops, views);
   b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
   b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${warpsFor(BM * BN)})`);
-  b.setVal(finalId, out);
+  if (extreme) {
+    b.setVal(`${node.id}#0`, out);
+    b.setVal(`${node.id}#1`, idx);
+  } else b.setVal(finalId, out);
 }
