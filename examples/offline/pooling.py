@@ -1,6 +1,6 @@
 """Pooling variants: max with indices and ceil mode, average without padded elements in the
-count, a divisor override, adaptive average pooling (global and to a size that does not divide
-the input), on odd sizes and a channels-last input."""
+count, a divisor override, adaptive average and max pooling (global and to sizes that do not
+divide the input), on odd sizes and a channels-last input."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -15,11 +15,14 @@ class Model(nn.Module):
         self.avg3 = nn.AvgPool3d(2, stride=1, padding=1, divisor_override=3)
         self.gap = nn.AdaptiveAvgPool2d((1, 1))
         self.ada = nn.AdaptiveAvgPool2d((4, 3))
+        self.amax = nn.AdaptiveMaxPool2d((3, 4), return_indices=True)
 
     def forward(self, x, s, v, cl):
         v1, i1 = self.max1(s)
         v2, i2 = self.max2(x)
-        return v1, i1, v2, i2, self.avg2(cl), self.avg3(v), self.gap(x), self.ada(x), F.max_pool2d(x, 2), F.avg_pool1d(s, 4, 3)
+        v3, i3 = self.amax(x)
+        return (v1, i1, v2, i2, self.avg2(cl), self.avg3(v), self.gap(x), self.ada(x), F.max_pool2d(x, 2), F.avg_pool1d(s, 4, 3),
+                v3, i3, F.adaptive_max_pool1d(s, 5))
 
 
 def get_inputs():

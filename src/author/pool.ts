@@ -6,7 +6,8 @@ import { emitReduction } from "./reduction.js";
 
 /**
  * Pooling over the last 1-3 dimensions: max (values, and indices for the `_with_indices` forms),
- * average (padding, ceil mode, count_include_pad, divisor_override) and adaptive average. One
+ * average (padding, ceil mode, count_include_pad, divisor_override), adaptive average and
+ * adaptive max (values and indices). One
  * program computes BLOCK outputs; each walks its window (the last window dimension unrolled),
  * reading the input through its strides. Sizes are read from the tensors at call time (the output
  * size is computed by the wrapper with PyTorch's formula), so any batch or spatial size works;
@@ -15,12 +16,15 @@ import { emitReduction } from "./reduction.js";
 export const POOL_OPS = new Set([
   "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
   "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "_adaptive_avg_pool2d", "_adaptive_avg_pool3d",
+  "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
 ]);
 
-type PoolKind = "max" | "avg" | "adaptive";
+type PoolKind = "max" | "avg";
 
 interface PoolSpec {
   kind: PoolKind;
+  /** adaptive windows: [floor(o * I / O), ceil((o + 1) * I / O)) */
+  adaptive: boolean;
   nd: number;
   indices: boolean;
   kernel: number[];
@@ -44,13 +48,15 @@ function intsArg(a: Arg | undefined, nd: number, fallback: number[], what: strin
 export function poolSpec(n: GraphNode): PoolSpec {
   const nd = Number(/([123])d/.exec(n.op)?.[1] ?? NaN);
   const a = n.args;
-  const base = { nd, indices: n.op.endsWith("_with_indices"), ceil: false, countPad: true, divisor: null, outSize: [] as (number | null)[] };
+  const base = { nd, adaptive: false, indices: n.op.endsWith("_with_indices"), ceil: false, countPad: true, divisor: null, outSize: [] as (number | null)[] };
   const ones = Array.from({ length: nd }, () => 1);
   const zeros = Array.from({ length: nd }, () => 0);
   if (n.op.includes("adaptive")) {
     const size = Array.isArray(a[1]) ? a[1].map((x) => (x === null ? null : Number(x))) : [Number(a[1])];
     const outSize = size.length === 1 ? Array.from({ length: nd }, () => size[0]!) : size;
-    return { ...base, kind: "adaptive", kernel: ones, stride: ones, padding: zeros, dilation: ones, outSize };
+    // adaptive max pooling always returns (values, indices)
+    const max = n.op.includes("max");
+    return { ...base, kind: max ? "max" : "avg", adaptive: true, indices: max, kernel: ones, stride: ones, padding: zeros, dilation: ones, outSize };
   }
   const kernel = intsArg(a[1], nd, [], "kernel size", n.op);
   if (kernel.length !== nd) throw new UnsupportedOp(n.op, `kernel size ${JSON.stringify(a[1])} for ${nd} pooled dimensions`);
@@ -64,7 +70,7 @@ export function poolSpec(n: GraphNode): PoolSpec {
 }
 
 function isGlobalPool(sp: PoolSpec): boolean {
-  return sp.kind === "adaptive" && sp.outSize.every((o) => o === 1);
+  return sp.adaptive && sp.kind === "avg" && sp.outSize.every((o) => o === 1);
 }
 
 /** Whether the emitted pooling reads its sizes at call time (global pooling is a specialised mean). */
@@ -89,7 +95,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
   const rank = inMeta.shape.length;
   const nd = sp.nd;
   if (rank < nd + 1) throw new UnsupportedOp(n.op, `an input of rank ${rank} for ${nd}-D pooling`);
-  if (sp.padding.some((p, i) => p * 2 > sp.kernel[i]!) && sp.kind !== "adaptive") {
+  if (sp.padding.some((p, i) => p * 2 > sp.kernel[i]!) && !sp.adaptive) {
     throw new UnsupportedOp(n.op, "padding larger than half the kernel (PyTorch refuses it too)");
   }
   const lead = rank - nd;
@@ -101,7 +107,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
     return;
   }
   const outDtype = sp.indices ? n.outputs![0]!.dtype : n.dtype!;
-  const name = b.kernelName(`${sp.kind}_pool${nd}d`);
+  const name = b.kernelName(`${sp.adaptive ? "adaptive_" : ""}${sp.kind}_pool${nd}d`);
   b.kernels.push(poolKernel(name, sp, rank, lead));
 
   const x = `x_${ident(n.id)}`;
@@ -110,7 +116,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
   b.line(`${x} = ${b.val(refId(src))}`);
   const inSizes = Array.from({ length: nd }, (_, d) => `${x}.shape[${lead + d}]`);
   let outSizes: string[];
-  if (sp.kind === "adaptive") {
+  if (sp.adaptive) {
     outSizes = sp.outSize.map((o, d) => (o === null ? inSizes[d]! : String(o)));
   } else {
     b.helpers.add(OUT_SIZE_HELPER);
@@ -121,7 +127,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
   const idx = sp.indices ? `i_${ident(n.id)}` : null;
   if (idx) b.line(`${idx} = torch.empty(${out}.shape, device=${x}.device, dtype=torch.int64)`);
   // adaptive windows span at most ceil(in / out) + 1 elements
-  const kmax = sp.kind === "adaptive" ? Array.from({ length: nd }, (_, d) => `min(${inSizes[d]}, -(-${inSizes[d]} // max(${outSizes[d]}, 1)) + 1)`) : [];
+  const kmax = sp.adaptive ? Array.from({ length: nd }, (_, d) => `min(${inSizes[d]}, -(-${inSizes[d]} // max(${outSizes[d]}, 1)) + 1)`) : [];
   const args = [x, out, idx ?? out, `${out}.numel()`, `*${out}.shape`, ...inSizes, `*${x}.stride()`];
   const consts = [...kmax.map((k, d) => `KMAX${d}=${k}`), `WIDE=${x}.numel() >= 2**31 or ${out}.numel() >= 2**31`, "BLOCK=256"];
   b.line(`if ${out}.numel() > 0:`);
@@ -138,7 +144,7 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
   const params = [
     "x_ptr", "out_ptr", "idx_ptr", "n_out",
     ...argNames("O", rank), ...argNames("I", nd), ...argNames("xs", rank),
-    ...(sp.kind === "adaptive" ? argNames("KMAX", nd).map((k) => `${k}: tl.constexpr`) : []),
+    ...(sp.adaptive ? argNames("KMAX", nd).map((k) => `${k}: tl.constexpr`) : []),
     "WIDE: tl.constexpr", "BLOCK: tl.constexpr",
   ];
   const k: string[] = [`@triton.jit`, `def ${name}(${params.join(", ")}):`];
@@ -158,7 +164,7 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
   k.push(`    base = ${lead ? Array.from({ length: lead }, (_, d) => `o${d} * xs${d}`).join(" + ") : "offs * 0"}`);
   for (let d = 0; d < nd; d++) {
     const o = `o${lead + d}`;
-    if (sp.kind === "adaptive") {
+    if (sp.adaptive) {
       k.push(`    st${d} = (${o} * I${d}) // O${lead + d}`);
       k.push(`    en${d} = ((${o} + 1) * I${d} + O${lead + d} - 1) // O${lead + d}`);
     } else k.push(`    st${d} = ${o} * ${sp.stride[d]} - ${sp.padding[d]}`);
@@ -168,16 +174,16 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
     k.push(`    best_i = tl.zeros([BLOCK], tl.int64)`);
     k.push(`    seen = offs < 0`);
   } else k.push(`    acc = tl.zeros([BLOCK], tl.float32)`);
-  const taps = (d: number): string => (sp.kind === "adaptive" ? `KMAX${d}` : String(sp.kernel[d]));
+  const taps = (d: number): string => (sp.adaptive ? `KMAX${d}` : String(sp.kernel[d]));
   let ind = "    ";
   for (let d = 0; d < nd; d++) {
     const step = sp.dilation[d] === 1 ? "" : ` * ${sp.dilation[d]}`;
     // the last window dimension is unrolled when it is short; the others are loops
-    const unroll = d === nd - 1 && sp.kind !== "adaptive" && sp.kernel[d]! <= 16;
+    const unroll = d === nd - 1 && !sp.adaptive && sp.kernel[d]! <= 16;
     k.push(`${ind}for k${d} in ${unroll ? "tl.static_range" : "range"}(${taps(d)}):`);
     ind += "    ";
     k.push(`${ind}p${d} = st${d} + k${d}${step}`);
-    const inside = sp.kind === "adaptive" ? `(p${d} < en${d})` : `(p${d} >= 0) & (p${d} < I${d})`;
+    const inside = sp.adaptive ? `(p${d} < en${d})` : `(p${d} >= 0) & (p${d} < I${d})`;
     k.push(`${ind}ok${d} = ${d === 0 ? "mask" : `ok${d - 1}`} & ${inside}`);
   }
   const ok = `ok${nd - 1}`;
@@ -210,7 +216,7 @@ function divisorExpr(sp: PoolSpec): string {
   if (sp.divisor !== null) return floatLit(sp.divisor);
   const nd = sp.nd;
   const dims = Array.from({ length: nd }, (_, d) => d);
-  if (sp.kind === "adaptive") return dims.map((d) => `(en${d} - st${d})`).join(" * ") + ".to(tl.float32)";
+  if (sp.adaptive) return dims.map((d) => `(en${d} - st${d})`).join(" * ") + ".to(tl.float32)";
   const size = (d: number): string => {
     const end = `tl.minimum(st${d} + ${sp.kernel[d]}, I${d} + ${sp.padding[d]})`;
     return sp.countPad ? `(${end} - st${d})` : `(tl.minimum(${end}, I${d}) - tl.maximum(st${d}, 0))`;
@@ -219,7 +225,7 @@ function divisorExpr(sp: PoolSpec): string {
 }
 
 function describe(sp: PoolSpec): string {
-  if (sp.kind === "adaptive") return `adaptive average pooling over the last ${sp.nd} dimension(s): window [floor(o*I/O), ceil((o+1)*I/O))`;
+  if (sp.adaptive) return `adaptive ${sp.kind === "max" ? "max" : "average"} pooling over the last ${sp.nd} dimension(s): window [floor(o*I/O), ceil((o+1)*I/O))`;
   const what = sp.kind === "max" ? `max pooling${sp.indices ? " with indices" : ""}` : "average pooling";
   const extra = sp.kind === "max" ? `, dilation ${pyList(sp.dilation)}` : `, count_include_pad=${sp.countPad}${sp.divisor !== null ? `, divisor ${sp.divisor}` : ""}`;
   return `${what}: kernel ${pyList(sp.kernel)}, stride ${pyList(sp.stride)}, padding ${pyList(sp.padding)}${extra}${sp.ceil ? ", ceil mode" : ""}`;
