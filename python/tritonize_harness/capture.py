@@ -32,7 +32,7 @@ SCHEMA = "tritonize.graph/1"
 VIEW_OPS = {
     "view", "reshape", "_unsafe_view", "permute", "transpose", "t", "numpy_T", "expand", "unsqueeze",
     "squeeze", "flatten", "unflatten", "contiguous", "alias", "clone", "detach", "slice", "select",
-    "expand_as", "view_as", "mT",
+    "expand_as", "view_as", "mT", "narrow",
 }
 
 

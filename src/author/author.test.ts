@@ -171,7 +171,7 @@ test("run writes model_new.py and the run record, and is ok only when verified",
 test("run without a provider stops at an uncovered op with the one-line message", async () => {
   const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
   const g = structuredClone(fixture("pointwise_chain"));
-  g.nodes[0] = { ...g.nodes[0]!, op: "cumsum", target: "aten.cumsum.default" };
+  g.nodes[0] = { ...g.nodes[0]!, op: "scatter_add", target: "aten.scatter_add.default" };
   let verified = false;
   const r = await runProblem(
     { problem: "p.py", outDir: out, author: "auto" },
@@ -181,7 +181,7 @@ test("run without a provider stops at an uncovered op with the one-line message"
   assert.equal(r.status, "unsupported");
   assert.equal(r.modelNew, null);
   assert.equal(verified, false);
-  assert.match(r.message, /cumsum.*ANTHROPIC_API_KEY/);
+  assert.match(r.message, /scatter_add.*ANTHROPIC_API_KEY/);
 });
 
 test("run reports a capture failure (e.g. data-dependent control flow)", async () => {
@@ -200,7 +200,7 @@ test("run reports a capture failure (e.g. data-dependent control flow)", async (
 test("auto hands an uncovered graph to the model author when a provider is configured", async () => {
   const out = mkdtempSync(join(tmpdir(), "tritonize-run-"));
   const g = structuredClone(fixture("pointwise_chain"));
-  g.nodes[0] = { ...g.nodes[0]!, op: "cumsum", target: "aten.cumsum.default" };
+  g.nodes[0] = { ...g.nodes[0]!, op: "scatter_add", target: "aten.scatter_add.default" };
   let asked = 0;
   const r = await runProblem(
     { problem: "p.py", outDir: out, author: "auto" },

@@ -1,6 +1,7 @@
 import type { CapturedGraph } from "./graph.js";
 import type { AuthorOptions } from "./builder.js";
 import { emitModule } from "./module.js";
+import { describeOps } from "./ops-plan.js";
 import { plan } from "./plan.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
@@ -52,6 +53,10 @@ function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
       return `${s.prologue ? `prologue(${s.prologue.nodes.map((n) => n.op).join(" -> ")}) + ` : ""}${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
     case "indexed":
       return s.node.op;
+    case "ops":
+      return describeOps(s.op);
+    case "multireduction":
+      return `one pass: ${s.nodes.map((n) => n.op).join(" + ")}`;
     default:
       return s.kind;
   }

@@ -145,9 +145,10 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   if (split) {
     k.push(`    pid_s = tl.program_id(2)`);
     k.push(`    k_lo = pid_s * K_CHUNK`);
-    k.push(`    offs_k = k_lo + tl.arange(0, BLOCK_K)`);
+    k.push(`    offs_k = (k_lo + tl.arange(0, BLOCK_K))${cast}`);
   } else {
-    k.push(`    offs_k = tl.arange(0, BLOCK_K)`);
+    // 64-bit too when wide: k * stride reaches M * K for a K-major (transposed) operand
+    k.push(`    offs_k = tl.arange(0, BLOCK_K)${cast}`);
   }
   k.push(`    # rows/columns past the edge wrap around (their results are masked at the store)`);
   k.push(`    a_ptrs = a_ptr + a_base + (offs_m % M)[:, None] * a_sm + offs_k[None, :] * a_sk`);

@@ -12,6 +12,9 @@ import { emitConv } from "./conv.js";
 import { emitView } from "./views.js";
 import { emitIndexed } from "./indexed.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
+import { emitOps } from "./ops-plan.js";
+import { emitMultiReduction } from "./multi-reduction.js";
+import { poolReadsSizes } from "./pool.js";
 
 /**
  * The KernelBench module: Triton kernels at module level, and ModelNew whose __init__ is the
@@ -64,6 +67,12 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
       case "indexed":
         emitIndexed(b, step.node);
         break;
+      case "ops":
+        emitOps(b, step.op);
+        break;
+      case "multireduction":
+        emitMultiReduction(b, step.nodes);
+        break;
     }
   }
   const outs = g.outputs.map((o) => {
@@ -96,11 +105,54 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
   if (!inheritsModuleInit(g.init.source)) lines.push(indent(initSource(g.init.source), "    "));
   const params = forwardParams(g);
   lines.push(`    def forward(self, ${params.join(", ")}):`);
+  for (const l of shapeGuard(g, p)) lines.push(`        ${l}`);
   for (const l of b.forward) lines.push(`        ${l}`);
   const ret = g.returnsTuple ? `(${outs.join(", ")}${outs.length === 1 ? "," : ""})` : outs[0] ?? "None";
   lines.push(`        return ${ret}`);
   lines.push(``);
   return lines.join("\n");
+}
+
+/** Views that repeat no captured size or position (view and expand name the shape; slice, narrow
+ * and select name captured positions, e.g. all but the last element). */
+const SHAPE_FREE_VIEWS = new Set(["permute", "transpose", "t", "numpy_T", "mT", "unsqueeze", "contiguous", "clone", "alias", "detach", "dropout", "native_dropout", "feature_dropout"]);
+
+/** Whether a step works at any input size (reads its sizes from the tensors at call time). */
+function shapeGeneric(s: Plan["steps"][number]): boolean {
+  switch (s.kind) {
+    case "getitem":
+    case "skip":
+      return true;
+    case "view":
+      return SHAPE_FREE_VIEWS.has(s.node.op);
+    case "ops":
+      return (s.op.kind === "pool" && poolReadsSizes(s.op.node)) || s.op.kind === "flip" || s.op.kind === "pad" || (s.op.kind === "fill" && s.op.node.op.endsWith("_like")) || (s.op.kind === "cat" && s.op.parts.every((q) => q.kind === "copy"));
+    default:
+      return false;
+  }
+}
+
+/**
+ * Lines that stop forward with a clear error when its kernels are specialised to the captured
+ * sizes and the inputs have others (a wrong result would be worse); none when every step reads
+ * its sizes from the tensors.
+ */
+export function shapeGuard(g: CapturedGraph, p: Plan): string[] {
+  if (p.steps.every(shapeGeneric)) return [];
+  const tensors = g.inputs.filter((i) => i.scalar === null || i.scalar === undefined).sort((a, b) => a.index - b.index);
+  if (tensors.length === 0) return [];
+  const got = tensors.map((i) => `tuple(${ident(i.id)}.shape)`).join(", ");
+  const want = tensors.map((i) => pyShape(i.shape)).join(", ");
+  const named = tensors.map((i) => `${ident(i.id)} ${pyShape(i.shape)}`).join(", ");
+  return [
+    `# the kernels below are specialised to the captured input shapes`,
+    `if (${got},) != (${want},):`,
+    `    raise ValueError("this ModelNew was generated for inputs of shapes ${named}; got " + ", ".join(str(tuple(t.shape)) for t in (${tensors.map((i) => ident(i.id)).join(", ")},)) + ". Generate it again at these sizes (tritonize run --set NAME=VALUE).")`,
+  ];
+}
+
+function pyShape(shape: number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
 }
 
 function basename(p: string): string {

@@ -2,6 +2,8 @@ import { isRef, refId, type Arg, type CapturedGraph, type GraphNode } from "./gr
 import { isPointwise } from "./pointwise-ops.js";
 import { INDEXED_OPS } from "./indexed.js";
 import { CONV_OPS } from "./conv-spec.js";
+import { isOpsNode, planOps, type OpsStep } from "./ops-plan.js";
+import { planMultiReductions } from "./multi-reduction.js";
 
 /**
  * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
@@ -10,7 +12,7 @@ import { CONV_OPS } from "./conv-spec.js";
  * or norm is folded into its load (prologue). View nodes run in the wrapper (metadata only).
  */
 
-export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "conv" | "getitem" | "skip" | "unsupported";
+export type Family = "view" | "pointwise" | "indexed" | "reduction" | "softmax" | "norm" | "matmul" | "conv" | "getitem" | "skip" | "ops" | "unsupported";
 
 export const REDUCTION_OPS = new Set(["sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std", "linalg_vector_norm", "norm"]);
 export const SOFTMAX_OPS = new Set(["softmax", "_softmax", "log_softmax", "_log_softmax"]);
@@ -34,7 +36,11 @@ export type Step =
   | { kind: "conv"; node: GraphNode; epilogue: PwGroup | null }
   | { kind: "indexed"; node: GraphNode }
   | { kind: "getitem"; node: GraphNode }
-  | { kind: "skip"; node: GraphNode; reason: string };
+  | { kind: "skip"; node: GraphNode; reason: string }
+  /** pooling, scans, losses, flip/pad/cat/fills (ops-plan.ts) */
+  | { kind: "ops"; op: OpsStep }
+  /** reductions of one input over the same dims, one kernel (multi-reduction.ts) */
+  | { kind: "multireduction"; nodes: GraphNode[] };
 
 export interface Plan {
   steps: Step[];
@@ -95,6 +101,7 @@ export function classify(n: GraphNode, g: CapturedGraph): { family: Family; reas
     return { family: "matmul" };
   }
   if (CONV_OPS.has(n.op)) return classifyConv(n, g);
+  if (isOpsNode(n)) return { family: "ops" };
   return { family: "unsupported", reason: `no template for ${n.target}` };
 }
 
@@ -202,7 +209,14 @@ export function plan(g: CapturedGraph): Plan {
     absorbed.add(grp);
   }
 
-  // 3b. siblings: independent groups over the same shape and layout that read a common value and
+  // 3a. reductions of one input over the same dims share one kernel (placed at the first)
+  const multi = planMultiReductions(g, nodes.filter((n) => fam.get(n.id) === "reduction" && !prologueOf.has(n.id) && !epilogueOf.has(n.id)));
+  const inMulti = new Set([...multi.values()].flat().map((n) => n.id));
+
+  // 3b. pooling, scans, losses and element moves, with what folds into them
+  const ops = planOps({ nodes, index, byId, users, outputs, groupOf, absorbed, isOps: (id) => fam.get(id) === "ops" });
+
+  // 3c. siblings: independent groups over the same shape and layout that read a common value and
   //     whose results only leave the graph (e.g. several activations of one input) run as one
   //     kernel with several outputs, so the shared input is read once
   const siblingsOf = new Map<PwGroup, PwGroup[]>();
@@ -262,16 +276,26 @@ export function plan(g: CapturedGraph): Plan {
         break;
       }
       case "reduction":
+        if (inMulti.has(n.id)) {
+          const members = multi.get(n.id);
+          if (members) placed.push({ at, step: { kind: "multireduction", nodes: members } });
+          break;
+        }
+      // falls through
       case "softmax":
       case "norm": {
+        // a log-softmax read only by an NLL loss is computed inside the loss (cross-entropy)
+        if (ops.folded.has(n.id)) break;
         const epi = epilogueOf.get(n.id) ?? null;
         placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: f, node: n, prologue: prologueOf.get(n.id) ?? null, epilogue: epi } });
         break;
       }
+      case "ops":
       case "unsupported":
         break;
     }
   }
+  for (const o of ops.placed) placed.push({ at: o.at, step: { kind: "ops", op: o.step } });
   placed.sort((a, b) => a.at - b.at);
   return { steps: placed.map((p) => p.step), unsupported };
 }

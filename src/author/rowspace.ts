@@ -110,7 +110,9 @@ export function rowPrologue(s: RowSpace, ops: RowOperand[]): string[] {
     lines.push(...unravel("rows", "r", "KS", nk, "    "));
   }
   for (const o of ops) lines.push(`    ${o.name}_row = ${nk ? dotStrides("r", `${o.name}_k`, nk) : "rows * 0"}`);
-  lines.push(`    cols0 = tl.arange(0, BLOCK_N)`);
+  // 64-bit columns too when wide: a column's offset is its coordinate times a stride that can
+  // span the whole tensor (a reduction over the slowest dimension)
+  lines.push(s.wide ? `    cols0 = tl.arange(0, BLOCK_N).to(tl.int64)` : `    cols0 = tl.arange(0, BLOCK_N)`);
   return lines;
 }
 

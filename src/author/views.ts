@@ -67,6 +67,9 @@ export function emitView(b: ModuleBuilder, n: GraphNode): void {
     case "select":
       e = `${x}.select(${Number(a[1])}, ${Number(a[2])})`;
       break;
+    case "narrow":
+      e = `${x}.narrow(${Number(a[1])}, ${Number(a[2])}, ${Number(a[3])})`;
+      break;
     case "slice": {
       const dim = Number(a[1] ?? 0);
       const start = a[2] === undefined || a[2] === null ? 0 : Number(a[2]);

@@ -1,0 +1,155 @@
+import { ident, pyList, torchDtype } from "./codegen.js";
+import { storeCast, type ModuleBuilder } from "./builder.js";
+import type { CapturedGraph, GraphNode } from "./graph.js";
+import { valueMeta } from "./plan.js";
+import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { mainLoad, mainStrides } from "./rowload.js";
+import { PROD_COMBINE, reductionSpec, refOf } from "./reduction.js";
+import { bindViews, warpsFor } from "./softmax.js";
+
+/**
+ * Several reductions of one input over the same dimensions (mean and variance, sum and max, a
+ * norm and a maximum, ...) as one kernel: each tile is loaded once and feeds every accumulator the
+ * reductions need (sum, sum of |x|, sum of squares, max, min, product, the first arg-max/arg-min);
+ * variance and standard deviation take their squared deviations from the exact mean, in registers
+ * when the row is one block, else in one more pass shared by all of them.
+ */
+type Acc = "sum" | "abs" | "sq" | "max" | "min" | "amax" | "prod" | "argmax" | "argmin";
+
+const ACC_OF: Record<string, Acc> = {
+  sum: "sum", mean: "sum", var: "sum", std: "sum", l1: "abs", l2: "sq", linf: "amax", max: "max", min: "min", prod: "prod", argmax: "argmax", argmin: "argmin",
+};
+const ACC_INIT: Record<Acc, string> = {
+  sum: "0.0", abs: "0.0", sq: "0.0", amax: "0.0", prod: "1.0", max: 'float("-inf")', min: 'float("inf")', argmax: 'float("-inf")', argmin: 'float("inf")',
+};
+
+/** Reduced dims of a reduction node, normalised (sorted, non-negative); null when not groupable. */
+export function groupKey(n: GraphNode, rank: number): string | null {
+  let spec;
+  try {
+    spec = reductionSpec(n);
+  } catch {
+    return null;
+  }
+  if (spec.tuple) return null;
+  const dims = (spec.dims ?? Array.from({ length: rank }, (_, i) => i)).map((d) => (d < 0 ? d + rank : d));
+  const sorted = [...new Set(dims)].sort((a, b) => a - b);
+  // index reductions over several dims count in logical order: their row space differs
+  if ((spec.kind === "argmax" || spec.kind === "argmin") && sorted.length > 1) return null;
+  return `${refOf(n.args[0])}|${sorted.join(",")}`;
+}
+
+export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
+  const first = nodes[0]!;
+  const specs = nodes.map(reductionSpec);
+  const base = b.meta(refOf(first.args[0])).shape;
+  const rank = base.length;
+  const dims = specs[0]!.dims ?? Array.from({ length: rank }, (_, i) => i);
+  const indexed = specs.some((sp) => sp.kind === "argmax" || sp.kind === "argmin");
+  const s = rowSpace(base, rank === 0 ? [] : dims, indexed ? null : mainStrides(b, first, null, base));
+  const main = mainLoad(b, s, first, null);
+  const outs: RowOperand[] = nodes.map((_, j) => ({ name: `o${j}`, space: "row" }));
+  const ops = [...main.operands, ...outs];
+  const accs = [...new Set(specs.map((sp) => ACC_OF[sp.kind]!))];
+  const tile = tileFor(s, s.unitKept, false);
+  // several accumulators share the registers of one
+  const BN = accs.length > 2 && tile.BN >= 64 ? tile.BN / 2 : tile.BN;
+  const BM = tile.BM;
+  const single = s.nCols <= BN;
+  const dev = specs.some((sp) => sp.kind === "var" || sp.kind === "std");
+  const kinds = specs.map((sp) => sp.kind).join(", ");
+  const name = b.kernelName("multi_reduce");
+  const k: string[] = [`@triton.jit`, `def ${name}(${[...kernelParams(s, ops), "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`];
+  k.push(`    # ${kinds} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}, in one pass: every tile of ${main.description} is loaded once`);
+  k.push(`    # and feeds each accumulator (${accs.join(", ")}).`);
+  k.push(...rowPrologue(s, ops));
+  for (const a of accs) {
+    k.push(`    acc_${a} = tl.full([BLOCK_M, BLOCK_N], ${ACC_INIT[a]}, tl.float32)`);
+    if (a === "argmax" || a === "argmin") k.push(`    idx_${a} = tl.zeros([BLOCK_M, BLOCK_N], ${s.wide ? "tl.int64" : "tl.int32"})`);
+  }
+  const ind = single ? "    " : "        ";
+  k.push(single ? `    # the row is one block: no loop` : `    for start in range(0, n_cols, BLOCK_N):`);
+  k.push(...colBlock(s, ops, single ? "0" : "start", ind));
+  k.push(...main.lines(ind, "0.0"));
+  for (const a of accs) {
+    const x = `tl.where(mask, xv, ${ACC_INIT[a]})`;
+    const step: Record<Acc, string> = {
+      sum: `acc_sum + ${x}`, abs: `acc_abs + tl.abs(${x})`, sq: `acc_sq + ${x} * ${x}`, amax: `tl.maximum(acc_amax, tl.abs(${x}))`,
+      prod: `acc_prod * ${x}`, max: `tl.maximum(acc_max, ${x})`, min: `tl.minimum(acc_min, ${x})`, argmax: "", argmin: "",
+    };
+    if (a === "argmax" || a === "argmin") {
+      k.push(`${ind}x_${a} = ${x}`);
+      k.push(`${ind}better = x_${a} ${a === "argmax" ? ">" : "<"} acc_${a}  # strict: the first occurrence wins`);
+      k.push(`${ind}idx_${a} = tl.where(better, cols[None, :], idx_${a})`);
+      k.push(`${ind}acc_${a} = tl.where(better, x_${a}, acc_${a})`);
+    } else k.push(`${ind}acc_${a} = ${step[a]}`);
+  }
+  if (dev) {
+    k.push(`    mean = tl.sum(acc_sum, axis=1) / n_cols`);
+    if (single) {
+      k.push(`    # squared deviations from the exact mean, on the row still in registers`);
+      k.push(`    d = tl.where(mask, xv - mean[:, None], 0.0)`);
+      k.push(`    dev = tl.sum(d * d, axis=1)`);
+    } else {
+      k.push(`    # one more pass, shared by every variance: squared deviations from the exact mean`);
+      k.push(`    acc_dev = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
+      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
+      k.push(...colBlock(s, ops, "start", "        "));
+      k.push(...main.lines("        ", "0.0"));
+      k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
+      k.push(`        acc_dev = acc_dev + d * d`);
+      k.push(`    dev = tl.sum(acc_dev, axis=1)`);
+    }
+  }
+  if (accs.includes("prod")) b.helpers.add(PROD_COMBINE);
+  specs.forEach((sp, j) => {
+    const r: Record<string, string> = {
+      sum: `tl.sum(acc_sum, axis=1)`, mean: `tl.sum(acc_sum, axis=1) / n_cols`, l1: `tl.sum(acc_abs, axis=1)`, l2: `tl.sqrt(tl.sum(acc_sq, axis=1))`,
+      linf: `tl.max(acc_amax, axis=1)`, max: `tl.max(acc_max, axis=1)`, min: `tl.min(acc_min, axis=1)`, prod: `tl.reduce(acc_prod, 1, _prod_combine)`,
+      var: `dev / (n_cols - ${sp.correction ?? 1})`, std: `tl.sqrt(dev / (n_cols - ${sp.correction ?? 1}))`,
+    };
+    if (sp.kind === "argmax" || sp.kind === "argmin") {
+      const a = sp.kind;
+      k.push(`    best_${j} = ${a === "argmax" ? "tl.max" : "tl.min"}(acc_${a}, axis=1)`);
+      k.push(`    res_${j} = tl.min(tl.where(acc_${a} == best_${j}[:, None], idx_${a}, n_cols), axis=1)`);
+    } else k.push(`    res_${j} = ${r[sp.kind]}`);
+    k.push(`    tl.store(o${j}_ptr + o${j}_row, res_${j}${storeCast(nodes[j]!.dtype!)}, mask=row_mask)`);
+  });
+  b.kernels.push(k.join("\n"));
+
+  const views = new Map(main.views);
+  b.line(`# ${kinds} over dims ${JSON.stringify(s.red)}: one kernel reads the input once for all of them`);
+  nodes.forEach((n, j) => {
+    const out = `v_${ident(n.id)}`;
+    b.line(`${out} = torch.empty(${pyList(n.shape!)}, device=${b.device()}, dtype=${torchDtype(n.dtype!)})`);
+    views.set(`o${j}`, rowView(s, out, n.shape!));
+    b.setVal(n.id, out);
+  });
+  bindViews(b, ops, views);
+  b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
+  b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${warpsFor(BM * BN * Math.min(accs.length, 2))})`);
+}
+
+/**
+ * Groups of reductions (two or more) that read the same value over the same dims, with no
+ * prologue or epilogue of their own, keyed by the first member's id. Rows too few to fill the GPU
+ * keep their split kernels (one each), which parallelise over the columns instead.
+ */
+export function planMultiReductions(g: CapturedGraph, candidates: GraphNode[]): Map<string, GraphNode[]> {
+  const byKey = new Map<string, GraphNode[]>();
+  for (const n of candidates) {
+    const m = valueMeta(g, refOf(n.args[0]));
+    if (!m) continue;
+    const key = groupKey(n, m.shape.length);
+    if (key === null) continue;
+    const spec = reductionSpec(n);
+    const dims = spec.dims ?? Array.from({ length: m.shape.length }, (_, i) => i);
+    const s = rowSpace(m.shape, m.shape.length === 0 ? [] : dims, m.strides);
+    const { BM, BN } = tileFor(s, s.unitKept, false);
+    if (Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN) continue;
+    byKey.set(key, [...(byKey.get(key) ?? []), n]);
+  }
+  const out = new Map<string, GraphNode[]>();
+  for (const members of byKey.values()) if (members.length > 1) out.set(members[0]!.id, members);
+  return out;
+}
