@@ -68,6 +68,12 @@ export interface PipelineResult {
   modelNew: string | null;
   status: string;
   message: string;
+  /** who wrote the verified kernels: "offline", "model", or "offline+model" across subgraphs */
+  author: string | null;
+  /** Triton kernels in the deliverable (the direct route's count, or one per unique subgraph) */
+  kernels: number | null;
+  /** the direct route's verdict document, or the pipeline's end-to-end verdict in brief */
+  verdict: RunResult["verdict"] | PipelineRouteResult["verdict"];
   pipeline: PipelineRouteResult | null;
   direct: RunResult | null;
 }
@@ -123,12 +129,20 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
     modelNew,
     status: last.ok ? "verified" : last.status,
     message: last.ok ? last.message : attempts.map((a) => `${a.route}: ${a.message}`).join(" | "),
+    ...deliverable(last.route, pipeline, direct),
     pipeline,
     direct,
   };
   rd.writeJson("summary.json", result);
   rd.emit("run", result.ok ? "completed" : "failed", { route: result.route, status: result.status, message: result.message });
   return result;
+}
+
+/** Author, kernel count and verdict of the route that produced the result, for readers of `run --json`. */
+function deliverable(r: Route, pipeline: PipelineRouteResult | null, direct: RunResult | null): Pick<PipelineResult, "author" | "kernels" | "verdict"> {
+  if (r === "direct" || !pipeline) return { author: direct?.author ?? null, kernels: direct?.kernels ?? null, verdict: direct?.verdict ?? null };
+  const authors = [...new Set(pipeline.kernels.filter((k) => k.ok).map((k) => k.author))].sort();
+  return { author: authors.length ? authors.join("+") : null, kernels: pipeline.kernels.length, verdict: pipeline.verdict };
 }
 
 function pipelineCanDiffer(d: RouteDecision): boolean {

@@ -53,8 +53,9 @@ const RunDocSchema = z.looseObject({
       code: z.string().nullable(),
       message: z.string(),
       maxAbsErr: z.number().nullable(),
-      device: z.string(),
-      interpreter: z.boolean(),
+      // the pipeline route's end-to-end verdict comes in brief, without these
+      device: z.string().optional(),
+      interpreter: z.boolean().optional(),
     })
     .nullable(),
 });
@@ -95,7 +96,7 @@ export async function runJob(claim: Claim, ctx: JobContext): Promise<JobResult> 
     route: routeName(r.route),
     author: r.author,
     kernels: r.kernels ?? null,
-    verdict: r.verdict && pick(r.verdict),
+    verdict: r.verdict && pick(r.verdict, device),
     seconds: { run: runSeconds, bench: null },
     paths: {
       ...paths,
@@ -137,7 +138,7 @@ async function bench(claim: Claim, modelNew: string, entry: JobResult, env: Node
   writeFileSync(join(ctx.attemptDir, "bench.json"), JSON.stringify(verdict, null, 2) + "\n");
   if (!verdict.ok) {
     // bench verifies again before and after timing: a failure there outranks run's verdict
-    return { ...entry, seconds, status: "rejected", stage: verdict.stage, message: `rejected when timed: ${verdict.message}`, verdict: pick(verdict) };
+    return { ...entry, seconds, status: "rejected", stage: verdict.stage, message: `rejected when timed: ${verdict.message}`, verdict: pick(verdict, "cuda") };
   }
   if (!verdict.timings) return { ...entry, seconds, timingNote: "bench accepted the candidate but returned no timings" };
   return { ...entry, seconds, timings: timingsOf(verdict.timings) };
@@ -180,8 +181,10 @@ function readRunDoc(out: ChildOutcome): { ok: true; doc: RunDoc } | { ok: false;
   return { ok: true, doc: r.data };
 }
 
-function pick(v: NonNullable<RunDoc["verdict"]>): NonNullable<JobResult["verdict"]> {
-  return { ok: v.ok, stage: v.stage, code: v.code, message: v.message, maxAbsErr: v.maxAbsErr, device: v.device, interpreter: v.interpreter };
+/** The verdict's summary; a brief verdict (the pipeline route's) is placed on the device the run was given. */
+function pick(v: NonNullable<RunDoc["verdict"]>, device: string): NonNullable<JobResult["verdict"]> {
+  return { ok: v.ok, stage: v.stage, code: v.code, message: v.message, maxAbsErr: v.maxAbsErr,
+    device: v.device ?? device, interpreter: v.interpreter ?? device === "cpu" };
 }
 
 /** The pipeline's route, whatever shape `run` gives it (a word, or an object naming its path). */

@@ -161,7 +161,7 @@ export function runExit(r: RunResult): number {
 function renderRun(r: PipelineResult): string {
   if (r.route === "direct" && r.direct) {
     const why = r.decision ? `  route: direct${r.decision.route !== "direct" ? " (fallback from pipeline)" : ""}; ${r.decision.reasons[0] ?? ""}` : null;
-    return [render(r.direct), ...(why ? [why] : [])].join("\n");
+    return [render(r.direct), ...(why ? [why] : []), `  run: ${r.runDir} (route.json, events.jsonl, summary.json)`].join("\n");
   }
   return renderPipeline(r);
 }
