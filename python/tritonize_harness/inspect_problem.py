@@ -13,7 +13,8 @@ from .device import resolve_device
 from .failure import Failure
 from .messages import render
 from .problem import parse_sets
-from .verify import _check_reference_deterministic, build_reference, run_reference, trial_inputs
+from .references import _check_deterministic
+from .verify import build_reference, run_reference, trial_inputs
 
 
 def _describe(x) -> dict:
@@ -35,7 +36,7 @@ def run(args) -> dict:
         inputs = trial_inputs(ref, 1042)
         outputs = as_outputs(run_reference(ref, inputs), "reference")
         # the same inputs twice must give the same result, or nothing can be verified against it
-        _check_reference_deterministic(ref, inputs, outputs)
+        _check_deterministic(ref, inputs, outputs)
         doc.update(ok=True, message="problem loads and runs",
                    training=bool(getattr(ref.model, "training", False)),
                    constants={k: v for k, v in ref.problem.constants.items()},

@@ -1,4 +1,6 @@
-import { readFileSync, copyFileSync, existsSync } from "node:fs";
+import { readFileSync, copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { kernelNames } from "../author/run-readme.js";
+import { pipelineReadme } from "./readme.js";
 import { basename, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -68,6 +70,11 @@ export interface PipelineResult {
   modelNew: string | null;
   status: string;
   message: string;
+  /** the --set values the run used: its model_new.py was verified at these sizes only */
+  sets: Record<string, string>;
+  /** the @triton.jit kernels model_new.py defines */
+  kernelNames: string[];
+  modelNewVerdict: "verified" | "rejected" | "never verified" | null;
   /** who wrote the verified kernels: "offline", "model", or "offline+model" across subgraphs */
   author: string | null;
   /** Triton kernels in the deliverable (the direct route's count, or one per unique subgraph) */
@@ -129,11 +136,15 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
     modelNew,
     status: last.ok ? "verified" : last.status,
     message: last.ok ? last.message : attempts.map((a) => `${a.route}: ${a.message}`).join(" | "),
+    sets: o.sets,
+    kernelNames: modelNew && existsSync(modelNew) ? kernelNames(readFileSync(modelNew, "utf8")) : [],
+    modelNewVerdict: last.route === "direct" ? direct?.modelNewVerdict ?? null : last.ok ? "verified" : null,
     ...deliverable(last.route, pipeline, direct),
     pipeline,
     direct,
   };
   rd.writeJson("summary.json", result);
+  writeFileSync(rd.path("README.md"), pipelineReadme(result));
   rd.emit("run", result.ok ? "completed" : "failed", { route: result.route, status: result.status, message: result.message });
   return result;
 }

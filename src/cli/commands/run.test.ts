@@ -86,7 +86,7 @@ test("--version, and every --help lists its exit statuses and an example", () =>
     if (command !== "models") assert.match(h.stdout, /130\s+interrupted/, command);
     assert.match(h.stdout, new RegExp(`Example:\\n  tritonize ${command} `), command);
   }
-  assert.match(cli("run", "--help").stdout, /--author <mode>[^]*default:\s+auto when a model provider is configured, else offline/);
+  assert.match(cli("run", "--help").stdout, /--author <mode>[^]*default:\s+auto when a model provider is configured,\s+else offline/);
 });
 
 function hasGpu(): boolean {
