@@ -17,7 +17,7 @@ export const PipelineEventSchema = z.object({
   /** the subgraph the event belongs to, else null */
   subgraph: z.string().nullable(),
   /** started | completed | failed | reused | skipped | progress */
-  kind: z.enum(["started", "completed", "failed", "reused", "skipped", "progress"]),
+  kind: z.enum(["started", "completed", "failed", "reused", "skipped", "progress", "interrupted"]),
   data: z.record(z.string(), z.unknown()),
 });
 export type PipelineEvent = z.infer<typeof PipelineEventSchema>;

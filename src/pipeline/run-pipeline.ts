@@ -118,7 +118,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
       direct = await runDirect(rd, o, deps);
       attempts.push({ route: r, ok: direct.ok, status: direct.status, message: direct.message });
     }
-    if (attempts.at(-1)!.ok) break;
+    if (attempts.at(-1)!.ok || opts.signal?.aborted) break; // Ctrl-C: no fallback, the run ends here
   }
   const last = attempts.at(-1)!;
   if (last.ok && last.route !== decision.route && deps.routeCache && decision.source !== "forced") {
@@ -134,7 +134,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
     decision,
     attempts,
     modelNew,
-    status: last.ok ? "verified" : last.status,
+    status: last.ok ? "verified" : opts.signal?.aborted ? "interrupted" : last.status,
     message: last.ok ? last.message : attempts.map((a) => `${a.route}: ${a.message}`).join(" | "),
     sets: o.sets,
     kernelNames: modelNew && existsSync(modelNew) ? kernelNames(readFileSync(modelNew, "utf8")) : [],
@@ -145,7 +145,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
   };
   rd.writeJson("summary.json", result);
   writeFileSync(rd.path("README.md"), pipelineReadme(result));
-  rd.emit("run", result.ok ? "completed" : "failed", { route: result.route, status: result.status, message: result.message });
+  rd.emit("run", result.ok ? "completed" : result.status === "interrupted" ? "interrupted" : "failed", { route: result.route, status: result.status, message: result.message });
   return result;
 }
 

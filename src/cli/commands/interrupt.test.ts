@@ -95,8 +95,12 @@ test("SIGINT to run while the kernel agent verifies a spinning candidate marks t
     const events = readFileSync(join(runDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(events.at(-1).kind, "interrupted");
     assert.match(readFileSync(join(runDir, "README.md"), "utf8"), /INTERRUPTED/);
+    // the direct route's own directory says so too
+    const [directId] = readdirSync(join(runDir, "direct"));
+    const directDir = join(runDir, "direct", directId!);
+    assert.equal(JSON.parse(readFileSync(join(directDir, "summary.json"), "utf8")).status, "interrupted");
     // run's --workers, --rounds and --wall-time reached the kernel agent
-    const agent = JSON.parse(readFileSync(join(runDir, "agent", "result.json"), "utf8"));
+    const agent = JSON.parse(readFileSync(join(directDir, "agent", "result.json"), "utf8"));
     assert.equal(agent.status, "aborted");
     assert.equal(agent.workers.length, 1);
     assert.deepEqual([agent.budgets.rounds, agent.budgets.wallTimeMs], [1, 600_000]);
