@@ -231,7 +231,9 @@ class Worker:
     def _output_checks(self, out, inputs, rec) -> list[dict]:
         outs = out if isinstance(out, (list, tuple)) else [out]
         checks = []
-        in_storages = {x.untyped_storage().data_ptr(): i for i, x in enumerate(inputs) if isinstance(x, torch.Tensor)}
+        # empty storages all sit at address 0: sharing it is not sharing memory
+        in_storages = {x.untyped_storage().data_ptr(): i for i, x in enumerate(inputs)
+                       if isinstance(x, torch.Tensor) and x.untyped_storage().nbytes() > 0}
         for k, o in enumerate(outs):
             if not isinstance(o, torch.Tensor):
                 checks.append({"output": k, "tensor": False})
@@ -239,8 +241,9 @@ class Worker:
             ptr = o.untyped_storage().data_ptr()
             checks.append({
                 "output": k, "tensor": True,
-                "aliasesInput": in_storages.get(ptr),
+                "aliasesInput": in_storages.get(ptr) if o.untyped_storage().nbytes() > 0 else None,
                 "fromKernel": ptr in rec.touched or o.numel() == 0,
+                "empty": o.numel() == 0,
             })
         return checks
 
