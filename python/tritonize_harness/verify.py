@@ -170,9 +170,10 @@ class Verdict:
         return launches
 
     def add_trial(self, index: int, seed: int, calls: int, launches: int,
-                  comparison: Comparison | None, failure: Failure | None) -> None:
+                  comparison: Comparison | None, failure: Failure | None, seconds: float | None = None) -> None:
         self.trials.append({
             "index": index, "seed": seed, "calls": calls, "ok": failure is None,
+            "seconds": None if seconds is None else round(seconds, 3),
             "maxAbsErr": _finite(comparison.max_abs_err if comparison else _detail(failure, "max_abs_err", "abs_err")),
             "maxRelErr": _finite(comparison.max_rel_err if comparison else _detail(failure, "max_rel_err")),
             "worstIndex": comparison.worst_index if comparison else _detail(failure, "worst_index", "index"),
@@ -408,6 +409,7 @@ class _Trials:
             self.verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(material.expected[0].dtype)))
         failure = comparison = None
         launches = 0
+        started = time.monotonic()
         try:
             reply, got = self._call(material, t, calls)
             launches = self.verdict.add_calls(reply)
@@ -424,7 +426,7 @@ class _Trials:
             self.previous.append([fingerprint(g) for g in got])
         except Failure as f:
             failure = f
-        self.verdict.add_trial(t, seed, calls, launches, comparison, failure)
+        self.verdict.add_trial(t, seed, calls, launches, comparison, failure, time.monotonic() - started)
         if failure is not None:
             raise failure
 

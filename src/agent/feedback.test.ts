@@ -78,4 +78,7 @@ test("a timeout says how many trials passed and how long they took, not only tha
   assert.match(text, /too slow here/);
   assert.doesNotMatch(text, /never ends/);
   assert.match(renderFeedback({ ...slow, trials: [] }, ""), /No trial had finished after 120\.0 s[^]*never ends/);
+  // trials that carry their own times are listed one by one
+  const timed = { ...slow, trials: [{ ...trial, seconds: 25.04 }, { ...trial, index: 1, seconds: 31.2 }] };
+  assert.match(renderFeedback(timed, ""), /2 trials had passed \(taking 25\.0 s, 31\.2 s; 120\.0 s in all, loading included\)/);
 });

@@ -77,9 +77,13 @@ function integrityFacts(v: Verdict): string[] {
 function timeoutFacts(v: Verdict): string {
   const passed = v.trials.filter((t) => t.ok).length;
   const seconds = (v.durationMs / 1000).toFixed(1);
+  const each = v.trials.filter((t) => t.ok && typeof t.seconds === "number").map((t) => `${t.seconds!.toFixed(1)} s`);
+  const timing = each.length === passed && passed > 0
+    ? `taking ${each.join(", ")}; ${seconds} s in all, loading included`
+    : `${(v.durationMs / 1000 / Math.max(1, passed)).toFixed(1)} s per trial on average, loading included, ${seconds} s in all`;
   const progress =
     passed > 0
-      ? `${passed} trial${passed === 1 ? "" : "s"} had passed (${(v.durationMs / 1000 / passed).toFixed(1)} s per trial on average, loading included, ${seconds} s in all) when it was stopped: the kernels work but are too slow here.`
+      ? `${passed} trial${passed === 1 ? "" : "s"} had passed (${timing}) when it was stopped: the kernels work but are too slow here.`
       : `No trial had finished after ${seconds} s.`;
   const where = v.interpreter
     ? " On Triton's CPU interpreter every program of the grid runs in turn in Python, so time grows with the number of programs and their work: launch fewer, larger programs."

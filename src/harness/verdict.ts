@@ -30,6 +30,8 @@ export const TrialSchema = z.object({
   /** which output (for tuple outputs) the worst element belongs to */
   worstOutput: z.number().int().nullable(),
   launches: z.number().int(),
+  /** wall time of the trial's calls and comparison (absent in older documents) */
+  seconds: z.number().nullable().optional(),
   code: z.string().nullable(),
   message: z.string().nullable(),
   /** passed only against the float64 reference: eager's own rounding exceeded the tolerance */
