@@ -40,7 +40,7 @@ class Ledger:
                 holders = json.loads(text)["holders"] if text.strip() else {}
             except (ValueError, KeyError):
                 holders = {}
-            holders = {k: v for k, v in holders.items() if _alive(v["pid"])}
+            holders = {k: v for k, v in holders.items() if pid_alive(v["pid"])}
             yield holders
             fh.seek(0)
             fh.truncate()
@@ -84,7 +84,8 @@ class Ledger:
             holders.pop(token, None)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

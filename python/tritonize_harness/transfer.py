@@ -21,6 +21,8 @@ from typing import Any
 
 import torch
 
+from .ledger import pid_alive
+
 SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 _counter = itertools.count()
 
@@ -144,21 +146,11 @@ def sweep(directory: str | None = SHM_DIR) -> None:
         return
     for name in os.listdir(directory):
         parts = name.split("-")
-        if len(parts) == 3 and parts[0] == "tritonize" and parts[1].isdigit() and not _alive(int(parts[1])):
+        if len(parts) == 3 and parts[0] == "tritonize" and parts[1].isdigit() and not pid_alive(int(parts[1])):
             try:
                 os.unlink(os.path.join(directory, name))
             except OSError:
                 pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 def unpack(text: str) -> list[Any]:
