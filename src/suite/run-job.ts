@@ -106,7 +106,7 @@ export async function runJob(claim: Claim, ctx: JobContext): Promise<JobResult> 
       events: existing(join(r.runDir, "events.jsonl")),
     },
   };
-  if (entry.status !== "verified") return entry;
+  if (entry.status !== "verified" || ctx.signal?.aborted) return entry;
   if (claim.worker.gpu === null) return { ...entry, timingNote: "not timed: timings need a GPU" };
   return bench(claim, r.modelNew!, entry, env, sets, ctx);
 }

@@ -29,6 +29,9 @@ export type SpawnCli = (command: string[], call: ChildCall) => Promise<ChildOutc
  * kills its whole tree on timeout, on abort, and when it ends (nothing of it outlives the call).
  */
 export const spawnCli: SpawnCli = async (command, call) => {
+  // a job that waited (for its GPU, or behind a run) while the suite was stopped starts nothing:
+  // an already-aborted signal never fires its listener, so such a child would run to its end
+  if (call.signal?.aborted) return { exitCode: null, signal: null, stdout: "", timedOut: false, aborted: true };
   const log = createWriteStream(call.logFile, { flags: "a" });
   const child = spawn(command[0]!, [...command.slice(1), ...call.args], {
     env: call.env,
@@ -45,6 +48,7 @@ export const spawnCli: SpawnCli = async (command, call) => {
     kill();
   }, call.timeoutMs);
   call.signal?.addEventListener("abort", kill, { once: true });
+  if (call.signal?.aborted) kill();
   try {
     if (child.pid !== undefined) await call.onPid?.(child.pid);
     const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
