@@ -35,6 +35,8 @@ export const SuiteReportSchema = z.object({
     trials: z.number().nullable(),
     timeoutS: z.number(),
     benchTrials: z.number(),
+    /** false: the suite ran with --no-bench */
+    bench: z.boolean().default(true),
     slots: z.array(z.object({ slot: z.number().int(), gpu: z.number().int().nullable() })),
     gpus: z.array(z.object({ index: z.number().int(), name: z.string(), memoryMiB: z.number() })),
   }),

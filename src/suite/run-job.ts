@@ -18,6 +18,8 @@ export interface JobSettings {
   timeoutS: number;
   /** timed iterations for bench; bench runs only on GPU slots */
   benchTrials: number;
+  /** false: verify only (--no-bench) */
+  bench: boolean;
   env: NodeJS.ProcessEnv;
 }
 
@@ -107,6 +109,7 @@ export async function runJob(claim: Claim, ctx: JobContext): Promise<JobResult> 
     },
   };
   if (entry.status !== "verified" || ctx.signal?.aborted) return entry;
+  if (!s.bench) return { ...entry, timingNote: "not timed: the suite runs with --no-bench" };
   if (claim.worker.gpu === null) return { ...entry, timingNote: "not timed: timings need a GPU" };
   return bench(claim, r.modelNew!, entry, env, sets, ctx);
 }

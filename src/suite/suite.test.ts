@@ -11,7 +11,7 @@ import { problemFolder, runDoc, scriptedSpawn, tempDir, verdictDoc, type Script 
 
 /** The scheduler against a scripted `tritonize run`/`bench`, on simulated GPUs: no Python, no GPU. */
 
-const settings: StoredSettings = { author: null, device: "auto", trials: 1, timeoutS: 30, benchTrials: 10, sets: { n: "4" }, sizes: { "2_b.py": { n: "8" } } };
+const settings: StoredSettings = { author: null, device: "auto", trials: 1, timeoutS: 30, benchTrials: 10, bench: true, sets: { n: "4" }, sizes: { "2_b.py": { n: "8" } } };
 const gpus: GpuDevice[] = [
   { index: 0, name: "Simulated H200", memoryMiB: 140 * 1024 },
   { index: 1, name: "Simulated H200", memoryMiB: 140 * 1024 },
@@ -120,4 +120,17 @@ test("a second suite on the same folder, or a resume of nothing, is refused with
   await assert.rejects(runSuite({ problems, out, resume: true, settings: null, slots, gpus: [] }, { cli: ["x"], spawn: fake.spawn }), /nothing to resume in .*run without --resume/);
   await runSuite({ problems, out, resume: false, settings, slots, gpus: [] }, { cli: ["x"], spawn: fake.spawn });
   await assert.rejects(runSuite({ problems, out, resume: false, settings, slots, gpus: [] }, { cli: ["x"], spawn: fake.spawn }), /already holds a suite; pass --resume/);
+});
+
+test("--no-bench verifies every problem and times none", async () => {
+  const { problems } = findProblems([problemFolder(["1_a.py", "2_b.py"])]);
+  const placement = placeWorkers(gpus, { gpus: "all", jobs: 2, jobMemoryMiB: 64 * 1024 });
+  const fake = scriptedSpawn((c) => {
+    assert.equal(c.command, "run", "bench was called although the suite runs with --no-bench");
+    return { stdout: runDoc(c), exitCode: 0 };
+  });
+  const r = await runSuite({ problems, out: tempDir("suite-no-bench"), resume: false, settings: { ...settings, bench: false }, slots: placement.slots, gpus }, { cli: ["node", "cli.mjs"], spawn: fake.spawn });
+  assert.equal(r.report.summary.counts.verified, 2);
+  assert.equal(r.report.settings.bench, false);
+  for (const e of r.report.problems) assert.match(e.timingNote ?? "", /--no-bench/);
 });

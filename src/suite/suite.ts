@@ -21,6 +21,8 @@ export const StoredSettingsSchema = z.object({
   trials: z.number().int().nullable(),
   timeoutS: z.number().int(),
   benchTrials: z.number().int(),
+  /** false with --no-bench: verified problems are not timed (suites from before the option timed) */
+  bench: z.boolean().default(true),
   /** --set for every problem */
   sets: z.record(z.string(), z.string()),
   /** --sizes: --set per problem file name */
@@ -178,5 +180,5 @@ export function readStoredSettings(out: string): StoredSettings | null {
 }
 
 function settingsForReport(s: StoredSettings) {
-  return { author: s.author, device: s.device, trials: s.trials, timeoutS: s.timeoutS, benchTrials: s.benchTrials };
+  return { author: s.author, device: s.device, trials: s.trials, timeoutS: s.timeoutS, benchTrials: s.benchTrials, bench: s.bench };
 }

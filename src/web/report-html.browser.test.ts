@@ -49,7 +49,7 @@ function snapshots(out: string, timed: boolean): JobSnapshot[] {
 
 function page(timed: boolean): string {
   const out = tempDir("report-html");
-  const settings = { author: null, device: "auto", trials: 1, timeoutS: 60, benchTrials: 10, slots: [{ slot: 0, gpu: timed ? 0 : null }], gpus: timed ? [{ index: 0, name: "NVIDIA H200", memoryMiB: 143771 }] : [] };
+  const settings = { author: null, device: "auto", trials: 1, timeoutS: 60, benchTrials: 10, bench: true, slots: [{ slot: 0, gpu: timed ? 0 : null }], gpus: timed ? [{ index: 0, name: "NVIDIA H200", memoryMiB: 143771 }] : [] };
   return writeReport(out, buildReport(out, settings, snapshots(out, timed), new Date())).html;
 }
 

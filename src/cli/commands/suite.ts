@@ -15,7 +15,7 @@ import { collectSet, parseDevice, parsePositiveInt } from "../options.js";
 import type { SetExit } from "./index.js";
 
 /** Settings a resumed suite keeps from its start: giving them again with --resume is refused. */
-const KEPT_ON_RESUME = ["author", "device", "trials", "timeout", "benchTrials", "set", "sizes"];
+const KEPT_ON_RESUME = ["author", "device", "trials", "timeout", "benchTrials", "bench", "set", "sizes"];
 
 function parseAuthor(v: string): string {
   if (v === "offline" || v === "model" || v === "auto") return v;
@@ -47,6 +47,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--trials <n>", "verification trials per problem (run's default when left out)", parsePositiveInt)
     .option("--timeout <seconds>", "limit for each problem's run and for its bench, each", parsePositiveInt, 600)
     .option("--bench-trials <n>", "timed iterations per implementation on a GPU", parsePositiveInt, 100)
+    .option("--no-bench", "verify only: skip the timings (a sweep for coverage; fast_p needs timings)")
     .option("--json", "print only report.json's document at the end; progress lines go to stderr")
     .addHelpText("after", `
 Each problem runs \`tritonize run\` as its own process in its own folder under --out; on a GPU each
@@ -80,6 +81,7 @@ interface SuiteFlags {
   trials?: number;
   timeout: number;
   benchTrials: number;
+  bench: boolean;
   json?: boolean;
 }
 
@@ -96,6 +98,7 @@ async function suiteAction(paths: string[], o: SuiteFlags, cmd: Command): Promis
     trials: o.trials ?? null,
     timeoutS: o.timeout,
     benchTrials: o.benchTrials,
+    bench: o.bench,
     sets: o.set,
     sizes: o.sizes ? readSizes(o.sizes) : {},
   };
