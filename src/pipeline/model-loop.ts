@@ -48,7 +48,7 @@ export async function askWithinBudget<T>(a: StageAsk<T>): Promise<StageOutcome<T
     a.rd.emit(a.stage, "started", { by: "model", attempt: n, of: first + a.budget - 1, dir: a.rd.path(dir) });
     let reply: string;
     try {
-      const r = await a.model.generate({ messages, signal: a.signal });
+      const r = await a.model.generate({ messages: [...messages], signal: a.signal });
       reply = r.samples[0]?.text ?? "";
     } catch (err) {
       if (a.signal?.aborted) throw err;
