@@ -19,8 +19,13 @@ import os
 import re
 from typing import Any
 
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from .capture import VIEW_OPS
 from .problem import load_problem
-from .regions import Region, Unhandled, _forward, _model_class, _write, apply_sets, plan_document
+from .regions import Region, Unhandled, _forward, _load_fused, _model_class, _write, apply_sets, build, plan_document, \
+    trial_inputs, trial_seeds
 
 REGION_METHOD = re.compile(r"^_tz_([rc]\d+)$")
 
@@ -142,5 +147,48 @@ def adopt(problem_path: str, sets: dict[str, str], fused_source_path: str, out_d
     os.makedirs(os.path.join(out_dir, "subgraphs"), exist_ok=True)
     fused_path = os.path.join(out_dir, "fused.py")
     _write(fused_path, apply_sets(source, sets))
+    outside = compute_outside(fused_path, problem, [r.id for r in regions], seed, device)
+    if outside:
+        raise Unhandled("Model.forward", fwd.lineno, f"it computes outside its region methods ({', '.join(outside)}); "
+                        "move every tensor operation into a _tz_r*/_tz_c* method, since forward's own code is kept as Python")
     doc = plan_document(fused_path, problem, problem_path, regions, trials, seed, explore, device, forward=fwd)
     return {**doc, "fusedBy": "model"}
+
+
+# reading a condition back to Python (`if flag:`) and allocating are what forward itself may do
+PYTHON_SIDE = VIEW_OPS | {"_local_scalar_dense", "is_nonzero", "item", "empty", "empty_like", "zeros", "zeros_like", "full"}
+
+
+class _Outside(TorchDispatchMode):
+    """Records the compute ops dispatched while no region method is running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.ops: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        name = func._overloadpacket.__name__
+        if self.depth == 0 and name not in PYTHON_SIDE:
+            self.ops.add(name)
+        return func(*args, **(kwargs or {}))
+
+
+def compute_outside(fused_path: str, problem: Any, region_ids: list[str], seed: int, device: str) -> list[str]:
+    """The compute ops forward runs outside its region methods, on the verifier's first trial."""
+    cls = _load_fused(fused_path, "tritonize_fused_outside").Model
+    mode = _Outside()
+    for rid in region_ids:
+        def inside(self, *args, _orig=getattr(cls, f"_tz_{rid}")):  # type: ignore[no-untyped-def]
+            mode.depth += 1
+            try:
+                return _orig(self, *args)
+            finally:
+                mode.depth -= 1
+
+        setattr(cls, f"_tz_{rid}", inside)
+    model = build(cls, problem, seed, device)
+    inputs = trial_inputs(problem, trial_seeds(seed, 1)[0], device)
+    with torch.no_grad(), mode:
+        model(*inputs)
+    return sorted(mode.ops)

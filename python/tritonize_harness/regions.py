@@ -814,7 +814,9 @@ def run(args: Any) -> dict[str, Any]:
         return analyze(args.problem, parse_sets(args.sets), args.out, trials=args.trials, device=device)
     except Unhandled as e:
         return {"schema": SCHEMA, "ok": False, "problem": os.path.abspath(args.problem), "code": "unhandled",
-                "construct": e.construct, "line": e.line, "message": f"the deterministic fuser does not handle {e}"}
+                "construct": e.construct, "line": e.line,
+                "message": f"fused.py does not follow the fuser's convention: {e}" if getattr(args, "fused", None)
+                else f"the deterministic fuser does not handle {e}"}
     except Failure as e:
         from .messages import render
 
