@@ -815,7 +815,7 @@ def run(args: Any) -> dict[str, Any]:
     except Unhandled as e:
         return {"schema": SCHEMA, "ok": False, "problem": os.path.abspath(args.problem), "code": "unhandled",
                 "construct": e.construct, "line": e.line,
-                "message": f"fused.py does not follow the fuser's convention: {e}" if getattr(args, "fused", None)
+                "message": f"the fused module was not adopted: {e}" if getattr(args, "fused", None)
                 else f"the deterministic fuser does not handle {e}"}
     except Failure as e:
         from .messages import render

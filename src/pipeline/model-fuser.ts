@@ -51,7 +51,7 @@ export async function modelFuse(rd: PipelineRunDir, o: ModelFuseOptions, deps: M
     writeFileSync(fused, parsed.value.code);
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(parsed.value.manifest, null, 2) + "\n");
     const doc = await deps.regions({ problem: o.problem, outDir: dir, fused, sets: o.sets, trials: o.trials, device: o.device, timeoutMs: o.timeoutMs, signal: o.signal });
-    if (!doc.ok) return { ok: false, reason: `the harness did not adopt fused.py: ${doc.message}` };
+    if (!doc.ok) return { ok: false, reason: doc.message };
     const changed = changedResult(doc);
     return changed ? { ok: false, reason: changed } : { ok: true, value: doc };
   };

@@ -133,21 +133,24 @@ test("the model fuser re-asks a reply with no code, invalid JSON or a manifest o
 test("a rewrite that changes the result or breaks the convention is re-asked; an exhausted budget fails the fuse stage with every reason", async () => {
   const { dir, problem } = setup();
   const changed = FUSED.replace("return -y", "return -2 * y");
-  const replies = [fuserReply(JSON.stringify(MANIFEST), changed), fuserReply(JSON.stringify(MANIFEST), FUSED.replace("super().__init__()", "super().__init__()\n        self.k = 2"))];
+  const unpacked = FUSED.replace("y, = self._tz_r1(x)", "y = self._tz_r1(x)[0]");
+  const replies = [changed, FUSED.replace("super().__init__()", "super().__init__()\n        self.k = 2"), unpacked].map((c) => fuserReply(JSON.stringify(MANIFEST), c));
   const model = new ScriptedModel((_r, call) => ({ text: replies[call] }));
-  const { deps } = fuseDeps((code) => ({ fusedMaxAbsErr: code.includes("-2 * y") ? 0.75 : 0 }));
-  const r = await runPipeline({ problem, outDir: join(dir, "runs"), noFallback: true, fuserAttempts: 2 }, { ...deps, fuser: model });
+  const refusal = "the fused module was not adopted: call of _tz_r1 at line 10: a block region's call unpacks the tuple it returns";
+  const { deps } = fuseDeps((code) => (code === unpacked ? { message: refusal } : { fusedMaxAbsErr: code.includes("-2 * y") ? 0.75 : 0 }));
+  const r = await runPipeline({ problem, outDir: join(dir, "runs"), noFallback: true, fuserAttempts: 3 }, { ...deps, fuser: model });
   assert.equal(r.ok, false);
   assert.equal(r.status, "fuse_failed");
   assert.match(r.message, /with at line 9/);
-  assert.match(r.message, /model fuser: no attempt accepted within its budget of 2/);
+  assert.match(r.message, /model fuser: no attempt accepted within its budget of 3/);
   assert.match(r.message, /attempt 1: fused\.py changes the result: its outputs differ from the problem's by up to 0\.75/);
-  assert.match(r.message, /attempt 2: Model\.__init__ is not the problem's Model\.__init__/);
+  assert.match(r.message, /attempt 2: Model\.__init__ is not the problem's Model\.__init__ \(line 3 of it: expected "\(end\)", got "self\.k = 2"\)/);
+  assert.ok(r.message.includes(`attempt 3: ${refusal}`), r.message);
   assert.ok(model.requests[1]!.request.messages.at(-1)!.content.includes("changes the result"), "the re-ask gives the verdict");
-  assert.equal(model.requests.length, 2, "the budget bounds the requests");
+  assert.equal(model.requests.length, 3, "the budget bounds the requests");
   const last = events(r.runDir).filter((e) => e.stage === "fuse").at(-1)!;
   assert.equal(last.kind, "failed");
-  assert.equal(last.data.attempts, 2);
+  assert.equal(last.data.attempts, 3);
 });
 
 test("without a provider the fuse stage fails naming the construct and its line, and asks nobody", async () => {
