@@ -58,12 +58,17 @@ function regionLines(plan: RegionsPlan) {
   return plan.regions.map((r) => ({
     id: r.id, kind: r.kind, line: r.line, branch: r.branch, liveIn: r.liveIn,
     calls: r.instances.map((i) => {
-      const modules = Object.entries(i.modules).map(([n, p]) => `${n} = self.${p}`).join(", ");
+      const modules = Object.entries(i.modules).map(([n, p]) => `${n} = self${attributePath(p)}`).join(", ");
       const shapes = Object.entries(i.guard.shapes).map(([n, s]) => `${n}: (${s.join(", ")})`).join(", ");
       const what = i.subgraph ? `launches ${i.subgraph} with its tensors, then the weights ${i.weights.join(", ") || "(none)"}` : "views only, kept as written";
       return `a call${modules ? ` with ${modules}` : ""}${shapes ? `, shapes ${shapes}` : ""}: ${what}`;
     }),
   }));
+}
+
+/** `blocks.0.fc` as Python reads it: `.blocks[0].fc`. */
+function attributePath(path: string): string {
+  return path.split(".").map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("");
 }
 
 function kernelFiles(plan: RegionsPlan, kernels: KernelRecord[]) {

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { makeVerdict } from "../agent/testing/scripted-verifier.js";
 import { pyReply, ScriptedModel } from "../agent/testing/scripted-model.js";
 import type { PipelineEvent } from "./events.js";
+import { eventLine } from "./render.js";
 import type { RegionsFn } from "./harness-calls.js";
 import { runPipeline, type PipelineDeps } from "./run-pipeline.js";
 import { scriptedDeps } from "./testing/scripted-deps.js";
@@ -151,6 +152,14 @@ test("a rewrite that changes the result or breaks the convention is re-asked; an
   const last = events(r.runDir).filter((e) => e.stage === "fuse").at(-1)!;
   assert.equal(last.kind, "failed");
   assert.equal(last.data.attempts, 3);
+
+  // --resume asks again, numbering its attempts after the spent ones
+  const retried = new ScriptedModel(() => ({ text: fuserReply(JSON.stringify(MANIFEST)) }));
+  const again = await runPipeline({ problem, resume: r.runDir, noFallback: true, outputFormat: "composed", fuserAttempts: 1 }, { ...deps, fuser: retried });
+  assert.equal(again.ok, true, again.message);
+  assert.deepEqual(JSON.parse(readFileSync(join(r.runDir, "fuser", "attempt-4", "outcome.json"), "utf8")), { accepted: true });
+  const started = events(r.runDir).filter((e) => e.stage === "fuse" && e.kind === "started" && e.data.attempt === 4)[0]!;
+  assert.equal(eventLine(started), "[fuse] started: model, attempt 4 of 4");
 });
 
 test("without a provider the fuse stage fails naming the construct and its line, and asks nobody", async () => {
