@@ -51,9 +51,10 @@ export async function askWithinBudget<T>(a: StageAsk<T>): Promise<StageOutcome<T
       const r = await a.model.generate({ messages: [...messages], signal: a.signal });
       reply = r.samples[0]?.text ?? "";
     } catch (err) {
-      if (a.signal?.aborted) throw err;
-      const message = `${a.label}: the model request of attempt ${n} failed: ${(err as Error).message}`;
-      a.rd.emit(a.stage, "failed", { by: "model", attempt: n, message });
+      // Ctrl-C ends the stage like any other; the run reports itself interrupted
+      const interrupted = a.signal?.aborted === true;
+      const message = interrupted ? `${a.label}: interrupted during attempt ${n}` : `${a.label}: the model request of attempt ${n} failed: ${(err as Error).message}`;
+      a.rd.emit(a.stage, interrupted ? "interrupted" : "failed", { by: "model", attempt: n, message });
       return { ok: false, message, reasons: [...reasons, message] };
     }
     a.rd.write(`${dir}/response.md`, reply);

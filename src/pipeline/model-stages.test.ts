@@ -171,6 +171,16 @@ test("without a provider the fuse stage fails naming the construct and its line,
   assert.ok(!existsSync(join(r.runDir, "fuser")));
 });
 
+test("a model request that fails ends the stage at once, saying which stage and attempt", async () => {
+  const { dir, problem } = setup();
+  const model = new ScriptedModel(() => ({ error: new Error("HTTP 529: overloaded (after 4 retries)") }));
+  const { deps } = fuseDeps(() => ({}));
+  const r = await runPipeline({ problem, outDir: join(dir, "runs"), noFallback: true, fuserAttempts: 3 }, { ...deps, fuser: model });
+  assert.equal(r.status, "fuse_failed");
+  assert.match(r.message, /model fuser: the model request of attempt 1 failed: HTTP 529: overloaded/);
+  assert.equal(model.requests.length, 1);
+});
+
 const COMPOSED = `import torch
 import triton
 
