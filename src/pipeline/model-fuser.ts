@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { LanguageModel } from "../llm/types.js";
 import { renderPrompt } from "../prompts/render.js";
@@ -67,6 +67,8 @@ export async function modelFuse(rd: PipelineRunDir, o: ModelFuseOptions, deps: M
 /** The accepted attempt's fused.py and subgraphs become the run directory's own. */
 function adoptInto(rd: PipelineRunDir, plan: RegionsPlan): RegionsPlan {
   copyFileSync(plan.fused, rd.path("fused.py"));
+  // whatever the deterministic fuser captured before it stopped is not this plan's
+  rmSync(rd.path("subgraphs"), { recursive: true, force: true });
   const from = join(plan.fused, "..", "subgraphs");
   if (existsSync(from)) cpSync(from, rd.path("subgraphs"), { recursive: true });
   return {
