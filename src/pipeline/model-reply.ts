@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { extractCode, fencedBlocks } from "../agent/extract-code.js";
-import { initOf } from "./format.js";
 
 /**
  * What the model-driven fuser and composer accept from a reply before the harness runs anything:
@@ -77,11 +76,12 @@ function manifestMismatch(m: FuserManifest, code: string, lines: number): string
 
 /** null when `cls`'s __init__ in `code` is `Model.__init__` of the problem, else why not. */
 export function sameInit(problemSource: string, code: string, cls: string): string | null {
-  const want = initOf(problemSource, "Model");
-  const got = initOf(code, cls);
+  const want = methodOf(problemSource, "Model", "__init__");
+  const got = methodOf(code, cls, "__init__");
   if (want === null) return null; // the problem's Model inherits its __init__: nothing to keep
   if (got === null) return `class ${cls} has no __init__; keep the problem's Model.__init__ character for character`;
-  const diff = firstDifference(want.replace(/\bModel\b/g, cls), got);
+  // exact, as the formatter compares it: model_new.py keeps Model's own __init__
+  const diff = firstDifference(want.replace(/\bModel\b/g, cls), got, true);
   return diff ? `${cls}.__init__ is not the problem's Model.__init__ (${diff}); keep it character for character` : null;
 }
 
@@ -102,9 +102,9 @@ export function methodOf(source: string, cls: string, name: string): string | nu
   return out.join("\n").trimEnd();
 }
 
-/** The first line where two texts differ (blank lines and trailing spaces aside), or null. */
-export function firstDifference(want: string, got: string): string | null {
-  const norm = (t: string) => t.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim());
+/** The first line where two texts differ (unless `exact`, blank lines and trailing spaces aside), or null. */
+export function firstDifference(want: string, got: string, exact = false): string | null {
+  const norm = (t: string) => (exact ? t.split("\n") : t.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim()));
   const a = norm(want);
   const b = norm(got);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
