@@ -51,3 +51,19 @@ def test_compute_left_in_forward_is_found_by_running_it(tmp_path):
     ids = [r.id for r in read_regions(bad.read_text())[1]]
     assert compute_outside(FUSED, problem, ids, 42, "cpu") == []
     assert compute_outside(str(bad), problem, ids, 42, "cpu") == ["add"]
+
+
+def test_a_rewrite_must_keep_forwards_control_flow():
+    import ast
+
+    from tritonize_harness.adopt import same_structure
+    from tritonize_harness.regions import _forward, _model_class
+
+    with open(PROBLEM, encoding="utf-8") as fh:
+        problem = _forward(_model_class(ast.parse(fh.read())))
+    same_structure(problem, read_regions(source())[0])
+    dropped = source().replace("        with torch.no_grad():\n            # the gate is a statistic of the batch, not part of the graph\n            gate, = self._tz_r2(h)\n",
+                               "        gate, = self._tz_r2(h)\n")
+    with pytest.raises(Unhandled) as e:
+        same_structure(problem, read_regions(dropped)[0])
+    assert "expected With (problem line 16, depth 0), found If (depth 0)" in e.value.detail

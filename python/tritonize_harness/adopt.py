@@ -138,12 +138,46 @@ def read_regions(source: str) -> tuple[ast.FunctionDef, list[Region]]:
     return fwd, regions
 
 
+STRUCTURE = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.Break, ast.Continue, ast.Return, ast.Raise)
+
+
+def structure(fn: ast.FunctionDef) -> list[tuple[int, str, int]]:
+    """forward's control flow: each compound or jump statement as (depth, kind, line), in order."""
+    out: list[tuple[int, str, int]] = []
+
+    def walk(body: list[ast.stmt], depth: int) -> None:
+        for s in body:
+            if isinstance(s, STRUCTURE):
+                out.append((depth, type(s).__name__, s.lineno))
+            for part in ("body", "orelse", "finalbody"):
+                walk(getattr(s, part, []), depth + 1)
+            for h in getattr(s, "handlers", []):
+                walk(h.body, depth + 1)
+
+    walk(fn.body, 0)
+    return out
+
+
+def same_structure(problem_fn: ast.FunctionDef, fused_fn: ast.FunctionDef) -> None:
+    """The rewrite keeps forward's control flow as written: the same statements, nested the same way."""
+    want, got = structure(problem_fn), structure(fused_fn)
+    for i in range(max(len(want), len(got))):
+        w = want[i] if i < len(want) else None
+        g = got[i] if i < len(got) else None
+        if w is None or g is None or w[:2] != g[:2]:
+            expected = f"{w[1]} (problem line {w[2]}, depth {w[0]})" if w else "nothing more"
+            found = f"{g[1]} (depth {g[0]})" if g else "nothing more"
+            raise Unhandled("Model.forward", g[2] if g else fused_fn.lineno,
+                            f"its control flow is not the problem's: expected {expected}, found {found}; keep forward's structure as written")
+
+
 def adopt(problem_path: str, sets: dict[str, str], fused_source_path: str, out_dir: str, trials: int = 5, seed: int = 42,
           explore: int = 16, device: str = "cpu") -> dict[str, Any]:
     problem = load_problem(problem_path, sets, module_name="tritonize_regions_problem")
     with open(fused_source_path, encoding="utf-8") as fh:
         source = fh.read()
     fwd, regions = read_regions(source)
+    same_structure(_forward(_model_class(ast.parse(problem.source))), fwd)
     os.makedirs(os.path.join(out_dir, "subgraphs"), exist_ok=True)
     fused_path = os.path.join(out_dir, "fused.py")
     _write(fused_path, apply_sets(source, sets))
