@@ -18,7 +18,7 @@ import type { RegionsPlan } from "./plan.js";
  */
 
 /** The same operators in the same order give equal outputs, up to a device's run-to-run noise. */
-export const FUSED_TOLERANCE = 1e-6;
+const FUSED_TOLERANCE = 1e-6;
 
 /** Why a fused module's outputs are not the problem's, or null when they are. */
 export function changedResult(plan: RegionsPlan): string | null {

@@ -75,7 +75,7 @@ function manifestMismatch(m: FuserManifest, code: string, lines: number): string
 }
 
 /** null when `cls`'s __init__ in `code` is `Model.__init__` of the problem, else why not. */
-export function sameInit(problemSource: string, code: string, cls: string): string | null {
+function sameInit(problemSource: string, code: string, cls: string): string | null {
   const want = methodOf(problemSource, "Model", "__init__");
   const got = methodOf(code, cls, "__init__");
   if (want === null) return null; // the problem's Model inherits its __init__: nothing to keep
@@ -86,7 +86,7 @@ export function sameInit(problemSource: string, code: string, cls: string): stri
 }
 
 /** The text of method `name` of class `cls` (up to the next statement at its indentation), or null. */
-export function methodOf(source: string, cls: string, name: string): string | null {
+function methodOf(source: string, cls: string, name: string): string | null {
   const lines = source.split("\n");
   const c = lines.findIndex((l) => new RegExp(`^class\\s+${cls}\\b`).test(l));
   if (c < 0) return null;
@@ -103,7 +103,7 @@ export function methodOf(source: string, cls: string, name: string): string | nu
 }
 
 /** The first line where two texts differ (unless `exact`, blank lines and trailing spaces aside), or null. */
-export function firstDifference(want: string, got: string, exact = false): string | null {
+function firstDifference(want: string, got: string, exact = false): string | null {
   const norm = (t: string) => (exact ? t.split("\n") : t.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim()));
   const a = norm(want);
   const b = norm(got);
