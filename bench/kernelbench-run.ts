@@ -70,6 +70,8 @@ function cause(r: PipelineResult): string {
   const m = r.message;
   const op = m.match(/does not cover ([\w.]+)/);
   if (op) return `offline author lacks ${op[1]}`;
+  const model = m.match(/model (fuser|composer): (no attempt accepted|the model request)/);
+  if (model) return `model ${model[1]}: ${model[2] === "the model request" ? "request failed" : "budget spent"}`;
   const fuser = m.match(/deterministic (fuser|composer) does not handle ([\w .]+?)( at line|:)/);
   if (fuser) return `${fuser[1]}: ${fuser[2]}`;
   const rejected = m.match(/rejected at (\w+)/);

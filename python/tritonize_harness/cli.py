@@ -152,6 +152,7 @@ _register("serve", _serve_args, None, None)
 def _regions_args(p):
     p.add_argument("--problem", required=True, help="KernelBench-format problem file")
     p.add_argument("--out", required=True, help="folder for fused.py and subgraphs/")
+    p.add_argument("--fused", help="a fused module written elsewhere (a model's rewrite): observed and captured instead of cutting forward")
     p.add_argument("--trials", type=int, default=5, help="the verifier's trial count (its seeds are observed)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where the model is observed")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import ast
 import json
+import textwrap
 from typing import Any
 
 from .problem import parse_sets
-from .regions import Region, Unhandled, _forward, _model_class, _offsets, apply_sets, region_source, rewrite
+from .regions import Region, Unhandled, _forward, _model_class, _offsets, _rename_model, apply_sets, region_source, rewrite
 
 SCHEMA = "tritonize.composed/1"
 
@@ -116,12 +117,22 @@ def _launch(region: dict[str, Any], inst: dict[str, Any]) -> str:
 
 
 def compose(plan: dict[str, Any], kernels: dict[str, str], sets: dict[str, str]) -> str:
+    if plan.get("fusedBy") == "model":
+        return compose_adopted(plan, kernels)
     with open(plan["problem"], encoding="utf-8") as fh:
         source = apply_sets(fh.read(), sets)
     tree = ast.parse(source)
     fn = _forward(_model_class(tree))
     cut = _recut(fn, plan["regions"])
     starts = _offsets(source)
+    bodies = {}
+    for r, d in zip(cut, plan["regions"]):
+        bodies[r.id] = method_body(d, source, starts, r)
+    return rewrite(source, tree, cut, bodies, "ModelNew", _head(plan, kernels))
+
+
+def _head(plan: dict[str, Any], kernels: dict[str, str]) -> str:
+    """The header, the imports and every subgraph's kernel file embedded under its prefix."""
     imports: list[str] = ["import torch", "import triton", "import triton.language as tl"]
     blocks: list[str] = []
     for sg in plan["subgraphs"]:
@@ -133,12 +144,34 @@ def compose(plan: dict[str, Any], kernels: dict[str, str], sets: dict[str, str])
             imp, body = embed_kernel(fh.read(), f"_{sid}_")
         imports += [i for i in imp if i not in imports]
         blocks.append(f"# ---- {sid}: {', '.join(sg['ops'])} (used {sg['count']}x) ----\n{body}\n\n_{sid}_run = _{sid}_ModelNew()\n")
-    bodies = {}
-    for r, d in zip(cut, plan["regions"]):
-        bodies[r.id] = method_body(d, source, starts, r)
     name = plan["problem"].rsplit("/", 1)[-1]
-    head = HEADER.format(name=name) + "\n".join(imports) + "\n\n" + "\n\n".join(blocks) + "\n\n"
-    return rewrite(source, tree, cut, bodies, "ModelNew", head)
+    return HEADER.format(name=name) + "\n".join(imports) + "\n\n" + "\n\n".join(blocks) + "\n\n"
+
+
+def compose_adopted(plan: dict[str, Any], kernels: dict[str, str]) -> str:
+    """A fused module written elsewhere (`fusedBy: model`): fused.py itself with each region
+    method's body replaced by its kernel launch; forward is untouched."""
+    from .adopt import read_regions
+
+    with open(plan["fused"], encoding="utf-8") as fh:
+        source = fh.read()  # written with the run's --set values already applied
+    methods = {n.name: n for n in _model_class(ast.parse(source)).body if isinstance(n, ast.FunctionDef)}
+    _, cut = read_regions(source)
+    docs = {d["id"]: d for d in plan["regions"]}
+    starts = _offsets(source)
+    edits = []
+    for r in cut:
+        d = docs[r.id]
+        if d["instances"] and all(i["inline"] for i in d["instances"]):
+            continue  # views only: the method stays as written
+        m = methods[f"_tz_{r.id}"]
+        if m.body[0].lineno == m.lineno:
+            raise Unhandled(f"method _tz_{r.id}", m.lineno, "its body shares the line of its def")
+        a, b = starts[m.body[0].lineno - 1], starts[m.body[-1].end_lineno]  # type: ignore[index]
+        edits.append((a, b, textwrap.indent(method_body(d, source, starts, r), " " * m.body[0].col_offset) + "\n"))
+    for a, b, text in sorted(edits, reverse=True):
+        source = source[:a] + text + source[b:]
+    return _head(plan, kernels) + _rename_model(source, "ModelNew")
 
 
 def _recut(fn: ast.FunctionDef, plan_regions: list[dict[str, Any]]) -> list[Region]:

@@ -626,12 +626,21 @@ def analyze(problem_path: str, sets: dict[str, str], out_dir: str, trials: int =
     # pass 2: the regions themselves
     regions = Cutter(fn, stmts, tests).cut()
     _fused(source, tree, regions, fused_path, name)
+    return plan_document(fused_path, problem, problem_path, regions, trials, seed, explore, device)
+
+
+def plan_document(fused_path: str, problem: Any, problem_path: str, regions: list[Region], trials: int, seed: int,
+                  explore: int, device: str, forward: ast.FunctionDef | None = None) -> dict[str, Any]:
+    """The regions document of a fused module whose region methods are `regions`: observed under
+    the verifier's seeds, compared with the original, each unique call captured. `forward` is the
+    forward whose names the regions read (default: the problem's own)."""
+    base_runs = [(seed, trial_seeds(seed, trials))]
     calls, runs = observe(fused_path, problem, [r.id for r in regions], base_runs, keep=True, device=device)
     sides = _sides(calls, regions)
     extra = _explore(fused_path, problem, regions, sides, seed, explore, device)
     fused_err = _check_fused(problem, runs, base_runs, device)
 
-    subgraphs, region_docs = _extract(fused_path, problem_path, regions, calls, runs[0][0])
+    subgraphs, region_docs = _extract(fused_path, problem_path, regions, calls, runs[0][0], forward)
     return {
         "schema": SCHEMA, "ok": True, "problem": os.path.abspath(problem_path), "fused": fused_path,
         "fusedMaxAbsErr": fused_err, "seeds": {"base": seed, "trials": trial_seeds(seed, trials)},
@@ -711,11 +720,11 @@ def _module_paths(model: nn.Module) -> tuple[dict[int, str], dict[int, str]]:
     return mods, tensors
 
 
-def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: list[Call], model: nn.Module
-             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: list[Call], model: nn.Module,
+             forward: ast.FunctionDef | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     mod = _load_fused(fused_path, "tritonize_fused_capture")
     mod_paths, names_of = _module_paths(model)
-    fn = _forward(_model_class(ast.parse(open(problem_path, encoding="utf-8").read())))
+    fn = forward or _forward(_model_class(ast.parse(open(problem_path, encoding="utf-8").read())))
     params = {a.arg for a in fn.args.args}
     stores = [(m.id, m.lineno) for m in ast.walk(fn) if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Store)]
 
@@ -797,11 +806,17 @@ def run(args: Any) -> dict[str, Any]:
     try:
         from .device import resolve_device
 
-        return analyze(args.problem, parse_sets(args.sets), args.out, trials=args.trials,
-                       device=resolve_device(getattr(args, "device", "cpu")))
+        device = resolve_device(getattr(args, "device", "cpu"))
+        if getattr(args, "fused", None):
+            from .adopt import adopt
+
+            return adopt(args.problem, parse_sets(args.sets), args.fused, args.out, trials=args.trials, device=device)
+        return analyze(args.problem, parse_sets(args.sets), args.out, trials=args.trials, device=device)
     except Unhandled as e:
         return {"schema": SCHEMA, "ok": False, "problem": os.path.abspath(args.problem), "code": "unhandled",
-                "construct": e.construct, "line": e.line, "message": f"the deterministic fuser does not handle {e}"}
+                "construct": e.construct, "line": e.line,
+                "message": f"the fused module was not adopted: {e}" if getattr(args, "fused", None)
+                else f"the deterministic fuser does not handle {e}"}
     except Failure as e:
         from .messages import render
 

@@ -7,13 +7,13 @@ export type Extraction =
   | { ok: true; code: string; blocks: number }
   | { ok: false; reason: "no-code" | "truncated"; message: string };
 
-interface Block {
+export interface Block {
   lang: string;
   body: string;
   closed: boolean;
 }
 
-function fencedBlocks(text: string): Block[] {
+export function fencedBlocks(text: string): Block[] {
   const blocks: Block[] = [];
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   let open: { lang: string; body: string[]; fence: string } | null = null;

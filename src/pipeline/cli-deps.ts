@@ -7,6 +7,7 @@ import type { RunOptions, RunResult } from "../author/run-offline.js";
 import { checkProblem } from "../harness/check-problem.js";
 import { verifyCandidate } from "../harness/verify.js";
 import type { TritonizeConfig } from "../config/config.js";
+import type { LanguageModel } from "../llm/types.js";
 import { createModel } from "../config/create-model.js";
 import { agentSubgraphAuthor, offlineSubgraphAuthor, type SubgraphAuthor } from "./author.js";
 import type { PipelineListener } from "./events.js";
@@ -23,11 +24,16 @@ export function pipelineDeps(o: {
   onEvent?: PipelineListener;
 }): PipelineDeps {
   const authors: SubgraphAuthor[] = [offlineSubgraphAuthor({ capture: capturedBeside(captureGraph), verify: verifyCandidate })];
+  let fuser: LanguageModel | null = null;
+  let composer: LanguageModel | null = null;
   if (o.config) {
     const config = o.config;
+    const record = join(resolve(o.outDir), "agent-requests");
+    fuser = createModel(config, "fuser", { record });
+    composer = createModel(config, "composer", { record });
     authors.push(
       agentSubgraphAuthor({
-        model: createModel(config, "kernel", { record: join(resolve(o.outDir), "agent-requests") }),
+        model: createModel(config, "kernel", { record }),
         verify: verifyCandidate,
         checkProblem,
         workers: config.workers,
@@ -41,6 +47,8 @@ export function pipelineDeps(o: {
     regions: cutRegions,
     compose: composeKernels,
     authors,
+    fuser,
+    composer,
     direct: o.direct,
     // decisions are kept beside the run directories, keyed by the problem's content
     routeCache: new RouteCache(join(dirname(resolve(o.outDir)), "route-cache")),
@@ -57,8 +65,8 @@ export function capturedBeside(capture: (o: CaptureOptions) => Promise<CaptureDo
   };
 }
 
-/** --route, --no-fallback, --resume, --jobs and --output-format, checked; a string names what is wrong. */
-export function parseRouteOptions(o: Record<string, unknown>): Pick<PipelineOptions, "route" | "noFallback" | "resume" | "jobs" | "outputFormat"> | string {
+/** --route, --no-fallback, --resume, --jobs, --output-format and the model stages' attempts, checked; a string names what is wrong. */
+export function parseRouteOptions(o: Record<string, unknown>): Pick<PipelineOptions, "route" | "noFallback" | "resume" | "jobs" | "outputFormat" | "fuserAttempts" | "composerAttempts"> | string {
   const route = o.route;
   if (route !== undefined && route !== "direct" && route !== "pipeline") return `--route must be direct or pipeline, not ${String(route)}`;
   const fmt = o.outputFormat;
@@ -69,5 +77,7 @@ export function parseRouteOptions(o: Record<string, unknown>): Pick<PipelineOpti
     resume: typeof o.resume === "string" ? o.resume : undefined,
     jobs: typeof o.jobs === "number" ? o.jobs : 2,
     outputFormat: fmt,
+    fuserAttempts: typeof o.fuserAttempts === "number" ? o.fuserAttempts : 3,
+    composerAttempts: typeof o.composerAttempts === "number" ? o.composerAttempts : 3,
   };
 }

@@ -8,6 +8,8 @@ import { z } from "zod";
 export interface RegionsOptions {
   problem: string;
   outDir: string;
+  /** a fused module written elsewhere (the model fuser's rewrite): adopted instead of cutting forward */
+  fused?: string;
   sets?: Record<string, string>;
   trials?: number;
   device?: "auto" | "cuda" | "cpu";
@@ -25,7 +27,7 @@ function failureText(kind: string, stderr: string): string {
 
 export const cutRegions: RegionsFn = async (o) => {
   const outcome = await runHarness({
-    args: ["regions", "--problem", o.problem, "--out", o.outDir, "--trials", String(o.trials ?? 5), "--device", o.device ?? "auto", ...setArgs(o.sets)],
+    args: ["regions", "--problem", o.problem, "--out", o.outDir, "--trials", String(o.trials ?? 5), "--device", o.device ?? "auto", ...(o.fused ? ["--fused", o.fused] : []), ...setArgs(o.sets)],
     timeoutMs: o.timeoutMs ?? 300_000,
     signal: o.signal,
   });

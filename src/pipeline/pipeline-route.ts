@@ -7,6 +7,9 @@ import { brief, dispatch, type KernelRecord, type VerdictBrief } from "./dispatc
 import type { PipelineRunDir } from "./events.js";
 import { formatKernelBench, sha256 } from "./format.js";
 import type { ComposeFn, RegionsFn } from "./harness-calls.js";
+import type { LanguageModel } from "../llm/types.js";
+import { modelCompose } from "./model-composer.js";
+import { changedResult, modelFuse } from "./model-fuser.js";
 import { BranchSideSchema, RegionsDocumentSchema, type BranchSide, type RegionsPlan, type SubgraphsFile } from "./plan.js";
 
 /**
@@ -25,6 +28,9 @@ export interface PipelineRouteOptions {
   timeoutMs?: number;
   jobs?: number;
   outputFormat?: "kernelbench" | "composed";
+  /** replies the model fuser / composer may give before the stage fails (default 3 each) */
+  fuserAttempts?: number;
+  composerAttempts?: number;
   signal?: AbortSignal;
 }
 
@@ -33,6 +39,9 @@ export interface PipelineRouteDeps {
   compose: ComposeFn;
   verify: (o: VerifyOptions) => Promise<Verdict>;
   authors: SubgraphAuthor[];
+  /** the models of the fuse and compose stages, for what the deterministic ones do not handle */
+  fuser?: LanguageModel | null;
+  composer?: LanguageModel | null;
 }
 
 export interface BranchCoverage extends BranchSide {
@@ -58,19 +67,19 @@ export async function runPipelineRoute(rd: PipelineRunDir, o: PipelineRouteOptio
 
   // fuse + extract
   let plan = rd.readJson("regions.json", RegionsDocumentSchema);
-  if (plan?.ok) rd.emit("fuse", "reused", { fused: plan.fused });
+  if (plan?.ok) rd.emit("fuse", "reused", { fused: plan.fused, by: plan.fusedBy ?? "deterministic" });
   else {
     rd.emit("fuse", "started", {});
     plan = await deps.regions({ problem: o.problem, outDir: rd.dir, sets: o.sets, trials: o.trials, device: o.device, signal: o.signal });
-    if (!plan.ok) {
-      rd.emit("fuse", "failed", { code: plan.code, construct: plan.construct, line: plan.line, message: plan.message });
-      return fail("fuse_failed", plan.message);
-    }
-    // the same operators in the same order: equal, up to a device's run-to-run noise
-    if (plan.fusedMaxAbsErr > 1e-6) {
-      const message = `fused.py differs from the problem by ${plan.fusedMaxAbsErr} on the verifier's inputs; the fuser's cut changed the result`;
-      rd.emit("fuse", "failed", { message });
-      return fail("fuse_failed", message);
+    const changed = plan.ok ? changedResult(plan) : null;
+    if (!plan.ok || changed) {
+      const message = plan.ok ? changed! : plan.message;
+      rd.emit("fuse", "failed", plan.ok ? { message } : { code: plan.code, construct: plan.construct, line: plan.line, message });
+      // a construct the deterministic fuser does not cut, or a cut that changed the result: the model may rewrite it
+      if (!(plan.ok || plan.code === "unhandled") || !deps.fuser) return fail("fuse_failed", message);
+      const m = await modelFuse(rd, { ...o, attempts: o.fuserAttempts ?? 3 }, { model: deps.fuser, regions: deps.regions }, message);
+      if (!m.ok) return fail("fuse_failed", `${message} | ${m.message}`);
+      plan = m.plan;
     }
     rd.writeJson("regions.json", plan);
     rd.emit("fuse", "completed", { fused: plan.fused, regions: plan.regions.length, conditions: plan.branches.length / 2 });
@@ -101,12 +110,17 @@ export async function runPipelineRoute(rd: PipelineRunDir, o: PipelineRouteOptio
     const kernelsPath = rd.writeJson("kernels.json", Object.fromEntries(kernels.map((k) => [k.id, k.kernel])));
     rd.emit("compose", "started", {});
     const c = await deps.compose({ plan: rd.path("regions.json"), kernels: kernelsPath, out: composed, sets: o.sets, signal: o.signal });
-    if (!c.ok) {
+    let r: { verdict: VerdictBrief; branches: BranchCoverage[] };
+    if (c.ok) {
+      rd.emit("compose", "completed", { composed });
+      r = await verifyComposed(rd, plan, o, deps, composed);
+    } else {
       rd.emit("compose", "failed", { message: c.message });
-      return fail("compose_failed", c.message, { kernels, subgraphs });
+      if (!deps.composer) return fail("compose_failed", c.message, { kernels, subgraphs });
+      const m = await modelCompose(rd, plan, kernels, { ...o, attempts: o.composerAttempts ?? 3 }, { model: deps.composer, verify: deps.verify }, c.message);
+      if (!m.ok) return fail("compose_failed", `${c.message} | ${m.message}`, { kernels, subgraphs });
+      r = m.value;
     }
-    rd.emit("compose", "completed", { composed });
-    const r = await verifyComposed(rd, plan, o, deps);
     verdict = r.verdict;
     branches = r.branches;
     rd.writeJson("composed.verdict.json", { verdict, branches, hash: sha256(readFileSync(composed, "utf8")) });
@@ -132,12 +146,12 @@ const VerdictDocSchema = z.object({
   hash: z.string(),
 });
 
-/** The end-to-end verification, plus one run per branch side only another seed takes. */
-async function verifyComposed(rd: PipelineRunDir, plan: RegionsPlan, o: PipelineRouteOptions, deps: PipelineRouteDeps): Promise<{ verdict: VerdictBrief; branches: BranchCoverage[] }> {
-  const base = { problem: o.problem, candidate: rd.path("composed.py"), device: o.device, sets: o.sets, timeoutMs: o.timeoutMs, signal: o.signal, controlReads: plan.conditionReads };
+/** The end-to-end verification, plus one run per branch side only another seed takes; verdicts go beside `at` (a folder of the run directory). */
+export async function verifyComposed(rd: PipelineRunDir, plan: RegionsPlan, o: PipelineRouteOptions, deps: Pick<PipelineRouteDeps, "verify">, candidate: string, at = ""): Promise<{ verdict: VerdictBrief; branches: BranchCoverage[] }> {
+  const base = { problem: o.problem, candidate, device: o.device, sets: o.sets, timeoutMs: o.timeoutMs, signal: o.signal, controlReads: plan.conditionReads };
   rd.emit("verify", "started", { candidate: base.candidate, trials: o.trials ?? 5, controlReads: plan.conditionReads });
   const v = await deps.verify({ ...base, trials: o.trials });
-  rd.write("composed.verdict.default.json", JSON.stringify(v, null, 2) + "\n");
+  rd.write(`${at}composed.verdict.default.json`, JSON.stringify(v, null, 2) + "\n");
   rd.emit("verify", v.ok ? "completed" : "failed", { stage: v.stage, code: v.code, message: v.message, maxAbsErr: v.maxAbsErr });
   const branches: BranchCoverage[] = plan.branches.map((b) => ({ ...b, status: b.trialSeeds.length ? "verified" : "unverified" }));
   if (!v.ok) return { verdict: brief(v), branches };
@@ -145,7 +159,7 @@ async function verifyComposed(rd: PipelineRunDir, plan: RegionsPlan, o: Pipeline
     if (b.status === "verified" || b.extraBaseSeed === null) continue;
     // a side none of the default trials takes: verify again under the seed whose first trial takes it
     const extra = await deps.verify({ ...base, trials: 1, seed: b.extraBaseSeed });
-    rd.write(`composed.verdict.seed-${b.extraBaseSeed}.json`, JSON.stringify(extra, null, 2) + "\n");
+    rd.write(`${at}composed.verdict.seed-${b.extraBaseSeed}.json`, JSON.stringify(extra, null, 2) + "\n");
     rd.emit("verify", extra.ok ? "completed" : "failed", { seed: b.extraBaseSeed, condition: b.condition, side: b.side, message: extra.message });
     if (!extra.ok) return { verdict: brief(extra), branches };
     for (const c of branches) if (c.extraBaseSeed === b.extraBaseSeed) c.status = "verified";

@@ -97,6 +97,8 @@ export const RegionsOkSchema = z.object({
   subgraphs: z.array(SubgraphSchema),
   branches: z.array(BranchSideSchema),
   conditionReads: z.number().int(),
+  /** "model": fused.py is the model fuser's rewrite, adopted (composed from fused.py itself) */
+  fusedBy: z.literal("model").optional(),
 });
 export type RegionsPlan = z.infer<typeof RegionsOkSchema>;
 

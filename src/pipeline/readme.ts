@@ -5,9 +5,11 @@ import type { PipelineResult } from "./run-pipeline.js";
 const FILES: [string, string][] = [
   ["route.json", "the route taken (direct or pipeline) and why"],
   ["fused.py", "the problem rewritten into fused submodules, control flow kept"],
+  ["fuser", "the model fuser's attempts: prompt, reply, its fused.py and why it was or was not accepted"],
   ["subgraphs.json", "one typed entry per unique subgraph, with its count and where it is used"],
   ["kernels", "one folder per subgraph: its problem, kernel, verdicts"],
   ["composed.py", "the fused structure calling the verified kernels"],
+  ["composer", "the model composer's attempts: prompt, reply, its composed.py and verdicts"],
   ["mapping.json", "each kernel argument's source in the original model"],
   ["direct", "the direct route's run: graph, kernel file, verdict"],
   ["summary.json", "this run as a document, for scripts"],

@@ -9,6 +9,7 @@ export function eventLine(e: PipelineEvent): string | null {
   const detail =
     typeof d.message === "string" ? d.message.split("\n")[0] :
     typeof d.route === "string" ? `${d.route}${typeof d.source === "string" ? ` (${d.source})` : ""}` :
+    typeof d.attempt === "number" ? `model, attempt ${d.attempt}${typeof d.of === "number" ? ` of ${d.of}` : ""}` :
     typeof d.author === "string" ? `by ${d.author}` :
     typeof d.fallback === "string" ? `falling back to ${d.fallback}` :
     Array.isArray(d.subgraphs) ? `${d.subgraphs.length} unique subgraph(s): ${(d.subgraphs as { id: string; count: number }[]).map((s) => `${s.id}×${s.count}`).join(", ")}` :

@@ -31,6 +31,9 @@ export interface PipelineOptions {
   noFallback?: boolean;
   jobs?: number;
   outputFormat?: "kernelbench" | "composed";
+  /** replies the model fuser / composer may give before the stage fails */
+  fuserAttempts?: number;
+  composerAttempts?: number;
   author?: AuthorMode;
   signal?: AbortSignal;
 }

@@ -30,6 +30,8 @@ export interface RunFlags {
   resume?: string;
   jobs?: number;
   outputFormat?: string;
+  fuserAttempts?: number;
+  composerAttempts?: number;
   author?: AuthorMode;
   device: "auto" | "cuda" | "cpu";
   out: string;
@@ -51,6 +53,8 @@ export function runOptions(command: Command): Command {
     .option("--resume <run-dir>", "continue a run that stopped: finished stages and verified kernels are reused")
     .option("--jobs <n>", "subgraphs authored at once", parsePositiveInt, 2)
     .option("--output-format <format>", "kernelbench (model_new.py with mapping.json) | composed", "kernelbench")
+    .option("--fuser-attempts <n>", "model fuser: replies it may give for a forward the deterministic fuser does not cut", parsePositiveInt, 3)
+    .option("--composer-attempts <n>", "model composer: replies it may give where the deterministic composer cannot compose", parsePositiveInt, 3)
     .option("--author <mode>", "offline (templates, no model) | model | auto (default: auto when a model provider is configured, else offline)", parseAuthor)
     .option("--device <device>", "auto | cuda | cpu (cpu runs Triton's interpreter)", parseDevice, "auto")
     .option("--out <dir>", "folder for run directories", ".tritonize/runs")
