@@ -66,6 +66,19 @@ test("matrix-vector products (N = 1, and M = 1 as the transposed product) get th
   assert.match(c, /b_v = _k_major\(w, -2\)\.expand\(\(2, 3, 37, 23\)\)/);
 });
 
+test("a triu/tril that is a product's only user is applied at its store, and tiles it zeroes skip the product", () => {
+  const g = fixture("matmul_layouts");
+  const r = authorOffline(g);
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  if (!r.ok) return;
+  assert.ok(r.steps.includes("matmul + triu") && r.steps.includes("matmul + tril"));
+  assert.doesNotMatch(r.code, /def k\d+_(triu|tril)\(/);
+  assert.match(r.code, /k_len = tl\.where\(\(pid_n \* BLOCK_N \+ BLOCK_N - 1\) - pid_m \* BLOCK_M < 1, 0, K\)/);
+  assert.match(r.code, /c = tl\.where\(\(offs_n\[None, :\] - offs_m\[:, None\]\) >= 1, c, 0\.0\)/);
+  assert.match(r.code, /k_len = tl\.where\(pid_n \* BLOCK_N - \(pid_m \* BLOCK_M \+ BLOCK_M - 1\) > -2, 0, K\)/);
+  assert.match(r.code, /c = tl\.where\(\(offs_n\[None, :\] - offs_m\[:, None\]\) <= -2, c, 0\.0\)/);
+});
+
 test("tile choice counts the batch, the autotuner's set is clipped to the shape, and a matvec fills the GPU", () => {
   // 128 products of 512 x 2048: plenty of programs at 128 x 128 (without the batch it would shrink)
   assert.deepEqual(tiles(512, 2048, 1024, false, 128), { BM: 128, BN: 128, BK: 64, warps: 8, stages: 3 });

@@ -91,6 +91,8 @@ interface Product {
   extra: string[];
   outDtype: string;
   outVar: string;
+  /** a triu/tril of the product, applied at the store: which side it keeps, and its diagonal */
+  triangle: { op: "triu" | "tril"; diagonal: number } | null;
 }
 
 /** Python for the autotuner's configurations: every one on a GPU, the first under the interpreter. */
@@ -100,14 +102,14 @@ const MM_CONFIGS_HELPER = `def _mm_configs(gpu):
     chosen = gpu if torch.cuda.is_available() else gpu[:1]
     return [triton.Config({"BLOCK_M": m, "BLOCK_N": n, "BLOCK_K": k}, num_warps=w, num_stages=s) for m, n, k, w, s in chosen]`;
 
-export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
+export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null, triangle: GraphNode | null = null): void {
   const sp = spec(b, node);
   const out = node.shape!;
   const aMeta = b.meta(sp.a);
   const bMeta = b.meta(sp.b);
   const lowp = new Set([aMeta.dtype, bMeta.dtype]).size === 1 && (aMeta.dtype === "float16" || aMeta.dtype === "bfloat16");
   const ext = epilogue ? epilogue.externals : [];
-  const finalId = epilogue ? epilogue.root.id : node.id;
+  const finalId = triangle ? triangle.id : epilogue ? epilogue.root.id : node.id;
   // K-major copies pad K to 16 (matmul-relay.ts), so offsets are sized for the padded operands
   const padK = Math.ceil(sp.K / 16) * 16;
   const batch = numel(sp.batch);
@@ -123,8 +125,10 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
     extra: [...(sp.bias ? [sp.bias] : []), ...ext],
     outDtype: epilogue ? epilogue.root.dtype! : node.dtype!,
     outVar: `v_${ident(finalId)}`,
+    triangle: triangle ? { op: triangle.op === "triu" ? "triu" : "tril", diagonal: Number(triangle.kwargs["diagonal"] ?? triangle.args[1] ?? 0) } : null,
   };
-  b.line(`# ${p.what}${epilogue ? ` with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
+  const then = epilogue ? ` with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : triangle ? `, then ${triangle.op} at the store` : "";
+  b.line(`# ${p.what}${then}`);
   b.line(`${p.outVar} = torch.empty(${pyList(out)}, device=${b.device()}, dtype=${torchDtype(p.outDtype)})`);
   if (sp.batch.length === 0 && (sp.M === 1 || sp.N === 1)) emitMatvec(b, p);
   else emitTiled(b, p);
@@ -213,6 +217,7 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
   } else {
     k.push(`    k_len = K`);
     k.push(`    offs_k = ks`);
+    if (p.triangle) k.push(...skipZeroTiles(p.triangle));
   }
   k.push(`    # rows/columns past the edge wrap around (their results are masked at the store)`);
   k.push(`    a_ptrs = a_ptr + a_base + (offs_m % M)[:, None] * a_sm + offs_k[None, :] * a_sk`);
@@ -273,6 +278,16 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
   }
 }
 
+/** A tile wholly on the zeroed side of a triu/tril diagonal walks no K: its product is all zeros. */
+function skipZeroTiles(t: { op: "triu" | "tril"; diagonal: number }): string[] {
+  // triu zeroes column - row < d, so a tile goes when even its largest column - row does; tril mirrors it
+  const cond =
+    t.op === "triu"
+      ? `(pid_n * BLOCK_N + BLOCK_N - 1) - pid_m * BLOCK_M < ${t.diagonal}`
+      : `pid_n * BLOCK_N - (pid_m * BLOCK_M + BLOCK_M - 1) > ${t.diagonal}`;
+  return [`    # ${t.op}: a tile wholly ${t.op === "triu" ? "below" : "above"} diagonal ${t.diagonal} is zeros, computed without a product`, `    k_len = tl.where(${cond}, 0, K)`];
+}
+
 function tuple(t: Tile): string {
   return `(${t.BM}, ${t.BN}, ${t.BK}, ${t.warps}, ${t.stages})`;
 }
@@ -310,6 +325,11 @@ function epilogueLines(b: ModuleBuilder, p: Product): string[] {
   let v = sp.alpha === 1 ? "acc" : `acc * ${floatLit(sp.alpha)}`;
   if (sp.bias) v = `${v} + ${sp.beta === 1 ? "ev0" : `ev0 * ${floatLit(sp.beta)}`}`;
   e.push(`    c = ${v}${sp.bias ? "  # bias" : ""}`);
+  if (p.triangle) {
+    const { op, diagonal } = p.triangle;
+    e.push(`    # ${op}: keep the elements ${op === "triu" ? "on and above" : "on and below"} diagonal ${diagonal}, zero the rest`);
+    e.push(`    c = tl.where((offs_n[None, :] - offs_m[:, None]) ${op === "triu" ? ">=" : "<="} ${diagonal}, c, 0.0)`);
+  }
   let result: LoadedValue = { code: "c", ty: "f" };
   if (epilogue) {
     e.push(`    # epilogue: ${epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
