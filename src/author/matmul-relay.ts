@@ -10,13 +10,14 @@
  */
 
 /** Module-level Python: the check, the buffer and the copy kernel. */
-export const K_MAJOR_HELPER = `def _k_major(t, k_dim):
-    # t is [..., M, K] (k_dim=-1, an A operand) or [..., K, N] (k_dim=-2, a B operand); returned
-    # as is when K is its contiguous dimension and every other stride and its offset are multiples
-    # of 16 elements, else as a K-major copy with rows padded to 16 elements
+export const K_MAJOR_HELPER = `def _k_major(t, k_dim, reads):
+    # t is [..., M, K] (k_dim=-1, an A operand) or [..., K, N] (k_dim=-2, a B operand), which the
+    # product reads \`reads\` times over; returned as is when K is its contiguous dimension and every
+    # other stride and its offset are multiples of 16 elements (or, rows unaligned, when it is read
+    # too few times to repay a copy), else as a K-major copy with rows padded to 16 elements
     kd = t.dim() + k_dim
     aligned = t.storage_offset() % 16 == 0 and all(t.size(d) == 1 or t.stride(d) % 16 == 0 for d in range(t.dim()) if d != kd)
-    if (t.size(kd) == 1 or t.stride(kd) == 1) and aligned:
+    if (t.size(kd) == 1 or t.stride(kd) == 1) and (aligned or reads < 4):
         return t
     k = t.size(kd)
     other = t.size(-2 if k_dim == -1 else -1)

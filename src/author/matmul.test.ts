@@ -32,8 +32,8 @@ function code(g: CapturedGraph, options = {}): string {
 
 test("fp32 products read both operands K-major, autotune Hopper tiles keyed on the shape, and mask only the last K block", () => {
   const c = code(square(4096));
-  assert.match(c, /a_v = _k_major\(a, -1\)\.expand/);
-  assert.match(c, /b_v = _k_major\(b, -2\)\.expand/);
+  assert.match(c, /a_v = _k_major\(a, -1, 32\)\.expand/);
+  assert.match(c, /b_v = _k_major\(b, -2, 32\)\.expand/);
   assert.match(c, /def _k_major_copy\(/);
   assert.match(c, /@triton\.autotune\(configs=_mm_configs\(\[\(128, 128, 64, 8, 3\), \(128, 128, 32, 8, 4\), \(128, 256, 32, 8, 3\), \(64, 128, 64, 4, 4\)\]\), key=\["M", "N", "K"\]\)/);
   assert.match(c, /chosen = gpu if torch\.cuda\.is_available\(\) else gpu\[:1\]/);
@@ -63,7 +63,7 @@ test("matrix-vector products (N = 1, and M = 1 as the transposed product) get th
   assert.match(c, /k\d+_matvec_sum\[.*\]\(p_v_matmul_2, \*p_v_matmul_2\.stride\(\), v_matmul_2\.t\(\),/);
   assert.match(c, /mv_tile = \(16, 256\) if a_v\.stride\(1\) == 1 else \(128, 32\)/);
   // the 4-D product batches over both leading dimensions, B broadcast
-  assert.match(c, /b_v = _k_major\(w, -2\)\.expand\(\(2, 3, 37, 23\)\)/);
+  assert.match(c, /b_v = _k_major\(w, -2, 1\)\.expand\(\(2, 3, 37, 23\)\)/);
 });
 
 test("a triu/tril that is a product's only user is applied at its store, and tiles it zeroes skip the product", () => {
@@ -98,19 +98,22 @@ import torch, triton
 import triton.language as tl
 ${K_MAJOR_HELPER}
 
-def check(t, k_dim, strides):
-    r = _k_major(t, k_dim)
+def check(t, k_dim, strides, reads=8):
+    r = _k_major(t, k_dim, reads)
     assert r.stride() == strides, (tuple(t.shape), r.stride(), strides)
     assert torch.equal(r, t)
     return r
 
 a = torch.randn(64, 48)
-assert _k_major(a, -1) is a                         # [M, K] row-major, aligned rows
+assert _k_major(a, -1, 8) is a                      # [M, K] row-major, aligned rows
 bt = torch.randn(24, 32).t()
-assert _k_major(bt, -2) is bt                       # [K, N] stored [N, K]
+assert _k_major(bt, -2, 8) is bt                    # [K, N] stored [N, K]
+u = torch.randn(19, 37)
+assert _k_major(u, -1, 2) is u                      # rows unaligned, but read only twice
 check(torch.randn(37, 19).t(), -1, (48, 1))         # A^T: M-major
 check(torch.randn(37, 23), -2, (1, 48))             # B row-major: N-major
-check(torch.randn(19, 37), -1, (48, 1))             # K-major, rows not aligned
+check(torch.randn(19, 37), -1, (48, 1))             # K-major, rows not aligned, read 8 times
+check(torch.randn(37, 23), -2, (1, 48), reads=1)    # N-major: copied however few the reads
 check(torch.randn(2, 3, 19, 37), -1, (3 * 19 * 48, 19 * 48, 48, 1))
 check(torch.randn(3, 37, 23), -2, (23 * 48, 1, 48))
 print("ok")

@@ -139,9 +139,10 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
 function operandViews(b: ModuleBuilder, p: Product, kMajor: boolean): void {
   const { sp } = p;
   if (kMajor) b.helpers.add(K_MAJOR_HELPER);
-  const km = (expr: string, kDim: number) => (kMajor ? `_k_major(${expr}, ${kDim})` : expr);
-  b.line(`a_v = ${km(b.val(sp.a), -1)}.expand(${pyList([...sp.batch, sp.M, sp.K])})`);
-  b.line(`b_v = ${km(sp.bView((id) => b.val(id)), -2)}.expand(${pyList([...sp.batch, sp.K, sp.N])})`);
+  // A is read once per column of tiles, B once per row of tiles (128 wide)
+  const km = (expr: string, kDim: number, reads: number) => (kMajor ? `_k_major(${expr}, ${kDim}, ${reads})` : expr);
+  b.line(`a_v = ${km(b.val(sp.a), -1, Math.ceil(sp.N / 128))}.expand(${pyList([...sp.batch, sp.M, sp.K])})`);
+  b.line(`b_v = ${km(sp.bView((id) => b.val(id)), -2, Math.ceil(sp.M / 128))}.expand(${pyList([...sp.batch, sp.K, sp.N])})`);
   p.extra.forEach((id, j) => b.line(`e${j}_v = ${b.val(id)}.expand(${pyList(p.node.shape!)})`));
 }
 
