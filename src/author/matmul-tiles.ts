@@ -39,7 +39,8 @@ export function ieeeTiles(M: number, N: number, K: number): Tile {
  * for each operand type, 128x128 and 128x256 tiles with 3-4 stages, a 64-row tile for grids that
  * would not fill the multiprocessors, and shallow stages when K is one or two blocks deep (the
  * stores of the output then dominate, and smaller buffers leave room for a second program per SM).
- * Each is clipped to the shape; the shape's own tile (`tiles`) is always among them, first.
+ * Each is clipped to the shape; the shape's own tile (`tiles`) is always among them, first. Products
+ * under 2^33 flops (8.6 GFLOP) are not tuned: they keep the shape's tile.
  */
 export function gpuConfigs(M: number, N: number, K: number, lowp: boolean, batch: number): Tile[] {
   const fp32: Tile[] = [

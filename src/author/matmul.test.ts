@@ -62,6 +62,8 @@ test("matrix-vector products (N = 1, and M = 1 as the transposed product) get th
   assert.match(c, /k\d+_matvec\[\(triton\.cdiv\(23, mv_tile\[0\]\), 1\)\]\(b_v\.t\(\), a_v,/);
   assert.match(c, /k\d+_matvec_sum\[.*\]\(p_v_matmul_2, \*p_v_matmul_2\.stride\(\), v_matmul_2\.t\(\),/);
   assert.match(c, /mv_tile = \(16, 256\) if a_v\.stride\(1\) == 1 else \(128, 32\)/);
+  // products far under 8.6 GFLOP keep the shape's own tile, one configuration
+  assert.match(c, /@triton\.autotune\(configs=_mm_configs\(\[\(32, 32, 64, 4, 3\)\]\), key=\["M", "N", "K"\]\)\n@triton\.jit\ndef k0_matmul/);
   // the 4-D product batches over both leading dimensions, B broadcast
   assert.match(c, /b_v = _k_major\(w, -2, 1\)\.expand\(\(2, 3, 37, 23\)\)/);
 });

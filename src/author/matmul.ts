@@ -153,8 +153,11 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
   const ieee = !lowp && b.options.fp32Products === "ieee";
   const fixed = ieee ? ieeeTiles(sp.M, sp.N, sp.K) : tiles(sp.M, sp.N, sp.K, lowp, numel(sp.batch));
   const split = R === 0 ? splitK(sp.M, sp.N, sp.K, fixed.BM, fixed.BN, fixed.BK) : null;
-  // the autotuner picks the tile of a single-pass product; split-K and fp32 FMA keep one tile
-  const tuned = split === null && !ieee ? gpuConfigs(sp.M, sp.N, sp.K, lowp, numel(sp.batch)) : null;
+  // The autotuner picks the tile of a single-pass product among several when the product is large
+  // enough for the choice to matter (each configuration costs a compilation, seconds for 3xTF32);
+  // smaller ones, split-K and fp32 FMA keep the shape's own tile.
+  const large = 2 * sp.M * sp.N * sp.K * numel(sp.batch) >= 2 ** 33;
+  const tuned = split === null && !ieee ? (large ? gpuConfigs(sp.M, sp.N, sp.K, lowp, numel(sp.batch)) : [fixed]) : null;
   operandViews(b, p, !lowp && !ieee);
 
   const ops = ["a", "b", "c", ...p.extra.map((_, j) => `e${j}`)];
