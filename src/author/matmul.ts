@@ -40,17 +40,6 @@ function ref(a: Arg | undefined): string {
   return refId(a);
 }
 
-function broadcast(a: number[], b: number[]): number[] {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
-    out.push(x === 1 ? y : x);
-  }
-  return out;
-}
-
 function spec(b: ModuleBuilder, n: GraphNode): MatmulSpec {
   const out = n.shape!;
   const M = out[out.length - 2]!;

@@ -239,10 +239,12 @@ export function plan(g: CapturedGraph): Plan {
   }
 
   // 3d. a triu/tril that is a product's only user is applied at the product's store, and the
-  //     product skips the tiles it zeroes
+  //     product skips the tiles it zeroes (matrix-vector products, computed transposed when M = 1,
+  //     keep it separate)
   const triangleOf = new Map<string, GraphNode>();
   for (const n of nodes) {
     if (fam.get(n.id) !== "matmul" || epilogueOf.has(n.id) || outputs.has(n.id)) continue;
+    if (!n.shape || n.shape.length < 2 || n.shape.slice(-2).some((d) => d === 1)) continue;
     const us = users.get(n.id) ?? [];
     const t = us.length === 1 ? byId.get(us[0]!) : undefined;
     if (!t || (t.op !== "triu" && t.op !== "tril") || typeof (t.kwargs["diagonal"] ?? t.args[1] ?? 0) !== "number") continue;
