@@ -39,7 +39,8 @@ test("fp32 products read both operands K-major, autotune Hopper tiles keyed on t
   assert.match(c, /chosen = gpu if torch\.cuda\.is_available\(\) else gpu\[:1\]/);
   assert.match(c, /grid = lambda meta: \(triton\.cdiv\(4096, meta\["BLOCK_M"\]\) \* triton\.cdiv\(4096, meta\["BLOCK_N"\]\), 1\)/);
   assert.match(c, /for kk in range\(0, k_len \/\/ BLOCK_K\):\n        a = tl\.load\(a_ptrs\)\n        b = tl\.load\(b_ptrs\)/);
-  assert.match(c, /if k_len % BLOCK_K != 0:\n        k_mask = ks < k_len % BLOCK_K/);
+  assert.match(c, /@triton\.heuristics\(\{"EVEN_K": lambda args: args\["K"\] % args\["BLOCK_K"\] == 0\}\)\n@triton\.jit/);
+  assert.match(c, /if not EVEN_K:\n        k_mask = ks < k_len % BLOCK_K/);
   assert.match(c, /input_precision="tf32x3"/);
 });
 
@@ -49,7 +50,7 @@ test("fp16 products need no re-layout; the exact-fp32 variant keeps one fixed ti
   assert.match(half, /_mm_configs\(\[\(128, 256, 64, 8, 3\)/);
   const ieee = code(square(4096), { fp32Products: "ieee" });
   assert.doesNotMatch(ieee, /_k_major|triton\.autotune/);
-  assert.match(ieee, /BLOCK_M=64, BLOCK_N=64, BLOCK_K=32, GROUP_M=8, num_warps=4, num_stages=3\)/);
+  assert.match(ieee, /BLOCK_M=64, BLOCK_N=64, BLOCK_K=32, GROUP_M=8, EVEN_K=True, num_warps=4, num_stages=3\)/);
 });
 
 test("matrix-vector products (N = 1, and M = 1 as the transposed product) get the bandwidth kernel, not tensor cores", () => {
@@ -63,7 +64,7 @@ test("matrix-vector products (N = 1, and M = 1 as the transposed product) get th
   assert.match(c, /k\d+_matvec_sum\[.*\]\(p_v_matmul_2, \*p_v_matmul_2\.stride\(\), v_matmul_2\.t\(\),/);
   assert.match(c, /mv_tile = \(16, 256\) if a_v\.stride\(1\) == 1 else \(128, 32\)/);
   // products far under 8.6 GFLOP keep the shape's own tile, one configuration
-  assert.match(c, /@triton\.autotune\(configs=_mm_configs\(\[\(32, 32, 64, 4, 3\)\]\), key=\["M", "N", "K"\]\)\n@triton\.jit\ndef k0_matmul/);
+  assert.match(c, /@triton\.autotune\(configs=_mm_configs\(\[\(32, 32, 64, 4, 3\)\]\), key=\["M", "N", "K"\]\)\n@triton\.heuristics\(.*\)\n@triton\.jit\ndef k0_matmul/);
   // the 4-D product batches over both leading dimensions, B broadcast
   assert.match(c, /b_v = _k_major\(w, -2, 1\)\.expand\(\(2, 3, 37, 23\)\)/);
 });

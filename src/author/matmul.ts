@@ -164,11 +164,13 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
     "BLOCK_N: tl.constexpr",
     "BLOCK_K: tl.constexpr",
     "GROUP_M: tl.constexpr",
+    "EVEN_K: tl.constexpr",
   ];
   const k: string[] = [];
   if (tuned) {
     b.helpers.add(MM_CONFIGS_HELPER);
     k.push(`@triton.autotune(configs=_mm_configs([${tuned.map(tuple).join(", ")}]), key=["M", "N", "K"])`);
+    k.push(`@triton.heuristics({"EVEN_K": lambda args: args["K"] % args["BLOCK_K"] == 0})`);
   }
   k.push(`@triton.jit`);
   k.push(`def ${name}(${params.join(", ")}):`);
@@ -219,15 +221,15 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
   // so thousands of block sums do not round worse than cuBLAS does (partials are fp64 too).
   const wideAcc = split !== null && !lowp;
   k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float${wideAcc ? "64" : "32"})`);
-  k.push(`    # whole BLOCK_K blocks without masks (their loads pipeline without predicates), then the`);
-  k.push(`    # last partial block, if any, masked`);
+  k.push(`    # whole BLOCK_K blocks without masks (their loads pipeline without predicates), then, when K`);
+  k.push(`    # is not a multiple of BLOCK_K, the last partial block masked (wholly masked where k_len is one)`);
   k.push(`    for kk in range(0, k_len // BLOCK_K):`);
   k.push(`        a = tl.load(a_ptrs)`);
   k.push(`        b = tl.load(b_ptrs)`);
   k.push(...dotLines(lowp, ieee, wideAcc, b.meta(sp.a).dtype));
   k.push(`        a_ptrs += BLOCK_K * a_sk`);
   k.push(`        b_ptrs += BLOCK_K * b_sk`);
-  k.push(`    if k_len % BLOCK_K != 0:`);
+  k.push(`    if not EVEN_K:`);
   k.push(`        k_mask = ks < k_len % BLOCK_K`);
   k.push(`        a = tl.load(a_ptrs, mask=k_mask[None, :], other=0.0)`);
   k.push(`        b = tl.load(b_ptrs, mask=k_mask[:, None], other=0.0)`);
@@ -256,7 +258,7 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
     b.line(`# split K: ${split.split} chunks of ${split.chunk} into fp${lowp ? "32" : "64"} partials, then a fixed-order sum`);
     b.line(`${pVar} = torch.empty(${pyList([split.split, sp.M, sp.N])}, device=${b.device()}, dtype=${pType})`);
     b.line(`grid = (${Math.ceil(sp.M / fixed.BM) * Math.ceil(sp.N / fixed.BN)}, 1, ${split.split})`);
-    b.line(`${name}[grid](${args.join(", ")}, ${pVar}, *${pVar}.stride(), ${split.chunk}, ${launchConsts(fixed)})`);
+    b.line(`${name}[grid](${args.join(", ")}, ${pVar}, *${pVar}.stride(), ${split.chunk}, ${launchConsts(fixed, sp.K)})`);
     emitSum(b, p, pVar, split.split, sp.M, sp.N, p.outVar, p.extra.map((_, j) => `e${j}_v`));
     return;
   }
@@ -267,7 +269,7 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
     b.line(`${name}[grid](${args.join(", ")}, GROUP_M=8)`);
   } else {
     b.line(`grid = (${Math.ceil(sp.M / fixed.BM) * Math.ceil(sp.N / fixed.BN)}, ${numel(sp.batch)})`);
-    b.line(`${name}[grid](${args.join(", ")}, ${launchConsts(fixed)})`);
+    b.line(`${name}[grid](${args.join(", ")}, ${launchConsts(fixed, sp.K)})`);
   }
 }
 
@@ -285,8 +287,8 @@ function tuple(t: Tile): string {
   return `(${t.BM}, ${t.BN}, ${t.BK}, ${t.warps}, ${t.stages})`;
 }
 
-function launchConsts(t: Tile): string {
-  return `BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, GROUP_M=8, num_warps=${t.warps}, num_stages=${t.stages}`;
+function launchConsts(t: Tile, K: number): string {
+  return `BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, GROUP_M=8, EVEN_K=${K % t.BK === 0 ? "True" : "False"}, num_warps=${t.warps}, num_stages=${t.stages}`;
 }
 
 /** One BLOCK_K step's product into acc (indented for the K loop). */
