@@ -46,7 +46,7 @@ function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
     case "pointwise":
       return `pointwise: ${[s.group, ...s.siblings].map((g) => g.nodes.map((n) => n.op).join(" -> ")).join(" | ")}`;
     case "matmul":
-      return `${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}`;
+      return `${s.node.op}${s.epilogue ? ` + epilogue(${s.epilogue.nodes.map((n) => n.op).join(" -> ")})` : ""}${s.triangle ? ` + ${s.triangle.op}` : ""}`;
     case "reduction":
     case "softmax":
     case "norm":

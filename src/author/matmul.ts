@@ -1,5 +1,7 @@
 import { argNames, dotStrides, floatLit, ident, nextPow2, numel, pyList, torchDtype, unravel } from "./codegen.js";
 import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder } from "./builder.js";
+import { K_MAJOR_HELPER } from "./matmul-relay.js";
+import { gpuConfigs, ieeeTiles, matvecSplit, splitK, tiles, type Tile } from "./matmul-tiles.js";
 import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -12,9 +14,11 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  * is split into a TF32 high part and a TF32 remainder and three tensor-core products are summed
  * (hi*hi + hi*lo + lo*hi), which keeps close to fp32 accuracy (relative error about 2e-7 at
  * K=4096 on the H200; plain TF32 keeps only 10 mantissa bits) at several times the speed of fp32 FMA
- * products. fp16/bf16 inputs use the tensor cores directly with fp32 accumulation. Tiles are sized
- * for Hopper (128x128 or 128x256, 8 warps, 3 pipeline stages) and walked in grouped order so that
- * programs running together share operand tiles in L2.
+ * products; their operands are re-laid K-major first where they are not (`matmul-relay.ts`).
+ * fp16/bf16 inputs use the tensor cores directly with fp32 accumulation. Tiles are autotuned on a GPU
+ * among a few Hopper configurations (`matmul-tiles.ts`) and walked in grouped order so that programs
+ * running together share operand tiles in L2. Matrix-vector products have their own kernel, shaped
+ * for memory bandwidth (`emitMatvec`).
  */
 
 interface MatmulSpec {
@@ -34,17 +38,6 @@ interface MatmulSpec {
 function ref(a: Arg | undefined): string {
   if (a === undefined || !isRef(a)) throw new UnsupportedOp("matmul", "an operand that is not a tensor");
   return refId(a);
-}
-
-function broadcast(a: number[], b: number[]): number[] {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
-    out.push(x === 1 ? y : x);
-  }
-  return out;
 }
 
 function spec(b: ModuleBuilder, n: GraphNode): MatmulSpec {
@@ -74,23 +67,89 @@ function spec(b: ModuleBuilder, n: GraphNode): MatmulSpec {
   }
 }
 
-export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
+/** What every product kernel shares: names, operands, the epilogue's inputs, the output. */
+interface Product {
+  sp: MatmulSpec;
+  node: GraphNode;
+  epilogue: PwGroup | null;
+  name: string;
+  what: string;
+  lowp: boolean;
+  wide: boolean;
+  /** the bias, then the epilogue's external inputs, each read as a view on the output */
+  extra: string[];
+  outDtype: string;
+  outVar: string;
+  /** a triu/tril of the product, applied at the store: which side it keeps, and its diagonal */
+  triangle: { op: "triu" | "tril"; diagonal: number } | null;
+}
+
+/** Python for the autotuner's configurations: every one on a GPU, the first under the interpreter. */
+const MM_CONFIGS_HELPER = `def _mm_configs(gpu):
+    # (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages): on a GPU the autotuner times each once per shape;
+    # Triton's interpreter (no GPU) runs the first, the tile chosen from the shape
+    chosen = gpu if torch.cuda.is_available() else gpu[:1]
+    return [triton.Config({"BLOCK_M": m, "BLOCK_N": n, "BLOCK_K": k}, num_warps=w, num_stages=s) for m, n, k, w, s in chosen]`;
+
+export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null, triangle: GraphNode | null = null): void {
   const sp = spec(b, node);
-  const R = sp.batch.length;
   const out = node.shape!;
   const aMeta = b.meta(sp.a);
   const bMeta = b.meta(sp.b);
-  const dtypes = new Set([aMeta.dtype, bMeta.dtype]);
-  const lowp = dtypes.size === 1 && (aMeta.dtype === "float16" || aMeta.dtype === "bfloat16");
+  const lowp = new Set([aMeta.dtype, bMeta.dtype]).size === 1 && (aMeta.dtype === "float16" || aMeta.dtype === "bfloat16");
   const ext = epilogue ? epilogue.externals : [];
-  const extra = [...(sp.bias ? [sp.bias] : []), ...ext];
-  const name = b.kernelName("matmul");
-  const wide = [out, aMeta.shape, bMeta.shape].some((s) => numel(s) >= 2 ** 31 - 1);
-  const ieee = !lowp && b.options.fp32Products === "ieee";
-  const { BM, BN, BK, warps, stages } = ieee ? ieeeTiles(sp.M, sp.N, sp.K) : tiles(sp.M, sp.N, sp.K, lowp);
-  const split = R === 0 ? splitK(sp.M, sp.N, sp.K, BM, BN, BK) : null;
+  const finalId = triangle ? triangle.id : epilogue ? epilogue.root.id : node.id;
+  // K-major copies pad K to 16 (matmul-relay.ts), so offsets are sized for the padded operands
+  const padK = Math.ceil(sp.K / 16) * 16;
+  const batch = numel(sp.batch);
+  const wide = [numel(out), batch * sp.M * padK, batch * sp.N * padK, numel(aMeta.shape), numel(bMeta.shape)].some((n) => n >= 2 ** 31 - 1);
+  const p: Product = {
+    sp,
+    node,
+    epilogue,
+    name: b.kernelName(sp.batch.length === 0 && (sp.M === 1 || sp.N === 1) ? "matvec" : "matmul"),
+    what: `${node.op} ${JSON.stringify(aMeta.shape)} x ${JSON.stringify(bMeta.shape)} -> ${JSON.stringify(out)}`,
+    lowp,
+    wide,
+    extra: [...(sp.bias ? [sp.bias] : []), ...ext],
+    outDtype: epilogue ? epilogue.root.dtype! : node.dtype!,
+    outVar: `v_${ident(finalId)}`,
+    triangle: triangle ? { op: triangle.op === "triu" ? "triu" : "tril", diagonal: Number(triangle.kwargs["diagonal"] ?? triangle.args[1] ?? 0) } : null,
+  };
+  const then = epilogue ? ` with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : triangle ? `, then ${triangle.op} at the store` : "";
+  b.line(`# ${p.what}${then}`);
+  b.line(`${p.outVar} = torch.empty(${pyList(out)}, device=${b.device()}, dtype=${torchDtype(p.outDtype)})`);
+  if (sp.batch.length === 0 && (sp.M === 1 || sp.N === 1)) emitMatvec(b, p);
+  else emitTiled(b, p);
+  b.setVal(finalId, p.outVar);
+}
 
-  const ops = ["a", "b", "c", ...extra.map((_, j) => `e${j}`)];
+/** Wrapper lines: A and B as views on [batch..., M, K] and [batch..., K, N], fp32 ones K-major. */
+function operandViews(b: ModuleBuilder, p: Product, kMajor: boolean): void {
+  const { sp } = p;
+  if (kMajor) b.helpers.add(K_MAJOR_HELPER);
+  // A is read once per column of tiles, B once per row of tiles (128 wide)
+  const km = (expr: string, kDim: number, reads: number) => (kMajor ? `_k_major(${expr}, ${kDim}, ${reads})` : expr);
+  b.line(`a_v = ${km(b.val(sp.a), -1, Math.ceil(sp.N / 128))}.expand(${pyList([...sp.batch, sp.M, sp.K])})`);
+  b.line(`b_v = ${km(sp.bView((id) => b.val(id)), -2, Math.ceil(sp.M / 128))}.expand(${pyList([...sp.batch, sp.K, sp.N])})`);
+  p.extra.forEach((id, j) => b.line(`e${j}_v = ${b.val(id)}.expand(${pyList(p.node.shape!)})`));
+}
+
+/** The tensor-core product: a BLOCK_M x BLOCK_N tile per program, split along K when deep. */
+function emitTiled(b: ModuleBuilder, p: Product): void {
+  const { sp, lowp, name } = p;
+  const R = sp.batch.length;
+  const ieee = !lowp && b.options.fp32Products === "ieee";
+  const fixed = ieee ? ieeeTiles(sp.M, sp.N, sp.K) : tiles(sp.M, sp.N, sp.K, lowp, numel(sp.batch));
+  const split = R === 0 ? splitK(sp.M, sp.N, sp.K, fixed.BM, fixed.BN, fixed.BK) : null;
+  // The autotuner picks the tile of a single-pass product among several when the product is large
+  // enough for the choice to matter (each configuration costs a compilation, seconds for 3xTF32);
+  // smaller ones, split-K and fp32 FMA keep the shape's own tile.
+  const large = 2 * sp.M * sp.N * sp.K * numel(sp.batch) >= 2 ** 33;
+  const tuned = split === null && !ieee ? (large ? gpuConfigs(sp.M, sp.N, sp.K, lowp, numel(sp.batch)) : [fixed]) : null;
+  operandViews(b, p, !lowp && !ieee);
+
+  const ops = ["a", "b", "c", ...p.extra.map((_, j) => `e${j}`)];
   const params = [
     ...ops.map((o) => `${o}_ptr`),
     "M",
@@ -108,10 +167,14 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
     "EVEN_K: tl.constexpr",
   ];
   const k: string[] = [];
-  const what = `${node.op} ${JSON.stringify(aMeta.shape)} x ${JSON.stringify(bMeta.shape)} -> ${JSON.stringify(out)}`;
+  if (tuned) {
+    b.helpers.add(MM_CONFIGS_HELPER);
+    k.push(`@triton.autotune(configs=_mm_configs([${tuned.map(tuple).join(", ")}]), key=["M", "N", "K"])`);
+    k.push(`@triton.heuristics({"EVEN_K": lambda args: args["K"] % args["BLOCK_K"] == 0})`);
+  }
   k.push(`@triton.jit`);
   k.push(`def ${name}(${params.join(", ")}):`);
-  k.push(`    # ${what}${epilogue ? `, then ${epilogue.nodes.map((x) => x.op).join(" -> ")} in the epilogue` : ""}.`);
+  k.push(`    # ${p.what}${p.epilogue ? `, then ${p.epilogue.nodes.map((x) => x.op).join(" -> ")} in the epilogue` : ""}.`);
   if (split) {
     k.push(`    # Split K: program (tile, s) walks the s-th K_CHUNK of K in BLOCK_K steps and writes its fp32`);
     k.push(`    # partial tile to P[s]; ${name}_sum adds the partials and applies the bias and epilogue.`);
@@ -130,25 +193,26 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   k.push(`    pid_n = (pid % num_pid_in_group) // group_size_m`);
   if (R > 0) {
     k.push(`    # batch coordinates (broadcast batch dimensions have stride 0)`);
-    k.push(wide ? `    bid = tl.program_id(1).to(tl.int64)` : `    bid = tl.program_id(1)`);
+    k.push(p.wide ? `    bid = tl.program_id(1).to(tl.int64)` : `    bid = tl.program_id(1)`);
     k.push(...unravel("bid", "bb", "BS", R, "    "));
-    for (const o of ops) {
-      const sb = o === "a" ? "a_sb" : o === "b" ? "b_sb" : `${o}_sb`;
-      k.push(`    ${o}_base = ${dotStrides("bb", sb, R)}`);
-    }
+    for (const o of ops) k.push(`    ${o}_base = ${dotStrides("bb", `${o}_sb`, R)}`);
   } else {
     for (const o of ops) k.push(`    ${o}_base = 0`);
   }
-  const cast = wide ? ".to(tl.int64)" : "";
+  const cast = p.wide ? ".to(tl.int64)" : "";
   k.push(`    offs_m = (pid_m * BLOCK_M + tl.arange(0, BLOCK_M))${cast}`);
   k.push(`    offs_n = (pid_n * BLOCK_N + tl.arange(0, BLOCK_N))${cast}`);
+  // 64-bit k too when wide: k * stride reaches M * K for a K-major B
+  k.push(`    ks = tl.arange(0, BLOCK_K)${cast}`);
   if (split) {
-    k.push(`    pid_s = tl.program_id(2)`);
+    k.push(`    pid_s = tl.program_id(2)${cast}`);
     k.push(`    k_lo = pid_s * K_CHUNK`);
-    k.push(`    offs_k = (k_lo + tl.arange(0, BLOCK_K))${cast}`);
+    k.push(`    k_len = tl.minimum(K - k_lo, K_CHUNK)`);
+    k.push(`    offs_k = k_lo + ks`);
   } else {
-    // 64-bit too when wide: k * stride reaches M * K for a K-major (transposed) operand
-    k.push(`    offs_k = tl.arange(0, BLOCK_K)${cast}`);
+    k.push(`    k_len = K`);
+    k.push(`    offs_k = ks`);
+    if (p.triangle) k.push(...skipZeroTiles(p.triangle));
   }
   k.push(`    # rows/columns past the edge wrap around (their results are masked at the store)`);
   k.push(`    a_ptrs = a_ptr + a_base + (offs_m % M)[:, None] * a_sm + offs_k[None, :] * a_sk`);
@@ -157,59 +221,98 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   // so thousands of block sums do not round worse than cuBLAS does (partials are fp64 too).
   const wideAcc = split !== null && !lowp;
   k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float${wideAcc ? "64" : "32"})`);
-  if (split) {
-    k.push(`    # K_CHUNK is a multiple of BLOCK_K, so only the last chunk can end inside a block`);
-    k.push(`    for kk in range(0, tl.cdiv(tl.minimum(K - k_lo, K_CHUNK), BLOCK_K)):`);
-  } else {
-    k.push(`    for kk in range(0, tl.cdiv(K, BLOCK_K)):`);
-  }
-  k.push(`        if EVEN_K:`);
-  k.push(`            # K is a multiple of BLOCK_K: no mask, so the loads pipeline without predicates`);
-  k.push(`            a = tl.load(a_ptrs)`);
-  k.push(`            b = tl.load(b_ptrs)`);
-  k.push(`        else:`);
-  k.push(`            k_mask = offs_k < K - kk * BLOCK_K`);
-  k.push(`            a = tl.load(a_ptrs, mask=k_mask[None, :], other=0.0)`);
-  k.push(`            b = tl.load(b_ptrs, mask=k_mask[:, None], other=0.0)`);
-  if (lowp) {
-    k.push(`        # ${aMeta.dtype} operands on the tensor cores, fp32 accumulator`);
-    k.push(`        acc = tl.dot(a, b, acc)`);
-  } else {
-    const precision = ieee ? "ieee" : "tf32x3";
-    if (ieee) {
-      k.push(`        # fp32 FMA products summed in k order (the exact-fp32 variant: slower, matches cuBLAS's order)`);
-    } else {
-      k.push(`        # fp32: three TF32 tensor-core products (hi*hi + hi*lo + lo*hi) give close to fp32 accuracy`);
-    }
-    if (wideAcc) {
-      k.push(`        acc += tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="${precision}").to(tl.float64)`);
-    } else {
-      k.push(`        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="${precision}")`);
-    }
-  }
+  k.push(`    # whole BLOCK_K blocks without masks (their loads pipeline without predicates), then, when K`);
+  k.push(`    # is not a multiple of BLOCK_K, the last partial block masked (wholly masked where k_len is one)`);
+  k.push(`    for kk in range(0, k_len // BLOCK_K):`);
+  k.push(`        a = tl.load(a_ptrs)`);
+  k.push(`        b = tl.load(b_ptrs)`);
+  k.push(...dotLines(lowp, ieee, wideAcc, b.meta(sp.a).dtype));
   k.push(`        a_ptrs += BLOCK_K * a_sk`);
   k.push(`        b_ptrs += BLOCK_K * b_sk`);
+  k.push(`    if not EVEN_K:`);
+  k.push(`        k_mask = ks < k_len % BLOCK_K`);
+  k.push(`        a = tl.load(a_ptrs, mask=k_mask[None, :], other=0.0)`);
+  k.push(`        b = tl.load(b_ptrs, mask=k_mask[:, None], other=0.0)`);
+  k.push(...dotLines(lowp, ieee, wideAcc, b.meta(sp.a).dtype).filter((l) => !l.trimStart().startsWith("#")));
   k.push(`    mask = (offs_m < M)[:, None] & (offs_n < N)[None, :]`);
-  let e = k;
+
+  const args = [
+    "a_v",
+    "b_v",
+    p.outVar,
+    ...p.extra.map((_, j) => `e${j}_v`),
+    String(sp.M),
+    String(sp.N),
+    String(sp.K),
+    ...sp.batch.map(String),
+    "*a_v.stride()",
+    "*b_v.stride()",
+    `*${p.outVar}.stride()`,
+    ...p.extra.map((_, j) => `*e${j}_v.stride()`),
+  ];
   if (split) {
     k.push(`    tl.store(p_ptr + pid_s * p_ss + offs_m[:, None] * p_sm + offs_n[None, :] * p_sn, acc, mask=mask)`);
     b.kernels.push(k.join("\n"));
-    // the sum kernel: the same tile of C, its partials added in fixed split order, then the epilogue
-    e = [];
-    e.push(`@triton.jit`);
-    e.push(`def ${name}_sum(p_ptr, p_ss, p_sm, p_sn, ${ops.slice(2).map((o) => `${o}_ptr`).join(", ")}, M, N, ${ops.slice(2).map((o) => `${o}_sm, ${o}_sn`).join(", ")}, SPLIT: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr):`);
-    e.push(`    # C tile = sum over s of P[s] (fixed order, fp32), then bias and epilogue, cast to C's dtype.`);
-    e.push(`    offs_m = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)`);
-    e.push(`    offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)`);
-    e.push(`    mask = (offs_m < M)[:, None] & (offs_n < N)[None, :]`);
-    e.push(`    p_ptrs = p_ptr + offs_m[:, None] * p_sm + offs_n[None, :] * p_sn`);
-    e.push(`    acc = tl.load(p_ptrs, mask=mask, other=0.0)`);
-    e.push(`    for s in range(1, SPLIT):`);
-    e.push(`        acc += tl.load(p_ptrs + s * p_ss, mask=mask, other=0.0)`);
-    for (const o of ops.slice(2)) e.push(`    ${o}_base = 0`);
+    const pVar = `p_${ident(p.outVar)}`;
+    const pType = `torch.float${lowp ? "32" : "64"}`;
+    b.line(`# split K: ${split.split} chunks of ${split.chunk} into fp${lowp ? "32" : "64"} partials, then a fixed-order sum`);
+    b.line(`${pVar} = torch.empty(${pyList([split.split, sp.M, sp.N])}, device=${b.device()}, dtype=${pType})`);
+    b.line(`grid = (${Math.ceil(sp.M / fixed.BM) * Math.ceil(sp.N / fixed.BN)}, 1, ${split.split})`);
+    b.line(`${name}[grid](${args.join(", ")}, ${pVar}, *${pVar}.stride(), ${split.chunk}, ${launchConsts(fixed, sp.K)})`);
+    emitSum(b, p, pVar, split.split, sp.M, sp.N, p.outVar, p.extra.map((_, j) => `e${j}_v`));
+    return;
   }
+  k.push(...epilogueLines(b, p));
+  b.kernels.push(k.join("\n"));
+  if (tuned) {
+    b.line(`grid = lambda meta: (triton.cdiv(${sp.M}, meta["BLOCK_M"]) * triton.cdiv(${sp.N}, meta["BLOCK_N"]), ${numel(sp.batch)})`);
+    b.line(`${name}[grid](${args.join(", ")}, GROUP_M=8)`);
+  } else {
+    b.line(`grid = (${Math.ceil(sp.M / fixed.BM) * Math.ceil(sp.N / fixed.BN)}, ${numel(sp.batch)})`);
+    b.line(`${name}[grid](${args.join(", ")}, ${launchConsts(fixed, sp.K)})`);
+  }
+}
+
+/** A tile wholly on the zeroed side of a triu/tril diagonal walks no K: its product is all zeros. */
+function skipZeroTiles(t: { op: "triu" | "tril"; diagonal: number }): string[] {
+  // triu zeroes column - row < d, so a tile goes when even its largest column - row does; tril mirrors it
+  const cond =
+    t.op === "triu"
+      ? `(pid_n * BLOCK_N + BLOCK_N - 1) - pid_m * BLOCK_M < ${t.diagonal}`
+      : `pid_n * BLOCK_N - (pid_m * BLOCK_M + BLOCK_M - 1) > ${t.diagonal}`;
+  return [`    # ${t.op}: a tile wholly ${t.op === "triu" ? "below" : "above"} diagonal ${t.diagonal} is zeros, computed without a product`, `    k_len = tl.where(${cond}, 0, K)`];
+}
+
+function tuple(t: Tile): string {
+  return `(${t.BM}, ${t.BN}, ${t.BK}, ${t.warps}, ${t.stages})`;
+}
+
+function launchConsts(t: Tile, K: number): string {
+  return `BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, GROUP_M=8, EVEN_K=${K % t.BK === 0 ? "True" : "False"}, num_warps=${t.warps}, num_stages=${t.stages}`;
+}
+
+/** One BLOCK_K step's product into acc (indented for the K loop). */
+function dotLines(lowp: boolean, ieee: boolean, wideAcc: boolean, dtype: string): string[] {
+  if (lowp) return [`        # ${dtype} operands on the tensor cores, fp32 accumulator`, `        acc = tl.dot(a, b, acc)`];
+  const precision = ieee ? "ieee" : "tf32x3";
+  const why = ieee
+    ? `        # fp32 FMA products summed in k order (the exact-fp32 variant: slower, matches cuBLAS's order)`
+    : `        # fp32: three TF32 tensor-core products (hi*hi + hi*lo + lo*hi) give close to fp32 accuracy`;
+  const dot = wideAcc
+    ? `        acc += tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="${precision}").to(tl.float64)`
+    : `        acc = tl.dot(a.to(tl.float32), b.to(tl.float32), acc, input_precision="${precision}")`;
+  return [why, dot];
+}
+
+/**
+ * The epilogue on a [BLOCK_M, BLOCK_N] tile `acc` under `mask` (offs_m, offs_n in scope): alpha,
+ * the bias, the fused pointwise chain, one store to C.
+ */
+function epilogueLines(b: ModuleBuilder, p: Product): string[] {
+  const { sp, epilogue } = p;
+  const e: string[] = [];
   const loaded = new Map<string, LoadedValue>();
-  extra.forEach((id, j) => {
+  p.extra.forEach((id, j) => {
     const { ty, suffix } = loadSuffix(b.meta(id).dtype);
     e.push(`    ev${j} = tl.load(e${j}_ptr + e${j}_base + offs_m[:, None] * e${j}_sm + offs_n[None, :] * e${j}_sn, mask=mask)${suffix}  # ${id}`);
     loaded.set(id, { code: `ev${j}`, ty });
@@ -217,96 +320,94 @@ export function emitMatmul(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup 
   let v = sp.alpha === 1 ? "acc" : `acc * ${floatLit(sp.alpha)}`;
   if (sp.bias) v = `${v} + ${sp.beta === 1 ? "ev0" : `ev0 * ${floatLit(sp.beta)}`}`;
   e.push(`    c = ${v}${sp.bias ? "  # bias" : ""}`);
+  if (p.triangle) {
+    const { op, diagonal } = p.triangle;
+    e.push(`    # ${op}: keep the elements ${op === "triu" ? "on and above" : "on and below"} diagonal ${diagonal}, zero the rest`);
+    e.push(`    c = tl.where((offs_n[None, :] - offs_m[:, None]) ${op === "triu" ? ">=" : "<="} ${diagonal}, c, 0.0)`);
+  }
   let result: LoadedValue = { code: "c", ty: "f" };
   if (epilogue) {
     e.push(`    # epilogue: ${epilogue.nodes.map((x) => x.op).join(" -> ")} on the tile while it is in registers`);
-    loaded.set(node.id, result);
+    loaded.set(p.node.id, result);
     const body = groupBody(epilogue, loaded, "    ");
     e.push(...body.lines);
     result = body.result;
   }
-  const outDtype = epilogue ? epilogue.root.dtype! : node.dtype!;
-  e.push(`    tl.store(c_ptr + c_base + offs_m[:, None] * c_sm + offs_n[None, :] * c_sn, ${result.code}${storeCast(outDtype)}, mask=mask)`);
+  e.push(`    tl.store(c_ptr + c_base + offs_m[:, None] * c_sm + offs_n[None, :] * c_sn, ${result.code}${storeCast(p.outDtype)}, mask=mask)`);
+  return e;
+}
+
+/**
+ * The summing kernel of a split product: C = sum over s of P[s] in fixed order, then the epilogue.
+ * `c` and `externals` are the Python views it writes and reads, [M, N] like P[s].
+ */
+function emitSum(b: ModuleBuilder, p: Product, pVar: string, split: number, M: number, N: number, c: string, externals: string[]): void {
+  const ops = ["c", ...p.extra.map((_, j) => `e${j}`)];
+  const e: string[] = [];
+  e.push(`@triton.jit`);
+  e.push(`def ${p.name}_sum(p_ptr, p_ss, p_sm, p_sn, ${ops.map((o) => `${o}_ptr`).join(", ")}, M, N, ${ops.map((o) => `${o}_sm, ${o}_sn`).join(", ")}, SPLIT: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr):`);
+  e.push(`    # C tile = sum over s of P[s] (fixed order, in P's precision), then bias and epilogue, cast to C's dtype.`);
+  e.push(`    offs_m = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)`);
+  e.push(`    offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)`);
+  e.push(`    mask = (offs_m < M)[:, None] & (offs_n < N)[None, :]`);
+  e.push(`    p_ptrs = p_ptr + offs_m[:, None] * p_sm + offs_n[None, :] * p_sn`);
+  e.push(`    acc = tl.load(p_ptrs, mask=mask, other=0.0)`);
+  e.push(`    for s in range(1, SPLIT):`);
+  e.push(`        acc += tl.load(p_ptrs + s * p_ss, mask=mask, other=0.0)`);
+  for (const o of ops) e.push(`    ${o}_base = 0`);
+  e.push(...epilogueLines(b, p));
   b.kernels.push(e.join("\n"));
-
-  // wrapper: every operand as a view on [batch..., M, N] (or [batch..., M, K], [batch..., K, N])
-  const finalId = epilogue ? epilogue.root.id : node.id;
-  const outVar = `v_${ident(finalId)}`;
-  b.line(`# ${what}${epilogue ? ` with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
-  b.line(`${outVar} = torch.empty(${pyList(out)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-  const aBatch = broadcast(sp.batch, []);
-  b.line(`a_v = ${b.val(sp.a)}.expand(${pyList([...aBatch, sp.M, sp.K])})`);
-  b.line(`b_v = ${sp.bView((id) => b.val(id))}.expand(${pyList([...aBatch, sp.K, sp.N])})`);
-  extra.forEach((id, j) => b.line(`e${j}_v = ${b.val(id)}.expand(${pyList(out)})`));
-  const args = [
-    "a_v",
-    "b_v",
-    outVar,
-    ...extra.map((_, j) => `e${j}_v`),
-    String(sp.M),
-    String(sp.N),
-    String(sp.K),
-    ...sp.batch.map(String),
-    "*a_v.stride()",
-    "*b_v.stride()",
-    `*${outVar}.stride()`,
-    ...extra.map((_, j) => `*e${j}_v.stride()`),
-  ];
-  const gridM = Math.ceil(sp.M / BM) * Math.ceil(sp.N / BN);
-  const consts = `BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_K=${BK}, GROUP_M=8, EVEN_K=${sp.K % BK === 0 ? "True" : "False"}, num_warps=${warps}, num_stages=${stages}`;
-  if (split) {
-    const pVar = `p_${ident(finalId)}`;
-    b.line(`# split K: ${split.split} chunks of ${split.chunk} into fp${lowp ? "32" : "64"} partials, then a fixed-order sum`);
-    b.line(`${pVar} = torch.empty(${pyList([split.split, sp.M, sp.N])}, device=${b.device()}, dtype=torch.float${lowp ? "32" : "64"})`);
-    b.line(`grid = (${gridM}, 1, ${split.split})`);
-    b.line(`${name}[grid](${args.join(", ")}, ${pVar}, *${pVar}.stride(), ${split.chunk}, ${consts})`);
-    const SBN = Math.min(64, Math.max(16, nextPow2(sp.N)));
-    const SBM = Math.min(nextPow2(sp.M), Math.max(1, 1024 / SBN));
-    const sumArgs = [pVar, `*${pVar}.stride()`, outVar, ...extra.map((_, j) => `e${j}_v`), String(sp.M), String(sp.N), `*${outVar}.stride()`, ...extra.map((_, j) => `*e${j}_v.stride()`)];
-    b.line(`${name}_sum[(${Math.ceil(sp.M / SBM)}, ${Math.ceil(sp.N / SBN)})](${sumArgs.join(", ")}, SPLIT=${split.split}, BLOCK_M=${SBM}, BLOCK_N=${SBN}, num_warps=4)`);
-  } else {
-    b.line(`grid = (${gridM}, ${numel(sp.batch)})`);
-    b.line(`${name}[grid](${args.join(", ")}, ${consts})`);
-  }
-  b.setVal(finalId, outVar);
+  const SBN = Math.min(64, Math.max(16, nextPow2(N)));
+  const SBM = Math.min(nextPow2(M), Math.max(1, 1024 / SBN));
+  const args = [pVar, `*${pVar}.stride()`, c, ...externals, String(M), String(N), `*${c}.stride()`, ...externals.map((x) => `*${x}.stride()`)];
+  b.line(`${p.name}_sum[(${Math.ceil(M / SBM)}, ${Math.ceil(N / SBN)})](${args.join(", ")}, SPLIT=${split}, BLOCK_M=${SBM}, BLOCK_N=${SBN}, num_warps=4)`);
 }
 
 /**
- * Split-K for deep products: one sequential fp32 chain over all of K rounds worse than cuBLAS as K
- * grows (K=131072 missed the tolerance by 25x on the H200), and a deep product with a small output
- * leaves most multiprocessors idle. Split when K is deep for its output (K >= 8192 and fewer than two
- * tiles per SM) or deep outright (K >= 16384), into chunks of about 4096 (at most 64 of them; a
- * multiple of BLOCK_K so only the last chunk ends inside a block). Batched products are not split.
+ * A matrix-vector product (N = 1, or M = 1 as the transposed product C^T = B^T A^T) is bound by
+ * reading the matrix once, so it gets no tensor cores and no tiles over N: each program reads
+ * BLOCK_M rows of one K chunk in wide loads along the matrix's contiguous dimension (16 x 256 tiles
+ * when that is K, 128 x 32 when it is M), multiplies by the vector's chunk with exact fp32 products
+ * summed lane-wise, then as a tree, and writes one partial per row and chunk; the summing kernel
+ * adds the chunks in fixed order (in fp64 for fp32 inputs) and applies the bias and epilogue.
  */
-export function splitK(M: number, N: number, K: number, BM: number, BN: number, BK: number): { split: number; chunk: number } | null {
-  const SMS = 132;
-  const outTiles = Math.ceil(M / BM) * Math.ceil(N / BN);
-  if (!(K >= 16384 || (K >= 8192 && outTiles < 2 * SMS))) return null;
-  const want = Math.min(64, Math.ceil(K / 4096));
-  const chunk = Math.ceil(Math.ceil(K / want) / BK) * BK;
-  const split = Math.ceil(K / chunk);
-  return split >= 2 ? { split, chunk } : null;
-}
+function emitMatvec(b: ModuleBuilder, p: Product): void {
+  const { sp, name, lowp } = p;
+  const cast = p.wide ? ".to(tl.int64)" : "";
+  const k: string[] = [];
+  k.push(`@triton.jit`);
+  k.push(`def ${name}(a_ptr, v_ptr, p_ptr, M, K, a_sm, a_sk, v_sk, p_ss, p_sm, K_CHUNK, BLOCK_M: tl.constexpr, BLOCK_K: tl.constexpr):`);
+  k.push(`    # ${p.what}: P[s, m] = sum over the s-th K_CHUNK of A[m, k] * v[k], one pass over A.`);
+  k.push(`    offs_m = (tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M))${cast}`);
+  k.push(`    pid_s = tl.program_id(1)${cast}`);
+  k.push(`    ks = tl.arange(0, BLOCK_K)`);
+  k.push(`    k_lo = pid_s * K_CHUNK`);
+  k.push(`    k_len = tl.minimum(K - k_lo, K_CHUNK)`);
+  k.push(`    # rows past the edge wrap around (their sums are not stored)`);
+  k.push(`    a_ptrs = a_ptr + (offs_m % M)[:, None] * a_sm + (k_lo + ks)[None, :] * a_sk`);
+  k.push(`    v_ptrs = v_ptr + (k_lo + ks) * v_sk`);
+  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_K), dtype=tl.float32)`);
+  k.push(`    for kk in range(0, k_len // BLOCK_K):`);
+  k.push(`        acc += tl.load(a_ptrs).to(tl.float32) * tl.load(v_ptrs).to(tl.float32)[None, :]`);
+  k.push(`        a_ptrs += BLOCK_K * a_sk`);
+  k.push(`        v_ptrs += BLOCK_K * v_sk`);
+  k.push(`    if k_len % BLOCK_K != 0:`);
+  k.push(`        k_mask = ks < k_len % BLOCK_K`);
+  k.push(`        acc += tl.load(a_ptrs, mask=k_mask[None, :], other=0.0).to(tl.float32) * tl.load(v_ptrs, mask=k_mask, other=0.0).to(tl.float32)[None, :]`);
+  k.push(`    tl.store(p_ptr + pid_s * p_ss + offs_m * p_sm, tl.sum(acc, axis=1).to(tl.float${lowp ? "32" : "64"}), mask=offs_m < M)`);
+  b.kernels.push(k.join("\n"));
 
-/** The fp32 FMA path's tiles (64x64x32, 4 warps): larger ones only add register pressure there. */
-function ieeeTiles(M: number, N: number, K: number): { BM: number; BN: number; BK: number; warps: number; stages: number } {
-  const cap = (x: number, hi: number) => Math.max(16, Math.min(hi, nextPow2(x)));
-  return { BM: cap(M, 64), BN: cap(N, 64), BK: cap(K, 32), warps: 4, stages: 3 };
-}
-
-/**
- * Tile sizes from the problem's shape, measured on the H200 (4096^3 fp32, 8192^3 fp16): fp32
- * (tf32x3) is fastest at 128x128x64 with 8 warps (92 TFLOP/s; 128x256 and 256x128 run at half that); fp16/bf16 at
- * 128x256x64 with 8 warps and 3 stages (670 TFLOP/s). Smaller matrices get tiles no wider than
- * needed, and tiles shrink until the grid has at least one program per multiprocessor.
- */
-export function tiles(M: number, N: number, K: number, lowp: boolean): { BM: number; BN: number; BK: number; warps: number; stages: number } {
-  const cap = (x: number, hi: number) => Math.max(16, Math.min(hi, nextPow2(x)));
-  let BM = cap(M, 128);
-  let BN = cap(N, lowp ? 256 : 128);
-  const BK = cap(K, 64);
-  const SMS = 132;
-  while (BN > 64 && Math.ceil(M / BM) * Math.ceil(N / BN) < SMS) BN /= 2;
-  while (BM > 64 && Math.ceil(M / BM) * Math.ceil(N / BN) < SMS) BM /= 2;
-  return { BM, BN, BK, warps: BM * BN >= 128 * 128 ? 8 : 4, stages: 3 };
+  operandViews(b, p, false);
+  // N = 1: rows of A times the column b; M = 1: C^T = B^T a^T, rows of B^T times the row a
+  const byRows = sp.N === 1;
+  const L = byRows ? sp.M : sp.N;
+  const mat = byRows ? "a_v" : "b_v.t()";
+  const vec = byRows ? "b_v.stride(0)" : "a_v.stride(1)";
+  const { split, chunk } = matvecSplit(L, sp.K);
+  const pVar = `p_${ident(p.outVar)}`;
+  const t = (x: string) => (byRows ? x : `${x}.t()`);
+  b.line(`${pVar} = torch.empty(${pyList([split, L, 1])}, device=${b.device()}, dtype=torch.float${lowp ? "32" : "64"})`);
+  b.line(`mv_tile = (16, 256) if ${mat}.stride(1) == 1 else (128, 32)  # wide loads along the contiguous dimension`);
+  b.line(`${name}[(triton.cdiv(${L}, mv_tile[0]), ${split})](${mat}, ${byRows ? "b_v" : "a_v"}, ${pVar}, ${L}, ${sp.K}, *${mat}.stride(), ${vec}, ${pVar}.stride(0), ${pVar}.stride(1), ${chunk}, BLOCK_M=mv_tile[0], BLOCK_K=mv_tile[1], num_warps=4)`);
+  emitSum(b, p, pVar, split, L, 1, t(p.outVar), p.extra.map((_, j) => t(`e${j}_v`)));
 }

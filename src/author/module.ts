@@ -59,7 +59,7 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
         emitNorm(b, step.node, step.prologue, step.epilogue);
         break;
       case "matmul":
-        emitMatmul(b, step.node, step.epilogue);
+        emitMatmul(b, step.node, step.epilogue, step.triangle);
         break;
       case "conv":
         emitConv(b, step.node, step.epilogue);

@@ -32,7 +32,8 @@ export type Step =
   | { kind: "view"; node: GraphNode }
   | { kind: "pointwise"; group: PwGroup; siblings: PwGroup[] }
   | { kind: "reduction" | "softmax" | "norm"; node: GraphNode; prologue: PwGroup | null; epilogue: PwGroup | null }
-  | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null }
+  /** `triangle`: a triu/tril that is the product's only user, applied at its store */
+  | { kind: "matmul"; node: GraphNode; epilogue: PwGroup | null; triangle: GraphNode | null }
   | { kind: "conv"; node: GraphNode; epilogue: PwGroup | null }
   | { kind: "indexed"; node: GraphNode }
   | { kind: "getitem"; node: GraphNode }
@@ -237,6 +238,21 @@ export function plan(g: CapturedGraph): Plan {
     if (sibs.length) siblingsOf.set(head, sibs);
   }
 
+  // 3d. a triu/tril that is a product's only user is applied at the product's store, and the
+  //     product skips the tiles it zeroes (matrix-vector products, computed transposed when M = 1,
+  //     keep it separate)
+  const triangleOf = new Map<string, GraphNode>();
+  for (const n of nodes) {
+    if (fam.get(n.id) !== "matmul" || epilogueOf.has(n.id) || outputs.has(n.id)) continue;
+    if (!n.shape || n.shape.length < 2 || n.shape.slice(-2).some((d) => d === 1)) continue;
+    const us = users.get(n.id) ?? [];
+    const t = us.length === 1 ? byId.get(us[0]!) : undefined;
+    if (!t || (t.op !== "triu" && t.op !== "tril") || typeof (t.kwargs["diagonal"] ?? t.args[1] ?? 0) !== "number") continue;
+    const src = t.args[0];
+    if (src !== undefined && isRef(src) && refId(src) === n.id && sameShape(t.shape, n.shape)) triangleOf.set(n.id, t);
+  }
+  const folded = new Set([...triangleOf.values()].map((t) => t.id));
+
   // 4. steps, each placed at the node where its result becomes available
   const placed: { at: number; step: Step }[] = [];
   for (const n of nodes) {
@@ -253,7 +269,7 @@ export function plan(g: CapturedGraph): Plan {
         placed.push({ at, step: { kind: "skip", node: n, reason: classify(n, g).reason ?? "" } });
         break;
       case "indexed":
-        placed.push({ at, step: { kind: "indexed", node: n } });
+        if (!folded.has(n.id)) placed.push({ at, step: { kind: "indexed", node: n } });
         break;
       case "pointwise": {
         const grp = groupOf.get(n.id)!;
@@ -267,7 +283,9 @@ export function plan(g: CapturedGraph): Plan {
       }
       case "matmul": {
         const epi = epilogueOf.get(n.id) ?? null;
-        placed.push({ at: epi ? index.get(epi.root.id)! : at, step: { kind: "matmul", node: n, epilogue: epi } });
+        const tri = triangleOf.get(n.id) ?? null;
+        const end = epi ? index.get(epi.root.id)! : tri ? index.get(tri.id)! : at;
+        placed.push({ at: end, step: { kind: "matmul", node: n, epilogue: epi, triangle: tri } });
         break;
       }
       case "conv": {
