@@ -15,6 +15,7 @@ import ast
 import json
 from typing import Any
 
+from .fold import FOLD_HELPERS
 from .problem import parse_sets
 from .regions import Region, Unhandled, _forward, _model_class, _offsets, apply_sets, region_source, rewrite
 
@@ -133,6 +134,8 @@ def compose(plan: dict[str, Any], kernels: dict[str, str], sets: dict[str, str])
             imp, body = embed_kernel(fh.read(), f"_{sid}_")
         imports += [i for i in imp if i not in imports]
         blocks.append(f"# ---- {sid}: {', '.join(sg['ops'])} (used {sg['count']}x) ----\n{body}\n\n_{sid}_run = _{sid}_ModelNew()\n")
+    if any(w["kind"] == "computed" for sg in plan["subgraphs"] for w in sg["weights"]):
+        blocks.insert(0, FOLD_HELPERS.strip() + "\n")
     bodies = {}
     for r, d in zip(cut, plan["regions"]):
         bodies[r.id] = method_body(d, source, starts, r)
