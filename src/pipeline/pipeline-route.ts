@@ -6,6 +6,8 @@ import type { SubgraphAuthor } from "./author.js";
 import { brief, dispatch, type KernelRecord, type VerdictBrief } from "./dispatch.js";
 import type { PipelineRunDir } from "./events.js";
 import { formatKernelBench, sha256 } from "./format.js";
+import type { LanguageModel } from "../llm/types.js";
+import { modelMapping, type ModelMappingResult } from "./model-mapping.js";
 import type { ComposeFn, RegionsFn } from "./harness-calls.js";
 import { BranchSideSchema, RegionsDocumentSchema, type BranchSide, type RegionsPlan, type SubgraphsFile } from "./plan.js";
 
@@ -33,6 +35,8 @@ export interface PipelineRouteDeps {
   compose: ComposeFn;
   verify: (o: VerifyOptions) => Promise<Verdict>;
   authors: SubgraphAuthor[];
+  /** the model that writes a mapping where capture leaves it uncertain (model-mapping.ts); null: none configured */
+  mapper?: LanguageModel | null;
 }
 
 export interface BranchCoverage extends BranchSide {
@@ -120,10 +124,26 @@ export async function runPipelineRoute(rd: PipelineRunDir, o: PipelineRouteOptio
   }
   const f = formatKernelBench({ problem: o.problem, composed, subgraphs: subgraphsFile, outDir: rd.dir });
   rd.emit("format", f.ok ? "completed" : "failed", { message: f.message, certain: f.mapping?.certain ?? false });
-  if (!f.ok || !f.modelNew) return fail("format_failed", f.message, { kernels, subgraphs, branches, verdict });
+  if (!f.ok && deps.mapper) {
+    const m = await mapWithModel(rd, o, deps.mapper, deps.verify, subgraphsFile, f.message);
+    if (!m.ok) return fail("format_failed", m.message, { kernels, subgraphs, branches, verdict });
+    return { ok: true, status: "verified", message: m.message, modelNew: m.modelNew, kernels, subgraphs, branches, verdict: m.verdict ? brief(m.verdict) : verdict };
+  }
+  if (!f.ok || !f.modelNew) return fail("format_failed", deps.mapper === null ? `${f.message}; a model-written mapping needs a configured provider (the mapper stage)` : f.message, { kernels, subgraphs, branches, verdict });
   // model_new.py holds the same bytes as the verified composed.py: its verdict stands
   rd.emit("verify", "reused", { candidate: f.modelNew, hash: f.hash, message: "model_new.py is composed.py byte for byte; its verdict stands" });
   return { ok: true, status: "verified", message: verdict.message, modelNew: f.modelNew, kernels, subgraphs, branches, verdict };
+}
+
+/** The model-written mapping (model-mapping.ts), its attempts in `mapping/`, each one an event. */
+async function mapWithModel(rd: PipelineRunDir, o: PipelineRouteOptions, model: LanguageModel, verify: PipelineRouteDeps["verify"], subgraphs: SubgraphsFile, reason: string): Promise<ModelMappingResult> {
+  rd.emit("format", "started", { by: "model", reason });
+  const m = await modelMapping(
+    { problem: o.problem, problemSource: readFileSync(o.problem, "utf8"), composedSource: readFileSync(rd.path("composed.py"), "utf8"), subgraphs, reason, dir: rd.path("mapping"), outDir: rd.dir, device: o.device, trials: o.trials, sets: o.sets, timeoutMs: o.timeoutMs, signal: o.signal },
+    { model, verify },
+  );
+  for (const a of m.attempts) rd.emit("format", a.failedAt ? "failed" : "completed", { by: "model", attempt: a.attempt, failedAt: a.failedAt, message: a.message });
+  return m;
 }
 
 const VerdictDocSchema = z.object({
