@@ -25,13 +25,17 @@ export function modelNewFrom(problem: string, composed: string, reply: MappingRe
   const own = [...lines.slice(0, forward.start), newForward, ...lines.slice(forward.end)].join("\n").replace(/\bModel\b/g, "ModelNew");
   const kernels = composed.replace(/\bModelNew\b/g, COMPOSED_CLASS);
   const helpers = reply.helpers.map((h) => h.source.trim()).join("\n\n\n");
+  // __future__ imports must open the module; the parts joined below may each carry some
+  const future = /^from __future__ import .*$/gm;
+  const futures = [...new Set([...kernels.matchAll(future), ...own.matchAll(future)].map((m) => m[0]))];
   return [
-    "# Formatted by tritonize from a model-written mapping (mapping.json): the composed kernels, the",
-    "# mapping's helpers, and ModelNew with Model's own __init__ launching them in forward.",
-    kernels.trimEnd(),
+    "# Formatted by tritonize from a model-written mapping (mapping.json): the composed kernels, the\n" +
+      "# mapping's helpers, and ModelNew with Model's own __init__ launching them in forward." +
+      (futures.length ? "\n" + futures.join("\n") : ""),
+    kernels.replace(future, "").trimEnd(),
     ...(helpers ? ["# ---- helpers of the mapping ----", helpers] : []),
     "# ---- ModelNew: Model's __init__, forward from the mapping ----",
-    own.trimEnd(),
+    own.replace(future, "").trimEnd(),
     "",
   ].join("\n\n");
 }

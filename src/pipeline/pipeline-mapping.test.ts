@@ -38,6 +38,11 @@ test("a composed __init__ that is not Model's: the mapper model writes the mappi
   assert.match(readFileSync(r.modelNew!, "utf8"), /y, = _sg1_run\(x\)/);
   const events = readFileSync(join(r.runDir, "events.jsonl"), "utf8");
   assert.match(events, /"stage":"format","subgraph":null,"kind":"completed","data":\{"by":"model","attempt":1/);
+  // resumed, the verified model-written model_new.py is reused, not asked for again
+  const again = await runPipeline({ problem, outDir: runs, resume: r.runDir, route: "pipeline", noFallback: true }, deps);
+  assert.equal(again.ok, true, again.message);
+  assert.equal(model.requests.length, 1);
+  assert.match(readFileSync(join(r.runDir, "events.jsonl"), "utf8"), /"stage":"format","subgraph":null,"kind":"reused","data":\{"by":"model"/);
 });
 
 test("the same without a mapper model: the run fails at format and names what to configure", async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import type { Verdict } from "../harness/verdict.js";
+import { VerdictSchema, type Verdict } from "../harness/verdict.js";
 import type { VerifyOptions } from "../harness/verify.js";
 import type { SubgraphAuthor } from "./author.js";
 import { brief, dispatch, type KernelRecord, type VerdictBrief } from "./dispatch.js";
@@ -122,6 +122,8 @@ export async function runPipelineRoute(rd: PipelineRunDir, o: PipelineRouteOptio
     const modelNew = rd.write("model_new.py", readFileSync(composed, "utf8"));
     return { ok: true, status: "verified", message: verdict.message, modelNew, kernels, subgraphs, branches, verdict };
   }
+  const mapped = deps.mapper ? reusedModelMapping(rd) : null;
+  if (mapped) return { ok: true, status: "verified", message: mapped.message, modelNew: rd.path("model_new.py"), kernels, subgraphs, branches, verdict: brief(mapped) };
   const f = formatKernelBench({ problem: o.problem, composed, subgraphs: subgraphsFile, outDir: rd.dir });
   rd.emit("format", f.ok ? "completed" : "failed", { message: f.message, certain: f.mapping?.certain ?? false });
   if (!f.ok && deps.mapper) {
@@ -143,7 +145,19 @@ async function mapWithModel(rd: PipelineRunDir, o: PipelineRouteOptions, model: 
     { model, verify },
   );
   for (const a of m.attempts) rd.emit("format", a.failedAt ? "failed" : "completed", { by: "model", attempt: a.attempt, failedAt: a.failedAt, message: a.message });
+  if (m.ok && m.verdict) rd.writeJson("model_new.verdict.json", { verdict: m.verdict, hash: m.hash, composedHash: sha256(readFileSync(rd.path("composed.py"), "utf8")) });
   return m;
+}
+
+/** The verdict on a model-written model_new.py, by its hash and its composed.py's, so `--resume` does not ask again. */
+const ModelNewVerdictSchema = z.object({ verdict: VerdictSchema, hash: z.string(), composedHash: z.string() });
+
+function reusedModelMapping(rd: PipelineRunDir): Verdict | null {
+  const done = rd.readJson("model_new.verdict.json", ModelNewVerdictSchema);
+  const hashOf = (f: string) => (rd.has(f) ? sha256(readFileSync(rd.path(f), "utf8")) : null);
+  if (!done?.verdict.ok || hashOf("model_new.py") !== done.hash || hashOf("composed.py") !== done.composedHash) return null;
+  rd.emit("format", "reused", { by: "model", modelNew: rd.path("model_new.py") });
+  return done.verdict;
 }
 
 const VerdictDocSchema = z.object({
