@@ -64,7 +64,7 @@ test("invalid JSON, then a schema-invalid mapping, then one that breaks the subg
   const r = await result;
   assert.equal(r.ok, false);
   assert.deepEqual(r.attempts.map((a) => a.failedAt), ["json", "schema", "check"]);
-  assert.match(r.message, /^mapping: no model-written mapping verified within 3 attempts/);
+  assert.match(r.message, /^mapping: no model-written mapping verified in 3 of 3 attempts/);
   assert.match(r.message, /attempt 1: json: .*attempt 2: schema: .*launches.*attempt 3: check: .*x0, w0, w1/);
   const prompts = userPrompts(model);
   assert.equal(prompts.length, 3);
@@ -100,6 +100,18 @@ test("every reply rejected by verification: the stage fails with each verdict", 
   assert.equal(r.ok, false);
   assert.equal(model.requests.length, 2);
   assert.deepEqual(r.attempts.map((a) => a.failedAt), ["verify", "verify"]);
-  assert.match(r.message, /within 2 attempts \(attempt 1: verify: rejected at correctness.*; attempt 2: verify: rejected at correctness/);
+  assert.match(r.message, /in 2 of 2 attempts \(attempt 1: verify: rejected at correctness.*; attempt 2: verify: rejected at correctness/);
   assert.equal(r.modelNew, null);
+});
+
+test("a provider failure ends the stage at once, named", async () => {
+  const model = new ScriptedModel(() => ({ error: new Error("HTTP 503 after 3 retries") }));
+  const dir = mkdtempSync(join(tmpdir(), "tritonize-model-mapping-"));
+  const r = await modelMapping(
+    { problem, problemSource: readFileSync(problem, "utf8"), composedSource: readFileSync(composedPath, "utf8"), subgraphs, reason: "r", dir, outDir: dir },
+    { model, verify: async () => assert.fail("nothing to verify") },
+  );
+  assert.equal(r.ok, false);
+  assert.equal(model.requests.length, 1);
+  assert.match(r.message, /in 1 of 3 attempts \(attempt 1: provider: scripted:scripted-model: HTTP 503/);
 });

@@ -47,8 +47,8 @@ export interface ModelMappingDeps {
 
 export interface MappingAttempt {
   attempt: number;
-  /** what stopped it: the reply's JSON, its schema, its check against the composed module, verification */
-  failedAt: "json" | "schema" | "check" | "verify" | null;
+  /** what stopped it: the provider, the reply's JSON, its schema, its check against the composed module, verification */
+  failedAt: "provider" | "json" | "schema" | "check" | "verify" | null;
   message: string;
 }
 
@@ -77,8 +77,15 @@ export async function modelMapping(o: ModelMappingOptions, deps: ModelMappingDep
     const dir = join(o.dir, `attempt-${n}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "prompt.md"), messages.at(-1)!.content);
-    const res = await deps.model.generate({ messages: [...messages], signal: o.signal, sampling: { temperature: 0.2 } });
-    const text = res.samples[0]?.text ?? "";
+    let text: string;
+    try {
+      const res = await deps.model.generate({ messages: [...messages], signal: o.signal, sampling: { temperature: 0.2 } });
+      text = res.samples[0]?.text ?? "";
+    } catch (e) {
+      // the provider already retried what it could: the stage ends here, saying why
+      attempts.push({ attempt: n, failedAt: "provider", message: `${deps.model.provider}:${deps.model.model}: ${(e as Error).message}` });
+      break;
+    }
     writeFileSync(join(dir, "response.md"), text);
     messages.push({ role: "assistant", content: text });
     const parsed = parseReply(text, o.composedSource, o.subgraphs, args);
@@ -109,7 +116,7 @@ export async function modelMapping(o: ModelMappingOptions, deps: ModelMappingDep
   const list = attempts.map((a) => `attempt ${a.attempt}: ${a.failedAt}: ${a.message}`).join("; ");
   return {
     ok: false,
-    message: `mapping: no model-written mapping verified within ${budget} attempts (${list})`,
+    message: `mapping: no model-written mapping verified in ${attempts.length} of ${budget} attempts (${list})`,
     modelNew: null, mapping: null, verdict: lastVerdict, hash: null, attempts,
   };
 }
