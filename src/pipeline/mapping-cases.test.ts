@@ -13,6 +13,7 @@ import { verifyCandidate } from "../harness/verify.js";
 import { pipelineDeps } from "./cli-deps.js";
 import { MappingSchema, type Mapping } from "./mapping.js";
 import { runPipeline } from "./run-pipeline.js";
+import { ScriptedModel } from "../agent/testing/scripted-model.js";
 
 /**
  * The mapping cases of examples/mapping through the pipeline route with no provider: each
@@ -31,18 +32,19 @@ async function kernelBenchLoads(problem: string, modelNew: string): Promise<{ ok
   return JSON.parse(stdout.trim().split("\n").pop()!);
 }
 
-async function mapped(name: string): Promise<{ mapping: Mapping; args: string[]; modelNew: string; problem: string }> {
+async function mapped(name: string, mapper: ScriptedModel | null = null): Promise<{ mapping: Mapping; args: string[]; modelNew: string; problem: string }> {
   const problem = join(cases, `${name}.py`);
   const deps = pipelineDeps({
     config: null,
     direct: (r) => runProblem(r, { capture: captureGraph, verify: verifyCandidate, modelAuthor: null, providerConfigured: false }),
     outDir: join(out, "runs"),
   });
+  deps.mapper = mapper;
   const r = await runPipeline({ problem, device: "cpu", trials: 1, outDir: join(out, "runs"), route: "pipeline", noFallback: true }, deps);
   assert.ok(r.ok, `${name}: ${r.status}: ${r.message}`);
   assert.equal(r.route, "pipeline");
   const mapping = MappingSchema.parse(JSON.parse(readFileSync(join(r.runDir, "mapping.json"), "utf8")));
-  assert.equal(mapping.derived, "capture");
+  assert.equal(mapping.derived, mapper ? "model" : "capture");
   assert.equal(mapping.certain, true, mapping.notes.join("; "));
   const args = mapping.kernels.flatMap((k) => k.arguments.map((a) => `${k.subgraph}.${a.argument}=${a.source}:${a.expr}`));
   return { mapping, args, modelNew: r.modelNew!, problem };
@@ -100,4 +102,19 @@ test("registered buffers read by the kernel; KernelBench's loading builds them u
 test("a model with no parameters maps forward's inputs only", opts, async () => {
   const { args } = await mapped("no_params");
   assert.deepEqual(args, ["sg1.x0=input:x", "sg1.x1=input:y"]);
+});
+
+test("a tensor attribute lifted as a constant: not certain from the capture, so the mapper model writes the mapping (scripted)", opts, async () => {
+  const reply = JSON.stringify({
+    launches: [{ subgraph: "sg1", kernel: "_sg1_run", result: "sequence", outputs: ["y"], arguments: [
+      { argument: "x0", source: "input", expr: "x" }, { argument: "w0", source: "computed", expr: "self.scale" }] }],
+    returns: "y",
+    notes: ["self.scale is a plain tensor attribute made in __init__: the same under KernelBench's seed"],
+  });
+  const model = new ScriptedModel(() => ({ text: "```json\n" + reply + "\n```" }));
+  const { args, mapping } = await mapped("composed/tensor_attribute", model);
+  assert.equal(model.requests.length, 1);
+  assert.match(model.requests[0]!.request.messages[1]!.content, /w0 is a tensor constant \(self\.scale\)/, "the model is told why");
+  assert.deepEqual(args, ["sg1.x0=input:x", "sg1.w0=computed:self.scale"]);
+  assert.deepEqual(mapping.notes, ["self.scale is a plain tensor attribute made in __init__: the same under KernelBench's seed"]);
 });
