@@ -1,37 +1,27 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { test } from "node:test";
 import { captureGraph } from "../author/capture.js";
 import { runProblem } from "../author/run-offline.js";
-import { resolvePython } from "../harness/python.js";
 import { verifyCandidate } from "../harness/verify.js";
 import { pipelineDeps } from "./cli-deps.js";
 import { MappingSchema, type Mapping } from "./mapping.js";
 import { runPipeline } from "./run-pipeline.js";
 import { ScriptedModel } from "../agent/testing/scripted-model.js";
+import { kernelBenchLoads } from "./testing/kernelbench-loads.js";
 
 /**
  * The mapping cases of examples/mapping through the pipeline route with no provider: each
  * model_new.py verified by the harness on CPU (one trial) and its mapping.json derived from the
  * capture; the folded and buffer cases also loaded as KernelBench's evaluation loads a Triton
- * submission. About ten seconds a case on two cores.
+ * submission. The last case (a lifted tensor constant) has a scripted mapper model. About ten
+ * seconds a case on two cores.
  */
 const cases = fileURLToPath(new URL("../../examples/mapping/", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "tritonize-mapping-cases-"));
-
-async function kernelBenchLoads(problem: string, modelNew: string): Promise<{ ok: boolean; maxAbsErr: number | null; error: string | null }> {
-  const loader = fileURLToPath(new URL("../../python/tests/kernelbench_loader.py", import.meta.url));
-  const { stdout } = await promisify(execFile)(await resolvePython(), [loader, "--reference", problem, "--submission", modelNew, "--trials", "2"], {
-    env: { ...process.env, TRITON_INTERPRET: "1" },
-  });
-  return JSON.parse(stdout.trim().split("\n").pop()!);
-}
-
 async function mapped(name: string, mapper: ScriptedModel | null = null): Promise<{ mapping: Mapping; args: string[]; modelNew: string; problem: string }> {
   const problem = join(cases, `${name}.py`);
   const deps = pipelineDeps({

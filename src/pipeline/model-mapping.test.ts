@@ -1,19 +1,17 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { test } from "node:test";
 import { ScriptedModel } from "../agent/testing/scripted-model.js";
 import { makeVerdict } from "../agent/testing/scripted-verifier.js";
-import { resolvePython } from "../harness/python.js";
 import { verifyCandidate } from "../harness/verify.js";
 import { formatKernelBench } from "./format.js";
 import { MappingSchema } from "./mapping.js";
 import { modelMapping, type ModelMappingDeps } from "./model-mapping.js";
 import { SubgraphsFileSchema } from "./plan.js";
+import { kernelBenchLoads } from "./testing/kernelbench-loads.js";
 
 /**
  * The model-written mapping with a scripted model: examples/mapping/buffers.py and a composed
@@ -87,9 +85,7 @@ test("a mapping whose model_new.py the harness rejects is re-asked with the verd
   const source = readFileSync(r.modelNew!, "utf8");
   assert.match(source, /class ModelNew\(nn\.Module\):[\s\S]*self\.register_buffer\("shift", torch\.randn\(features\)\)/, "ModelNew keeps Model's __init__");
   assert.match(source, /y, = _sg1_run\(x, self\.shift, self\.scale\)\n\s+return y/);
-  const loader = join(root, "python/tests/kernelbench_loader.py");
-  const { stdout } = await promisify(execFile)(await resolvePython(), [loader, "--reference", problem, "--submission", r.modelNew!, "--trials", "2"], { env: { ...process.env, TRITON_INTERPRET: "1" } });
-  const kb = JSON.parse(stdout.trim().split("\n").pop()!);
+  const kb = await kernelBenchLoads(problem, r.modelNew!);
   assert.ok(kb.ok, `KernelBench's loading protocol: ${kb.error}`);
 });
 
