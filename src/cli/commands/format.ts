@@ -41,7 +41,14 @@ export function register(program: Command, setExit: SetExit): void {
       let verdict = f.ok && f.modelNew && o.verify
         ? await verifyCandidate({ problem: o.problem, candidate: f.modelNew, device: o.device, trials: o.trials, sets: o.set, controlReads: subgraphs.conditionReads })
         : null;
-      const mapper = f.ok ? null : mapperModel(outDir);
+      let mapper: LanguageModel | null;
+      try {
+        mapper = f.ok ? null : mapperModel(outDir);
+      } catch (err) {
+        process.stderr.write(`tritonize format: ${f.message}, and the mapper model is not usable: ${(err as Error).message}\n`);
+        setExit(EXIT.usage);
+        return;
+      }
       if (!f.ok && mapper) {
         // the model-written mapping is verified as it is made: its verdict is the one reported
         process.stderr.write(`[format] ${f.message}; asking ${mapper.provider}:${mapper.model} for the mapping\n`);
