@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/kernelbench-run.ts --dir /path/KernelBench/level2 --dir /path/KernelBench/level3 [--problem FILE]... \
  *     --device cuda --out bench/out/kernelbench-run [--parallel 4] [--only 1_] [--limit N] [--trials 5] [--set name=value]
+ *     [--route direct|pipeline]
  *
  * On a CPU (Triton's interpreter), `--shrink` runs each problem at small sizes.
  */
@@ -31,11 +32,15 @@ const { values } = parseArgs({
     limit: { type: "string" },
     trials: { type: "string", default: "5" },
     set: { type: "string", multiple: true, default: [] },
+    /** direct | pipeline: force the route (no fallback), as `tritonize run --route R --no-fallback` */
+    route: { type: "string" },
     /** CPU checks: halve every even top-level integer constant above 32 (lists too) */
     shrink: { type: "boolean", default: false },
   },
 });
 const device = values.device as "auto" | "cuda" | "cpu";
+if (values.route !== undefined && values.route !== "direct" && values.route !== "pipeline") throw new Error(`--route must be direct or pipeline, not ${values.route}`);
+const route = values.route as "direct" | "pipeline" | undefined;
 const sets = Object.fromEntries(values.set!.map((s) => s.split("=", 2) as [string, string]));
 const out = resolve(values.out!);
 mkdirSync(out, { recursive: true });
@@ -89,7 +94,7 @@ const rows = await mapConcurrently(problems, Number(values.parallel), async (pro
   let r: PipelineResult | null = null;
   let error: string | null = null;
   try {
-    r = await runPipeline({ problem, sets: values.shrink ? { ...shrunk(problem), ...sets } : sets, device, trials: Number(values.trials), outDir: join(out, "runs"), author: providerConfigured ? "auto" : "offline" }, deps);
+    r = await runPipeline({ problem, sets: values.shrink ? { ...shrunk(problem), ...sets } : sets, device, trials: Number(values.trials), outDir: join(out, "runs"), author: providerConfigured ? "auto" : "offline", route, noFallback: route !== undefined }, deps);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }

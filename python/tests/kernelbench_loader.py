@@ -2,9 +2,10 @@
 
 The reference source is exec'd into a namespace; the submission is written to a temporary .py file
 and imported (Triton's JIT needs a real file); set_seed(seed) comes before get_init_inputs and
-before each constructor; the trials' seeds are drawn from torch.manual_seed(seed), and each trial
-sets its seed before get_inputs. Outputs are compared with torch.allclose at fp32's 1e-4. Prints
-one JSON document: {"ok", "trials", "maxAbsErr", "error"}.
+before each constructor; both models are moved to fp32 as KernelBench moves them; the trials'
+seeds are drawn from torch.manual_seed(seed), and each trial sets its seed before get_inputs.
+Outputs are compared with torch.allclose at fp32's 1e-4. Prints one JSON document:
+{"ok", "trials", "maxAbsErr", "error"}.
 
     TRITON_INTERPRET=1 python kernelbench_loader.py --reference P --submission model_new.py
 """
@@ -49,6 +50,8 @@ def check(reference: str, submission: str, trials: int, seed: int = 42, tol: flo
         with torch.no_grad():
             set_seed(seed)
             custom = ModelNew(*init_inputs)
+            # as KernelBench does before its trials: both models moved to the evaluation's precision
+            model, custom = model.to(dtype=torch.float32), custom.to(dtype=torch.float32)
         torch.manual_seed(seed)
         seeds = [torch.randint(0, 2**32 - 1, (1,)).item() for _ in range(trials)]
         worst = 0.0

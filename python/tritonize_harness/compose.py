@@ -16,6 +16,7 @@ import json
 import textwrap
 from typing import Any
 
+from .fold import FOLD_HELPERS
 from .problem import parse_sets
 from .regions import Region, Unhandled, _forward, _model_class, _offsets, _rename_model, apply_sets, region_source, rewrite
 
@@ -144,6 +145,8 @@ def _head(plan: dict[str, Any], kernels: dict[str, str]) -> str:
             imp, body = embed_kernel(fh.read(), f"_{sid}_")
         imports += [i for i in imp if i not in imports]
         blocks.append(f"# ---- {sid}: {', '.join(sg['ops'])} (used {sg['count']}x) ----\n{body}\n\n_{sid}_run = _{sid}_ModelNew()\n")
+    if any(w["kind"] == "computed" for sg in plan["subgraphs"] for w in sg["weights"]):
+        blocks.insert(0, FOLD_HELPERS.strip() + "\n")
     name = plan["problem"].rsplit("/", 1)[-1]
     return HEADER.format(name=name) + "\n".join(imports) + "\n\n" + "\n\n".join(blocks) + "\n\n"
 

@@ -476,6 +476,18 @@ def _generator(t: torch.Tensor, kind: str) -> str:
     return f"torch.randn(({shape}), dtype={dt}) * {max(std, 1e-3)!r} + {mean!r}"
 
 
+def _fold_batch_norm(graph: torch.fx.Graph, kinds: dict[str, tuple[str, Any]], state: dict[str, torch.Tensor]) -> dict[str, dict[str, Any]]:
+    """BatchNorm rewritten by mode before the graph becomes a problem (fold.py)."""
+    from .fold import drop_training_state, fold_eval_batch_norm
+
+    def target(n: torch.fx.Node) -> str | None:
+        kind, t = kinds.get(n.name, ("USER_INPUT", None))
+        return t if kind in ("PARAMETER", "BUFFER") else None
+
+    drop_training_state(graph, lambda n: (target(n) or "").endswith("num_batches_tracked"))
+    return fold_eval_batch_norm(graph, lambda n: state.get(target(n) or ""), lambda n: _attribute_expr(target(n) or ""))
+
+
 @dataclass
 class Capture:
     signature: str
@@ -504,13 +516,18 @@ def capture_call(fn: Any, model: nn.Module, region: Region, uses_self: bool, arg
     user, weights, lines, ops = [], [], [], []
     state = {**dict(prog.named_parameters(remove_duplicate=False)), **dict(prog.named_buffers(remove_duplicate=False))}
     consts = getattr(ep, "constants", {})
+    folded = _fold_batch_norm(ep.graph, kinds, state)
     for node in ep.graph.nodes:
         if node.op != "placeholder":
             continue
-        kind, target = kinds.get(node.name, ("USER_INPUT", None))
+        kind, target = kinds.get(node.name, ("COMPUTED", None) if node.name in folded else ("USER_INPUT", None))
         if kind != "USER_INPUT" and not node.users:
             continue  # a parameter of a registered module that this region does not read
-        if kind == "USER_INPUT":
+        if kind == "COMPUTED":
+            f = folded[node.name]
+            var[node] = f"w{len(weights)}"
+            weights.append({"input": var[node], "expr": f["expr"], "name": f["name"], "kind": "computed", **_meta(f["tensor"]), "_tensor": f["tensor"]})
+        elif kind == "USER_INPUT":
             var[node] = f"x{len(user)}"
             user.append(node)
         else:
@@ -547,7 +564,7 @@ def capture_call(fn: Any, model: nn.Module, region: Region, uses_self: bool, arg
     out_meta = [_meta(o.meta["val"]) for o in outs]
     layout = [(w["shape"], w["dtype"], w["kind"]) for w in weights]
     signature = hashlib.sha256(repr((forward, [(m["shape"], m["dtype"]) for m in user_meta], layout)).encode()).hexdigest()[:16]
-    gens = [_generator(t, "input") for t in tensors] + [_generator(w["_tensor"], w["kind"]) for w in weights]
+    gens = [_generator(t, "input") for t in tensors] + [_generator(w["_tensor"], "parameter" if w["kind"] == "computed" else w["kind"]) for w in weights]
     source = (
         f"# {title}\n# Captured with torch.export at the exact shapes observed; weights are inputs.\n"
         "import operator\n\nimport torch\nimport torch.nn as nn\n\n\n"

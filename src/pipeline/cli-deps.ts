@@ -42,6 +42,7 @@ export function pipelineDeps(o: {
     );
   }
   return {
+    mapper: o.config ? createModel(o.config, "mapper", { record: join(resolve(o.outDir), "mapper-requests") }) : null,
     capture: captureGraph,
     verify: verifyCandidate,
     regions: cutRegions,

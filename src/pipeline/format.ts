@@ -32,7 +32,7 @@ export function formatKernelBench(o: { problem: string; composed: string; subgra
   if (problemInit === null || composedInit === null || normalise(problemInit, "Model") !== normalise(composedInit, "ModelNew")) {
     return {
       ok: false,
-      message: "ModelNew.__init__ in the composed module is not Model.__init__: the identity mapping does not hold and deriving one needs the model-driven formatter",
+      message: "ModelNew.__init__ in the composed module is not Model.__init__: the identity mapping does not hold, so a model must write the mapping",
       modelNew: null,
       mapping: null,
       hash: null,

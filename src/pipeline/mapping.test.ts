@@ -13,7 +13,7 @@ const sg = (weights: Subgraph["weights"], args: string[]): Subgraph => ({
   outputs: [{ shape: [2, 3], dtype: "float32" }], weights, count: 1,
   where: [{ region: "r1", line: 5, branch: "", modules: {}, args, inputs: args.slice(0, 1) }],
 });
-const w = (input: string, expr: string, kind: "parameter" | "buffer" | "constant"): Subgraph["weights"][number] => ({ input, expr, name: expr.replace(/^self\./, ""), kind, shape: [3], dtype: "float32" });
+const w = (input: string, expr: string, kind: Subgraph["weights"][number]["kind"]): Subgraph["weights"][number] => ({ input, expr, name: expr.replace(/^self\./, ""), kind, shape: [3], dtype: "float32" });
 
 test("the capture's mapping: forward's inputs, computed values, parameters and buffers by attribute path", () => {
   const m = captureMapping([sg([w("w0", "self.bn.weight", "parameter"), w("w1", "self.bn.running_var", "buffer")], ["x", "h"])]);
@@ -44,4 +44,12 @@ test("the formatter refuses a composed module whose __init__ is not Model's", ()
   assert.equal(r.ok, false);
   assert.match(r.message, /not Model.__init__/);
   assert.match(initOf(readFileSync(problem, "utf8"), "Model")!, /self\.fc = nn\.Linear/);
+});
+
+test("a folded BatchNorm: computed arguments with their expressions, and the folding helpers named", () => {
+  const m = captureMapping([sg([w("w0", "_tz_fold_bn_weight(self.fc.weight, self.bn.weight, self.bn.running_var, 1e-05)", "computed"), w("w1", "_tz_fold_bn_bias(self.fc.bias, self.bn.weight, self.bn.bias, self.bn.running_mean, self.bn.running_var, 1e-05)", "computed")], ["x"])]);
+  assert.equal(m.certain, true);
+  assert.deepEqual(m.kernels[0]!.arguments.map((a) => a.source), ["input", "computed", "computed"]);
+  assert.deepEqual(m.helpers.map((h) => h.split("(")[0]), ["_tz_fold_bn_weight", "_tz_fold_bn_bias"]);
+  assert.deepEqual(captureMapping([sg([w("w0", "self.fc.weight", "parameter")], ["x"])]).helpers, []);
 });

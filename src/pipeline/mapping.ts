@@ -5,7 +5,9 @@ import type { Subgraph } from "./plan.js";
  * mapping.json: for every kernel argument of the composed program, where ModelNew gets it. The
  * deterministic composer keeps Model's own __init__, so each weight is the original attribute
  * (`self.fc.weight`) and each activation a name of forward: the mapping is the identity, certain
- * because capture named every weight by its path in the model.
+ * because capture named every weight by its path in the model. A BatchNorm in eval mode folded
+ * into the layer before it makes two `computed` arguments, derived by the folding helpers from the
+ * registered parameters and running statistics on every call.
  */
 
 export const MappingArgumentSchema = z.object({
@@ -17,6 +19,8 @@ export const MappingArgumentSchema = z.object({
   shape: z.array(z.number().int()),
   dtype: z.string(),
 });
+
+export type MappingArgument = z.infer<typeof MappingArgumentSchema>;
 
 export const MappingSchema = z.object({
   schema: z.literal("tritonize.mapping/1"),
@@ -55,7 +59,7 @@ export function captureMapping(subgraphs: Subgraph[]): Mapping {
           certain = false;
           notes.push(`${sg.id}: ${wt.input} is a tensor constant (${wt.expr}), not a registered parameter or buffer`);
         }
-        return { argument: wt.input, source: wt.kind === "buffer" ? ("buffer" as const) : ("parameter" as const), expr: wt.expr, shape: wt.shape, dtype: wt.dtype };
+        return { argument: wt.input, source: weightSource(wt.kind), expr: wt.expr, shape: wt.shape, dtype: wt.dtype };
       });
       return { subgraph: sg.id, region: w.region, modules: w.modules, arguments: [...inputs, ...weights] };
     }),
@@ -72,7 +76,22 @@ export function captureMapping(subgraphs: Subgraph[]): Mapping {
       ? "ModelNew keeps Model's __init__ (the same parameters and buffers, in the same order, with the same initialisation); capture named every kernel weight by its attribute path, so each argument is the original attribute or a name of forward, unchanged"
       : "derived from the capture, but not every argument could be named with certainty (see notes)",
     kernels,
-    helpers: [],
+    helpers: foldHelpers(subgraphs),
     notes,
   };
+}
+
+function weightSource(kind: Subgraph["weights"][number]["kind"]): MappingArgument["source"] {
+  return kind === "buffer" ? "buffer" : kind === "computed" ? "computed" : "parameter";
+}
+
+/** The folding helpers composed.py defines (python/tritonize_harness/fold.py), where a kernel takes folded values. */
+export const FOLD_HELPERS = [
+  "_tz_fold_bn_weight(weight, gamma, running_var, eps) = weight * gamma / sqrt(running_var + eps) per output channel",
+  "_tz_fold_bn_bias(bias, gamma, beta, running_mean, running_var, eps) = (bias - running_mean) * gamma / sqrt(running_var + eps) + beta",
+];
+
+function foldHelpers(subgraphs: Subgraph[]): string[] {
+  const exprs = subgraphs.flatMap((s) => s.weights.filter((w) => w.kind === "computed").map((w) => w.expr));
+  return FOLD_HELPERS.filter((h) => exprs.some((e) => e.startsWith(h.slice(0, h.indexOf("(")))));
 }

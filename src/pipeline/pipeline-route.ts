@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import type { Verdict } from "../harness/verdict.js";
+import { VerdictSchema, type Verdict } from "../harness/verdict.js";
 import type { VerifyOptions } from "../harness/verify.js";
 import type { SubgraphAuthor } from "./author.js";
 import { brief, dispatch, type KernelRecord, type VerdictBrief } from "./dispatch.js";
 import type { PipelineRunDir } from "./events.js";
 import { formatKernelBench, sha256 } from "./format.js";
+import { modelMapping, type ModelMappingResult } from "./model-mapping.js";
 import type { ComposeFn, RegionsFn } from "./harness-calls.js";
 import type { LanguageModel } from "../llm/types.js";
 import { modelCompose } from "./model-composer.js";
@@ -42,6 +43,8 @@ export interface PipelineRouteDeps {
   /** the models of the fuse and compose stages, for what the deterministic ones do not handle */
   fuser?: LanguageModel | null;
   composer?: LanguageModel | null;
+  /** the model that writes a mapping where capture leaves it uncertain (model-mapping.ts); null: none configured */
+  mapper?: LanguageModel | null;
 }
 
 export interface BranchCoverage extends BranchSide {
@@ -132,12 +135,42 @@ export async function runPipelineRoute(rd: PipelineRunDir, o: PipelineRouteOptio
     const modelNew = rd.write("model_new.py", readFileSync(composed, "utf8"));
     return { ok: true, status: "verified", message: verdict.message, modelNew, kernels, subgraphs, branches, verdict };
   }
+  const mapped = deps.mapper ? reusedModelMapping(rd) : null;
+  if (mapped) return { ok: true, status: "verified", message: mapped.message, modelNew: rd.path("model_new.py"), kernels, subgraphs, branches, verdict: brief(mapped) };
   const f = formatKernelBench({ problem: o.problem, composed, subgraphs: subgraphsFile, outDir: rd.dir });
   rd.emit("format", f.ok ? "completed" : "failed", { message: f.message, certain: f.mapping?.certain ?? false });
-  if (!f.ok || !f.modelNew) return fail("format_failed", f.message, { kernels, subgraphs, branches, verdict });
+  if (!f.ok && deps.mapper) {
+    const m = await mapWithModel(rd, o, deps.mapper, deps.verify, subgraphsFile, f.message);
+    if (!m.ok) return fail("format_failed", m.message, { kernels, subgraphs, branches, verdict });
+    return { ok: true, status: "verified", message: m.message, modelNew: m.modelNew, kernels, subgraphs, branches, verdict: m.verdict ? brief(m.verdict) : verdict };
+  }
+  if (!f.ok || !f.modelNew) return fail("format_failed", deps.mapper === null ? `${f.message}; a model-written mapping needs a configured provider (the mapper stage)` : f.message, { kernels, subgraphs, branches, verdict });
   // model_new.py holds the same bytes as the verified composed.py: its verdict stands
   rd.emit("verify", "reused", { candidate: f.modelNew, hash: f.hash, message: "model_new.py is composed.py byte for byte; its verdict stands" });
   return { ok: true, status: "verified", message: verdict.message, modelNew: f.modelNew, kernels, subgraphs, branches, verdict };
+}
+
+/** The model-written mapping (model-mapping.ts), its attempts in `mapping/`, each one an event. */
+async function mapWithModel(rd: PipelineRunDir, o: PipelineRouteOptions, model: LanguageModel, verify: PipelineRouteDeps["verify"], subgraphs: SubgraphsFile, reason: string): Promise<ModelMappingResult> {
+  rd.emit("format", "started", { by: "model", reason });
+  const m = await modelMapping(
+    { problem: o.problem, problemSource: readFileSync(o.problem, "utf8"), composedSource: readFileSync(rd.path("composed.py"), "utf8"), subgraphs, reason, dir: rd.path("mapping"), outDir: rd.dir, device: o.device, trials: o.trials, sets: o.sets, timeoutMs: o.timeoutMs, signal: o.signal },
+    { model, verify },
+  );
+  for (const a of m.attempts) rd.emit("format", a.failedAt ? "failed" : "completed", { by: "model", attempt: a.attempt, failedAt: a.failedAt, message: a.message });
+  if (m.ok && m.verdict) rd.writeJson("model_new.verdict.json", { verdict: m.verdict, hash: m.hash, composedHash: sha256(readFileSync(rd.path("composed.py"), "utf8")) });
+  return m;
+}
+
+/** The verdict on a model-written model_new.py, by its hash and its composed.py's, so `--resume` does not ask again. */
+const ModelNewVerdictSchema = z.object({ verdict: VerdictSchema, hash: z.string(), composedHash: z.string() });
+
+function reusedModelMapping(rd: PipelineRunDir): Verdict | null {
+  const done = rd.readJson("model_new.verdict.json", ModelNewVerdictSchema);
+  const hashOf = (f: string) => (rd.has(f) ? sha256(readFileSync(rd.path(f), "utf8")) : null);
+  if (!done?.verdict.ok || hashOf("model_new.py") !== done.hash || hashOf("composed.py") !== done.composedHash) return null;
+  rd.emit("format", "reused", { by: "model", modelNew: rd.path("model_new.py") });
+  return done.verdict;
 }
 
 const VerdictDocSchema = z.object({

@@ -12,11 +12,12 @@ const TensorMetaSchema = z.object({ shape: z.array(z.number().int()), dtype: Dty
 export const SubgraphWeightSchema = TensorMetaSchema.extend({
   /** the subgraph problem's argument name (w0, w1, ...) */
   input: z.string(),
-  /** where the composed module reads it: `self.fc.weight`, `blk.norm.bias` */
+  /** where the composed module reads it: `self.fc.weight`, `blk.norm.bias`, or how it derives it (a folded weight) */
   expr: z.string(),
-  /** its name in the original model's state (`blocks.0.fc.weight`) */
+  /** its name in the original model's state (`blocks.0.fc.weight`), or what it is folded from */
   name: z.string(),
-  kind: z.enum(["parameter", "buffer", "constant"]),
+  /** computed: derived from parameters and buffers on every call (BatchNorm folded in eval mode) */
+  kind: z.enum(["parameter", "buffer", "constant", "computed"]),
 });
 export type SubgraphWeight = z.infer<typeof SubgraphWeightSchema>;
 
