@@ -114,20 +114,27 @@ def is_degenerate(ref: torch.Tensor) -> bool:
 
 
 # Outputs are compared a slice at a time in float64: a 6 GB output must not need ten times that.
-# A GPU takes larger slices (fewer launches and host round trips; a few GB of scratch at most).
+# A GPU takes larger slices (fewer launches and host round trips), at most GPU_CHUNK elements and
+# about a sixteenth of the output, so the scratch (a few float64 temporaries of one slice) stays
+# small beside the output itself, large or small.
 CHUNK = 1 << 24
-GPU_CHUNK = 1 << 26
+GPU_CHUNK = 1 << 25
+GPU_MIN_CHUNK = 1 << 18
 
 
-def chunk_size(device: torch.device) -> int:
-    return GPU_CHUNK if device.type == "cuda" else CHUNK
+def chunk_size(device: torch.device, numel: int | None = None) -> int:
+    if device.type != "cuda":
+        return CHUNK
+    if numel is None:
+        return GPU_CHUNK
+    return max(GPU_MIN_CHUNK, min(GPU_CHUNK, numel // 16))
 
 
 def chunks(*tensors: torch.Tensor):
     """Slices of the flattened tensors in float64, on the first tensor's device (a GPU compares
     there, without copying whole outputs to the host)."""
     device = tensors[0].device
-    step = chunk_size(device)
+    step = chunk_size(device, tensors[0].numel())
     flat = [t.detach().reshape(-1) for t in tensors]
     n = flat[0].numel()
     for start in range(0, n, step):
@@ -146,17 +153,25 @@ class _Worst:
         self.at = 0
         self.values: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
-    def add(self, bad: torch.Tensor, score: torch.Tensor, start: int, r, o, metric) -> None:
+    def add(self, bad: torch.Tensor, score, start: int, r, o, metric) -> None:
+        """`score` is a tensor, or a function of (start, slice) made only when something is bad."""
         n = int(bad.sum())
         if not n:
             return
         self.count += n
+        if callable(score):
+            score = score(start, r)
         masked = torch.where(bad, score, torch.full_like(score, -1.0))
         i = int(masked.argmax())
         if float(masked[i]) > self.score:
             self.score = float(masked[i])
             self.at = start + i
             self.values = (float(o[i]), float(r[i]), float(metric[i]))
+
+
+def _earliest_first(n: int):
+    """Scores (all positive) where the earliest element over the whole output scores highest."""
+    return lambda start, r: float(n) - (start + torch.arange(r.numel(), dtype=torch.float64, device=r.device))
 
 
 def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Comparison:
@@ -168,17 +183,16 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
 
     # Pass 1: values that are not finite, and the size of the errors and of the reference.
     nonfinite, special = _Worst(), _Worst()
+    earliest_first = _earliest_first(n)
     max_abs, max_abs_at, max_rel, scale, all_finite = -1.0, 0, 0.0, 0.0, True
     for start, (r, o) in _chunks(ref, out):
         ref_finite = torch.isfinite(r)
-        # the earliest element (over the whole output) scores highest
-        first_first = float(n) - (start + torch.arange(r.numel(), dtype=torch.float64, device=r.device))
-        nonfinite.add(ref_finite & ~torch.isfinite(o), first_first, start, r, o, r)
+        nonfinite.add(ref_finite & ~torch.isfinite(o), earliest_first, start, r, o, r)
         if not bool(ref_finite.all()):
             all_finite = False
             # Where the reference is NaN/Inf, the candidate must produce the same special value.
             same = (torch.isnan(r) & torch.isnan(o)) | (r == o)
-            special.add(~ref_finite & ~same, first_first, start, r, o, r)
+            special.add(~ref_finite & ~same, earliest_first, start, r, o, r)
         rf = torch.where(ref_finite, r, torch.zeros_like(r))
         err = (torch.where(ref_finite, o, torch.zeros_like(o)) - rf).abs()
         i = int(err.argmax())
