@@ -114,12 +114,12 @@ def is_degenerate(ref: torch.Tensor) -> bool:
 
 
 # Outputs are compared a slice at a time in float64: a 6 GB output must not need ten times that.
-# A GPU takes larger slices (fewer launches and host round trips), at most GPU_CHUNK elements and
-# about a sixteenth of the output, so the scratch (a few float64 temporaries of one slice) stays
-# small beside the output itself, large or small.
+# A GPU takes larger slices (fewer launches and host round trips): a sixteenth of the output, at
+# most GPU_CHUNK elements, so the scratch (a few float64 temporaries of one slice) stays small
+# beside the output itself, large or small, in at most 16 slices below the cap.
 CHUNK = 1 << 24
 GPU_CHUNK = 1 << 25
-GPU_MIN_CHUNK = 1 << 18
+GPU_MIN_CHUNK = 1 << 14
 
 
 def chunk_size(device: torch.device, numel: int | None = None) -> int:
@@ -181,25 +181,34 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
     atol, rtol = tolerance_for(ref.dtype)
     shape = ref.shape
 
-    # Pass 1: values that are not finite, and the size of the errors and of the reference.
-    nonfinite, special = _Worst(), _Worst()
+    # One pass: values that are not finite, the size of the errors and of the reference, and the
+    # tolerance rule; a second pass only when the reference turns out degenerate (its own scale).
+    nonfinite, special, worst = _Worst(), _Worst(), _Worst()
     earliest_first = _earliest_first(n)
     max_abs, max_abs_at, max_rel, scale, all_finite = -1.0, 0, 0.0, 0.0, True
     for start, (r, o) in _chunks(ref, out):
         ref_finite = torch.isfinite(r)
         nonfinite.add(ref_finite & ~torch.isfinite(o), earliest_first, start, r, o, r)
+        rf, of = r, o
         if not bool(ref_finite.all()):
             all_finite = False
             # Where the reference is NaN/Inf, the candidate must produce the same special value.
             same = (torch.isnan(r) & torch.isnan(o)) | (r == o)
             special.add(~ref_finite & ~same, earliest_first, start, r, o, r)
-        rf = torch.where(ref_finite, r, torch.zeros_like(r))
-        err = (torch.where(ref_finite, o, torch.zeros_like(o)) - rf).abs()
-        i = int(err.argmax())
-        if float(err[i]) > max_abs:
-            max_abs, max_abs_at = float(err[i]), start + i
-        max_rel = max(max_rel, float((err / rf.abs().clamp_min(1e-12)).max()))
-        scale = max(scale, float(rf.abs().max()))
+            rf = torch.where(ref_finite, r, torch.zeros_like(r))
+            of = torch.where(ref_finite, o, torch.zeros_like(o))
+        err = (of - rf).abs_()
+        del of
+        top, i = err.max(0)
+        if float(top) > max_abs:
+            max_abs, max_abs_at = float(top), start + int(i)
+        magnitude = rf.abs()
+        del rf
+        max_rel = max(max_rel, float((err / magnitude.clamp_min(1e-12)).max()))
+        scale = max(scale, float(magnitude.max()))
+        bound = magnitude.mul_(rtol).add_(atol)  # atol + rtol * |ref|, in the magnitude's memory
+        worst.add(err > bound, lambda _start, _r: err - bound, start, r, o, err)
+        del err, bound, magnitude
     if nonfinite.count:
         raise Failure("correctness", "non_finite", {
             "output": k, "count": nonfinite.count, "index": _unravel(nonfinite.at, shape), "trial": trial})
@@ -212,21 +221,15 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
     result = Comparison(max_abs, max_rel, _unravel(max_abs_at, shape), k, False)
     degenerate = ref.is_floating_point() and all_finite and scale <= atol
 
-    # Pass 2: the tolerance rule (on the reference's own scale when it is degenerate).
-    worst = _Worst()
-    for start, (r, o) in _chunks(ref, out):
-        err = (o - r).abs()
-        if degenerate and scale == 0.0:
-            bad = err > 0.0
-            worst.add(bad, err, start, r, o, err)
-        elif degenerate:
-            scaled = err / scale
-            bad = scaled > atol + rtol * (r.abs() / scale)
-            worst.add(bad, scaled, start, r, o, scaled)
-        else:
-            bound = atol + rtol * r.abs()
-            bad = err > bound
-            worst.add(bad, err - bound, start, r, o, err)
+    if degenerate:  # the tolerance rule again, on the reference's own scale
+        worst = _Worst()
+        for start, (r, o) in _chunks(ref, out):
+            err = (o - r).abs()
+            if scale == 0.0:
+                worst.add(err > 0.0, err, start, r, o, err)
+            else:
+                scaled = err / scale
+                worst.add(scaled > atol + rtol * (r.abs() / scale), scaled, start, r, o, scaled)
     if worst.count:
         got, expected, metric = worst.values
         if degenerate:

@@ -362,9 +362,10 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         with phases.timed("footprint"):
             first = refs.peek(ref, _seed(opts, 0))
             footprint = first.footprint if first else estimate_footprint(ref, _seed(opts, 0))
-        verdict.footprint = footprint
+        # The problem's own memory: inputs, reference outputs, and the model's parameters and buffers.
+        verdict.footprint = footprint + ref.param_bytes
         # Cached material is already on the device (and counted by the cache's owner).
-        need = int(MEMORY_FACTOR * footprint) + ref.param_bytes - (footprint if first else 0)
+        need = int(MEMORY_FACTOR * verdict.footprint) - (footprint if first else 0)
         if ledger is not None:
             with phases.timed("admission"):
                 token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
@@ -431,14 +432,13 @@ def _account_memory(verdict: Verdict, ref: Reference, services: Services, trial:
     the verification used them."""
     if ref.device != "cuda":
         return
-    footprint = verdict.footprint or 0
-    held_before = (0 if built_now else ref.param_bytes) + (footprint if trial.cache_hit else 0)
+    held_before = (0 if built_now else ref.param_bytes) + trial.cached_bytes
     measured = watch.active and services.exclusive()
     if measured:
         supervisor = watch.peak + held_before
     else:
         scratch = COMPARE_TEMPORARIES * 8 * chunk_size(torch.device("cuda"), trial.largest_output)
-        supervisor = footprint + trial.buffer_bytes + ref.param_bytes + scratch
+        supervisor = (verdict.footprint or 0) + trial.buffer_bytes + scratch
     verdict.peak = supervisor + trial.worker_peak
     verdict.memory = {"supervisorPeakBytes": supervisor, "workerPeakBytes": trial.worker_peak,
                       "paramBytes": ref.param_bytes, "heldBeforeBytes": held_before, "measured": measured,
@@ -461,7 +461,7 @@ class _Trials:
         self.worker_peak = 0
         self.buffer_bytes = 0
         self.largest_output = 0
-        self.cache_hit = False
+        self.cached_bytes = 0  # the largest trial material taken from the cache
         self._records: dict[int, dict] = {}
 
     def record(self, t: int) -> dict:
@@ -474,7 +474,7 @@ class _Trials:
         timing = self.record(t)
         material = self.refs.material(self.ref, seed, check=t == 0, timing=timing)
         if material.hit:
-            self.cache_hit = True
+            self.cached_bytes = max(self.cached_bytes, material.footprint)
             self.verdict.phases.cache_hits += 1
         self.watch.mark("reference")
         return material
