@@ -318,7 +318,9 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
                 services.say(f"out of memory beside other verifications; waiting for memory ({retry.failure.code})")
                 _wait_for_memory(ledger, retry.others, time.monotonic() + opts.timeout_s)
                 verdict = Verdict(opts)
-                verdict.device, verdict.phases = device, phases
+                verdict.device, verdict.phases = device, phases  # the time spent so far still counts
+                phases.trials.clear()
+                phases.cache_hits = 0
             finally:
                 worker = None  # closed by the attempt; a retry gets a fresh process
     except Failure as f:
