@@ -30,17 +30,21 @@ def _verify(args) -> tuple[dict, int]:
     # The candidate's process starts first: its Python, torch and CUDA start run while this one
     # imports torch and prepares the reference.
     early = _early_worker(args.device, args.workdir)
-    from .problem import parse_sets
-    from .verify import Services, VerifyOptions, verify
+    try:
+        from .problem import parse_sets
+        from .verify import Services, VerifyOptions, verify
 
-    startup = {"import": time.monotonic() - began}
-    if age is not None:
-        startup["processStart"] = age
-    services = Services(prestarted=early, startup=startup)
-    doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
-                               trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
-                               seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget,
-                               control_reads=args.control_reads), services)
+        startup = {"import": time.monotonic() - began}
+        if age is not None:
+            startup["processStart"] = age
+        services = Services(prestarted=early, startup=startup)
+        doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
+                                   trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
+                                   seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget,
+                                   control_reads=args.control_reads), services)
+    finally:
+        if early is not None:
+            early.close()  # once: verify has closed it already unless interrupted before
     return doc, exit_for(doc)
 
 
