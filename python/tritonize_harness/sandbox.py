@@ -92,7 +92,6 @@ class WorkerProcess:
         self._buffer = b""
         self._log = open(self.log_path, "wb")
         self.started = time.monotonic()
-        self.ready_after: float | None = None  # seconds from spawn to "ready"
         self.startup: dict = {}  # the process's own account of its start (imports, CUDA, profiler)
         self.waited = 0.0  # seconds a verification spent waiting for "ready"
         self.proc = subprocess.Popen(
@@ -117,9 +116,7 @@ class WorkerProcess:
             if reply.get("type") != "ready":
                 raise Failure("runtime", "worker_crashed", {"status": None, "stderr": f"unexpected first reply {reply}"})
             self.ready = True
-            now = time.monotonic()
-            self.waited += now - waiting
-            self.ready_after = now - self.started
+            self.waited += time.monotonic() - waiting
             self.startup = {k: v for k, v in (reply.get("startup") or {}).items() if isinstance(v, (int, float))}
 
     def alive(self) -> bool:
