@@ -5,7 +5,7 @@ written beforehand on any machine by `npx tsx bench/prepare-verify-full.ts` (a m
 and candidate pairs):
 
     python bench/verify_full.py --manifest bench/out/verify-full/manifest.json \
-        --kernelbench KernelBench/level1 [--modes cold1,warm1,cold4,warm4] [--start N] [--limit N] [--only NAME]...
+        --kernelbench KernelBench/level1 [--modes cold1,warm1,cold4,warm4] [--start N] [--limit N] [--only NAME]... [--out FILE.json]
 
 Modes: cold = one `python -m tritonize_harness verify` process per candidate (process start,
 imports, reference computed); warm = one harness server (`serve`) for the whole mode, with ready
@@ -14,7 +14,7 @@ candidate processes; its first pass over the problems computes each reference, a
 1 or 4: candidates verified one at a time or four at a time on the one GPU.
 
 Printed per mode: the median and worst verdict time, peak GPU memory as a share of the problem's
-footprint (inputs plus reference outputs; median and worst), and the verdicts by stage. A
+footprint (inputs, reference outputs and the model's parameters; median and worst), and the verdicts by stage. A
 verdict at stage `resources` is the machine's limit, never the candidate's; an out-of-memory or a
 disk error anywhere else is counted in the `oom/disk` column. Then, per mode, the median and worst
 seconds of every phase of the verdicts' `phases` records (docs/verification.md names them), and the
