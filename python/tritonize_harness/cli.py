@@ -24,14 +24,64 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _verify(args) -> tuple[dict, int]:
-    from .problem import parse_sets
-    from .verify import VerifyOptions, verify
+    import time
 
-    doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
-                               trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
-                               seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget,
-                               control_reads=args.control_reads))
+    began, age = time.monotonic(), _process_age()
+    # The candidate's process starts first: its Python, torch and CUDA start run while this one
+    # imports torch and prepares the reference.
+    early = _early_worker(args.device, args.workdir)
+    try:
+        from .problem import parse_sets
+        from .verify import Services, VerifyOptions, verify
+
+        startup = {"import": time.monotonic() - began}
+        if age is not None:
+            startup["processStart"] = age
+        services = Services(prestarted=early, startup=startup)
+        doc = verify(VerifyOptions(problem=args.problem, candidate=args.candidate, device=args.device,
+                                   trials=args.trials, sets=parse_sets(args.sets), timeout_s=args.timeout,
+                                   seed=args.seed, workdir=args.workdir, memory_budget=args.memory_budget,
+                                   control_reads=args.control_reads), services)
+    finally:
+        if early is not None:
+            early.close()  # once: verify has closed it already unless interrupted before
     return doc, exit_for(doc)
+
+
+def _early_worker(requested: str, workdir: str | None):
+    """A candidate's process for the device the request will most likely resolve to (a wrong guess
+    costs only time: verify starts the right one)."""
+    import os
+    import tempfile
+
+    from .sandbox import WorkerProcess
+
+    device = requested
+    if requested == "auto":
+        hidden = os.environ.get("CUDA_VISIBLE_DEVICES") in ("", "-1")
+        device = "cuda" if not hidden and os.path.exists("/dev/nvidiactl") else "cpu"
+    if device not in ("cuda", "cpu"):
+        return None
+    if workdir:
+        os.makedirs(workdir, exist_ok=True)
+        return WorkerProcess(workdir, device)
+    worker = WorkerProcess(tempfile.mkdtemp(prefix="tritonize-worker-"), device)
+    worker.remove_workdir = True
+    return worker
+
+
+def _process_age() -> float | None:
+    """Seconds since this process was created (Python's own start, before any harness code)."""
+    import os
+
+    try:
+        with open("/proc/self/stat") as fh:
+            start_ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as fh:
+            uptime = float(fh.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _summary_verify(doc: dict) -> str:
@@ -189,8 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tritonize_harness",
                                      description="Tritonize's harness: verify, time and inspect Triton candidates.")
     sub = parser.add_subparsers(dest="command", required=True)
+    # Only the chosen command's arguments are built: some import torch (capture, serve), and
+    # `verify` starts the candidate's process before this process imports it.
+    chosen = (sys.argv[1:] if argv is None else argv)[:1]
     for name, (add_args, _, _) in COMMANDS.items():
-        add_args(sub.add_parser(name))
+        command = sub.add_parser(name)
+        if not chosen or chosen[0] == name or chosen[0] not in COMMANDS:
+            add_args(command)
     args = parser.parse_args(argv)
     if args.command == "serve":  # JSON lines on stdout for as long as it runs, not one document
         with clean_stdout() as out:

@@ -114,20 +114,27 @@ def is_degenerate(ref: torch.Tensor) -> bool:
 
 
 # Outputs are compared a slice at a time in float64: a 6 GB output must not need ten times that.
-# A GPU takes larger slices (fewer launches and host round trips; a few GB of scratch at most).
+# A GPU takes larger slices (fewer launches and host round trips): a sixteenth of the output, at
+# most GPU_CHUNK elements, so the scratch (a few float64 temporaries of one slice) stays small
+# beside the output itself, large or small, in at most 16 slices below the cap.
 CHUNK = 1 << 24
-GPU_CHUNK = 1 << 26
+GPU_CHUNK = 1 << 25
+GPU_MIN_CHUNK = 1 << 14
 
 
-def chunk_size(device: torch.device) -> int:
-    return GPU_CHUNK if device.type == "cuda" else CHUNK
+def chunk_size(device: torch.device, numel: int | None = None) -> int:
+    if device.type != "cuda":
+        return CHUNK
+    if numel is None:
+        return GPU_CHUNK
+    return max(GPU_MIN_CHUNK, min(GPU_CHUNK, numel // 16))
 
 
 def chunks(*tensors: torch.Tensor):
     """Slices of the flattened tensors in float64, on the first tensor's device (a GPU compares
     there, without copying whole outputs to the host)."""
     device = tensors[0].device
-    step = chunk_size(device)
+    step = chunk_size(device, tensors[0].numel())
     flat = [t.detach().reshape(-1) for t in tensors]
     n = flat[0].numel()
     for start in range(0, n, step):
@@ -146,17 +153,25 @@ class _Worst:
         self.at = 0
         self.values: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
-    def add(self, bad: torch.Tensor, score: torch.Tensor, start: int, r, o, metric) -> None:
+    def add(self, bad: torch.Tensor, score, start: int, r, o, metric) -> None:
+        """`score` is a tensor, or a function of (start, slice) made only when something is bad."""
         n = int(bad.sum())
         if not n:
             return
         self.count += n
+        if callable(score):
+            score = score(start, r)
         masked = torch.where(bad, score, torch.full_like(score, -1.0))
         i = int(masked.argmax())
         if float(masked[i]) > self.score:
             self.score = float(masked[i])
             self.at = start + i
             self.values = (float(o[i]), float(r[i]), float(metric[i]))
+
+
+def _earliest_first(n: int):
+    """Scores (all positive) where the earliest element over the whole output scores highest."""
+    return lambda start, r: float(n) - (start + torch.arange(r.numel(), dtype=torch.float64, device=r.device))
 
 
 def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Comparison:
@@ -166,26 +181,34 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
     atol, rtol = tolerance_for(ref.dtype)
     shape = ref.shape
 
-    # Pass 1: values that are not finite, and the size of the errors and of the reference.
-    nonfinite, special = _Worst(), _Worst()
+    # One pass: values that are not finite, the size of the errors and of the reference, and the
+    # tolerance rule; a second pass only when the reference turns out degenerate (its own scale).
+    nonfinite, special, worst = _Worst(), _Worst(), _Worst()
+    earliest_first = _earliest_first(n)
     max_abs, max_abs_at, max_rel, scale, all_finite = -1.0, 0, 0.0, 0.0, True
     for start, (r, o) in _chunks(ref, out):
         ref_finite = torch.isfinite(r)
-        # the earliest element (over the whole output) scores highest
-        first_first = float(n) - (start + torch.arange(r.numel(), dtype=torch.float64, device=r.device))
-        nonfinite.add(ref_finite & ~torch.isfinite(o), first_first, start, r, o, r)
+        nonfinite.add(ref_finite & ~torch.isfinite(o), earliest_first, start, r, o, r)
+        rf, of = r, o
         if not bool(ref_finite.all()):
             all_finite = False
             # Where the reference is NaN/Inf, the candidate must produce the same special value.
             same = (torch.isnan(r) & torch.isnan(o)) | (r == o)
-            special.add(~ref_finite & ~same, first_first, start, r, o, r)
-        rf = torch.where(ref_finite, r, torch.zeros_like(r))
-        err = (torch.where(ref_finite, o, torch.zeros_like(o)) - rf).abs()
-        i = int(err.argmax())
-        if float(err[i]) > max_abs:
-            max_abs, max_abs_at = float(err[i]), start + i
-        max_rel = max(max_rel, float((err / rf.abs().clamp_min(1e-12)).max()))
-        scale = max(scale, float(rf.abs().max()))
+            special.add(~ref_finite & ~same, earliest_first, start, r, o, r)
+            rf = torch.where(ref_finite, r, torch.zeros_like(r))
+            of = torch.where(ref_finite, o, torch.zeros_like(o))
+        err = (of - rf).abs_()
+        del of
+        top, i = err.max(0)
+        if float(top) > max_abs:
+            max_abs, max_abs_at = float(top), start + int(i)
+        magnitude = rf.abs()
+        del rf
+        max_rel = max(max_rel, float((err / magnitude.clamp_min(1e-12)).max()))
+        scale = max(scale, float(magnitude.max()))
+        bound = magnitude.mul_(rtol).add_(atol)  # atol + rtol * |ref|, in the magnitude's memory
+        worst.add(err > bound, lambda _start, _r: err - bound, start, r, o, err)
+        del err, bound, magnitude
     if nonfinite.count:
         raise Failure("correctness", "non_finite", {
             "output": k, "count": nonfinite.count, "index": _unravel(nonfinite.at, shape), "trial": trial})
@@ -198,21 +221,15 @@ def _compare_one(ref: torch.Tensor, out: torch.Tensor, k: int, trial: int) -> Co
     result = Comparison(max_abs, max_rel, _unravel(max_abs_at, shape), k, False)
     degenerate = ref.is_floating_point() and all_finite and scale <= atol
 
-    # Pass 2: the tolerance rule (on the reference's own scale when it is degenerate).
-    worst = _Worst()
-    for start, (r, o) in _chunks(ref, out):
-        err = (o - r).abs()
-        if degenerate and scale == 0.0:
-            bad = err > 0.0
-            worst.add(bad, err, start, r, o, err)
-        elif degenerate:
-            scaled = err / scale
-            bad = scaled > atol + rtol * (r.abs() / scale)
-            worst.add(bad, scaled, start, r, o, scaled)
-        else:
-            bound = atol + rtol * r.abs()
-            bad = err > bound
-            worst.add(bad, err - bound, start, r, o, err)
+    if degenerate:  # the tolerance rule again, on the reference's own scale
+        worst = _Worst()
+        for start, (r, o) in _chunks(ref, out):
+            err = (o - r).abs()
+            if scale == 0.0:
+                worst.add(err > 0.0, err, start, r, o, err)
+            else:
+                scaled = err / scale
+                worst.add(scaled > atol + rtol * (r.abs() / scale), scaled, start, r, o, scaled)
     if worst.count:
         got, expected, metric = worst.values
         if degenerate:

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,9 @@ class Material:
     inputs: list[Any]
     expected: list[torch.Tensor]
     fingerprints: list[Any] = field(default_factory=list)
-    cached: bool = False
+    cached: bool = False  # held by the cache: its inputs are checked after every trial
+    hit: bool = False  # taken from the cache (computed by an earlier verification)
+    checked: bool = False  # the reference was run twice on these inputs and agreed with itself
 
     @property
     def footprint(self) -> int:
@@ -131,15 +134,20 @@ class ExactReference:
     def __init__(self, ref: Reference, inputs: list[Any], expected: list[torch.Tensor], budget: int) -> None:
         self.ref, self.inputs, self.expected, self.budget = ref, inputs, expected, budget
         self._step: int | None = None
+        self.seconds = 0.0  # time spent computing float64 outputs (the verdict's `exact` phase)
 
     def slices(self, k: int):
         """(rows, float64 output k on those rows) pieces; none when the model cannot run in float64."""
         try:
+            began = time.monotonic()
             step, batch = self._plan()
+            self.seconds += time.monotonic() - began
             for start in range(0, batch, step):
+                began = time.monotonic()
                 rows = slice(start, min(batch, start + step)) if step < batch else None
                 with HARNESS_LOCK, torch.no_grad():
                     out = as_outputs(_model64(self.ref)(*_upcast(self.inputs, self.ref.device, rows)), "reference")
+                self.seconds += time.monotonic() - began
                 yield rows, out[k].detach()
                 del out
         except Exception:  # a model that builds fp32 tensors of its own, or no memory for it: the first verdict stands
@@ -200,6 +208,7 @@ class References:
         self._held = 0
         self._lock = threading.Lock()
         self.computed = 0  # reference outputs computed (a cache hit computes none)
+        self.built = 0  # references (problem loaded, model built) made
 
     @property
     def held(self) -> int:
@@ -213,6 +222,7 @@ class References:
             ref = self._problems.get(key) if self.cache_bytes else None
         if ref is None:
             ref = build_reference(path, sets, device, seed)
+            self.built += 1
             ref.key = key
             if self.cache_bytes:
                 with self._lock:
@@ -224,33 +234,50 @@ class References:
             m = self._material.get((ref.key, seed))
             if m is not None:
                 self._material.move_to_end((ref.key, seed))
-                return Material(seed, m.inputs, m.expected, m.fingerprints, cached=True)
+                return Material(seed, m.inputs, m.expected, m.fingerprints, cached=True, hit=True, checked=m.checked)
         return None
 
-    def material(self, ref: Reference, seed: int) -> Material:
-        """Cached material, or the trial's inputs and the reference's outputs on them, checked to
-        be deterministic when first computed."""
+    def material(self, ref: Reference, seed: int, check: bool = True, timing: dict | None = None) -> Material:
+        """Cached material, or the trial's inputs and the reference's outputs on them. With `check`
+        the reference is run a second time and must agree with itself (the protocol does this for
+        trial 0). `timing` receives the seconds spent making inputs and running the reference."""
+        timing = timing if timing is not None else {}
         hit = self.peek(ref, seed)
         if hit is not None:
+            if check and not hit.checked:
+                _timed(timing, "reference", lambda: _check_deterministic(ref, hit.inputs, hit.expected))
+                hit.checked = True
             return hit
-        inputs = trial_inputs(ref, seed, ref.device)
+        inputs = _timed(timing, "inputs", lambda: trial_inputs(ref, seed, ref.device))
         on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
-        expected = run_reference(ref, on_device)
-        _check_deterministic(ref, on_device, expected)
+        expected = _timed(timing, "reference", lambda: run_reference(ref, on_device))
+        if check:
+            _timed(timing, "reference", lambda: _check_deterministic(ref, on_device, expected))
         self.computed += 1
-        m = Material(seed, on_device, expected)
-        self._maybe_keep(ref, seed, m)
+        m = Material(seed, on_device, expected, checked=check)
+        _timed(timing, "cacheKeep", lambda: self._maybe_keep(ref, seed, m))
         return m
 
     def _maybe_keep(self, ref: Reference, seed: int, m: Material) -> None:
+        """Keeps the material within the budget, dropping the least recently used entries of other
+        problems first. Entries of the same problem are not dropped for it: its trials come in
+        order, so pushing out its own earlier trials would leave nothing a later pass could reuse."""
         size = m.footprint
         if not self.cache_bytes or size > self.cache_bytes:
             return
+        with self._lock:
+            others = [k for k in self._material if k[0] != ref.key]
+            room = self.cache_bytes - self._held + sum(self._material[k].footprint for k in others)
+            if size > room:
+                return
         m.fingerprints = [fingerprint(x) if isinstance(x, torch.Tensor) else None for x in m.inputs]
         with self._lock:
-            while self._material and self._held + size > self.cache_bytes:
-                _, old = self._material.popitem(last=False)
-                self._held -= old.footprint
+            for key in [k for k in self._material if k[0] != ref.key]:
+                if self._held + size <= self.cache_bytes:
+                    break
+                self._held -= self._material.pop(key).footprint
+            if self._held + size > self.cache_bytes:
+                return
             self._material[(ref.key, seed)] = m
             self._held += size
         m.cached = True
@@ -260,6 +287,14 @@ class References:
             m = self._material.pop((ref.key, seed), None)
             if m is not None:
                 self._held -= m.footprint
+
+
+def _timed(record: dict, name: str, work):
+    began = time.monotonic()
+    try:
+        return work()
+    finally:
+        record[name] = record.get(name, 0.0) + time.monotonic() - began
 
 
 def _check_deterministic(ref: Reference, inputs, expected) -> None:

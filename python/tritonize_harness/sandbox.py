@@ -1,5 +1,8 @@
 """Starting and stopping the candidate's process: allowlisted environment, own work directory,
 pipes for commands and replies, a deadline on every reply, and a kill that reaches descendants.
+
+Imports nothing heavy (no torch): `tritonize_harness verify` starts the candidate's process first,
+so its imports and CUDA initialisation run while the supervisor imports torch.
 """
 from __future__ import annotations
 
@@ -13,13 +16,13 @@ import sys
 import time
 
 from .failure import Failure
-from .worker.guard import VIOLATION_EXIT
 
 # Variables a candidate's process may see; everything else (API keys, proxies, tokens) is dropped.
 ENV_ALLOW = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "CUDA_PATH",
              "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED",
              "NCCL_NVLS_ENABLE", "TORCH_SYMM_MEM_DISABLE_MULTICAST", "NVSHMEM_DISABLE_NVLS"}
 ENV_ALLOW_PREFIX = ("TRITON_",)
+CLOSE_GRACE_S = 0.2
 
 
 def worker_env(workdir: str, device: str) -> dict[str, str]:
@@ -89,6 +92,8 @@ class WorkerProcess:
         self._buffer = b""
         self._log = open(self.log_path, "wb")
         self.started = time.monotonic()
+        self.startup: dict = {}  # the process's own account of its start (imports, CUDA, profiler)
+        self.waited = 0.0  # seconds a verification spent waiting for "ready"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tritonize_harness.worker.main", "--cmd-fd", str(cmd_r),
              "--reply-fd", str(reply_w), "--device", device, "--parent-pid", str(os.getpid())],
@@ -106,20 +111,30 @@ class WorkerProcess:
     def wait_ready(self) -> None:
         """The worker says it is ready once its imports are done and its guard is up."""
         if not self.ready:
+            waiting = time.monotonic()
             reply = self._read_reply("starting the candidate's process")
             if reply.get("type") != "ready":
                 raise Failure("runtime", "worker_crashed", {"status": None, "stderr": f"unexpected first reply {reply}"})
             self.ready = True
+            self.waited += time.monotonic() - waiting
+            self.startup = {k: v for k, v in (reply.get("startup") or {}).items() if isinstance(v, (int, float))}
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def request(self, msg: dict, during: str) -> dict:
-        self.wait_ready()
+        self.send(msg)
+        return self.receive(during)
+
+    def send(self, msg: dict) -> None:
+        """Queues a command without waiting: a process still importing reads it once ready."""
         try:
             os.write(self._cmd_w, (json.dumps(msg) + "\n").encode())
         except BrokenPipeError:
             pass  # the process is gone; reading says how it ended
+
+    def receive(self, during: str) -> dict:
+        self.wait_ready()
         return self._read_reply(during)
 
     def _read_reply(self, during: str) -> dict:
@@ -182,7 +197,9 @@ class WorkerProcess:
             except OSError:
                 pass
         try:
-            self.proc.wait(timeout=5)
+            # A moment to leave by itself; a process that ran its candidate is never reused, so
+            # whatever it still does (Python's and CUDA's own teardown) is cut short.
+            self.proc.wait(timeout=CLOSE_GRACE_S)
         except subprocess.TimeoutExpired:
             pass
         self.kill()
@@ -191,4 +208,4 @@ class WorkerProcess:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-__all__ = ["WorkerProcess", "VIOLATION_EXIT", "kill_tree"]
+__all__ = ["WorkerProcess", "kill_tree"]

@@ -33,10 +33,14 @@ OPTION_FIELDS = {"problem", "candidate", "device", "trials", "sets", "timeout_s"
 class _Tracking(Services):
     """Services for one request: remembers its candidate's process so a cancel can end it."""
 
-    def __init__(self, base: Services, on_worker) -> None:
-        super().__init__(references=base.references, pool=base.pool, progress=base.progress, concurrent=True)
+    def __init__(self, base: Services, on_worker, overlapped: threading.Event) -> None:
+        super().__init__(references=base.references, pool=base.pool, progress=base.progress)
         self._on_worker = on_worker
+        self._overlapped = overlapped  # set once another verification runs beside this one
         self.worker_info: dict | None = None
+
+    def exclusive(self) -> bool:
+        return not self._overlapped.is_set()
 
     def worker(self, device: str, workdir: str):
         w = super().worker(device, workdir)
@@ -53,6 +57,7 @@ class Server:
         self.references = References(cache_bytes)
         self._active: dict[str, object] = {}
         self._cancelled: set[str] = set()
+        self._running: dict[str, threading.Event] = {}  # verifications in flight, by id
         self._lock = threading.Lock()
         self._cache_ledger: Ledger | None = None
         self._cache_token: str | None = None
@@ -68,7 +73,7 @@ class Server:
     def handle(self, msg: dict) -> None:
         cmd, rid = msg.get("cmd"), msg.get("id")
         if cmd == "verify":
-            threading.Thread(target=self._verify, args=(rid, msg.get("options") or {}), daemon=True).start()
+            threading.Thread(target=self._verify_or_say, args=(rid, msg.get("options") or {}), daemon=True).start()
         elif cmd == "cancel":
             with self._lock:
                 self._cancelled.add(rid)
@@ -81,6 +86,13 @@ class Server:
                        "cachedBytes": self.references.held})
         else:
             self.send({"id": rid, "type": "error", "message": f"unknown command {cmd!r}"})
+
+    def _verify_or_say(self, rid: str, raw: dict) -> None:
+        """A request always gets an answer: a harness bug anywhere is sent as an error."""
+        try:
+            self._verify(rid, raw)
+        except Exception as exc:
+            self.send({"id": rid, "type": "error", "message": f"{type(exc).__name__}: {exc}"})
 
     def _verify(self, rid: str, raw: dict) -> None:
         try:
@@ -98,7 +110,14 @@ class Server:
 
         base = Services(references=self.references, pool=self.pool,
                         progress=lambda text: self.send({"id": rid, "type": "progress", "text": text}))
-        services = _Tracking(base, on_worker)
+        overlapped = threading.Event()
+        with self._lock:
+            if self._running:  # both this one and those in flight share the allocator now
+                overlapped.set()
+                for other in self._running.values():
+                    other.set()
+            self._running[rid] = overlapped
+        services = _Tracking(base, on_worker, overlapped)
         try:
             doc = verify(opts, services)
         except Exception as exc:  # a harness bug: the client turns this into a harness failure
@@ -107,6 +126,7 @@ class Server:
         finally:
             with self._lock:
                 self._active.pop(rid, None)
+                self._running.pop(rid, None)
             self._account_cache(services)
         with self._lock:
             if rid in self._cancelled:

@@ -173,7 +173,17 @@ def tensor_bytes(values) -> int:
     return sum(v.numel() * v.element_size() for v in values if isinstance(v, torch.Tensor))
 
 
-_WEIGHTS: dict[tuple, torch.Tensor] = {}
+# Words per slice of a fingerprint: its scratch (the slice widened to int64, and its weights) is a
+# few tens of MB on any device, whatever the tensor's size.
+FINGERPRINT_STEP = 1 << 22
+_WEIGHTS: dict[torch.device, torch.Tensor] = {}
+
+
+def _weights(device: torch.device, n: int) -> torch.Tensor:
+    w = _WEIGHTS.get(device)
+    if w is None or w.numel() < n:
+        w = _WEIGHTS[device] = (torch.arange(n, device=device, dtype=torch.int64) % 65521 + 1).to(torch.int32)
+    return w
 
 
 def fingerprint(t: torch.Tensor) -> tuple[int, int]:
@@ -181,15 +191,12 @@ def fingerprint(t: torch.Tensor) -> tuple[int, int]:
     fingerprints before and after a call mean the memory was not written."""
     flat = t.detach().contiguous().reshape(-1)
     words = flat.view(torch.int32) if (flat.numel() * flat.element_size()) % 4 == 0 and flat.numel() else flat.view(torch.uint8)
-    step = 1 << 26 if words.is_cuda else 1 << 22
-    key = (words.device, step)
-    if key not in _WEIGHTS:
-        _WEIGHTS[key] = torch.arange(step, device=words.device, dtype=torch.int64) % 65521 + 1
-    weights = _WEIGHTS[key]
+    step = FINGERPRINT_STEP
+    weights = _weights(words.device, min(step, words.numel()))
     s1 = torch.zeros((), dtype=torch.int64, device=words.device)
     s2 = torch.zeros((), dtype=torch.int64, device=words.device)
     for start in range(0, words.numel(), step):
         part = words[start:start + step].to(torch.int64)
         s1 += part.sum()
-        s2 += (part * weights[:part.numel()]).sum()
+        s2 += part.mul_(weights[:part.numel()]).sum()
     return int(s1), int(s2)

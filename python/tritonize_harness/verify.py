@@ -33,6 +33,7 @@ from .compare import Comparison, chunk_size, compare_outputs, tolerance_for
 from .device import resolve_device
 from .failure import Failure
 from .ledger import Ledger
+from .phases import MemoryWatch, Phases
 from .host_traffic import judge_host_traffic
 from .messages import render
 from .problem import describe_error
@@ -86,10 +87,18 @@ class Services:
     references: References = field(default_factory=References)
     pool: Any = None  # pool.WorkerPool, or None: a fresh process started per candidate
     progress: Callable[[str], None] | None = None
-    concurrent: bool = False  # other verifications may run in this process at the same time
+    # a candidate's process started before this process imported torch (tritonize_harness verify)
+    prestarted: Any = None
+    # seconds this process spent before the verification began: its start, importing torch
+    startup: dict[str, float] = field(default_factory=dict)
 
     def say(self, text: str) -> None:
         (self.progress or progress)(text)
+
+    def exclusive(self) -> bool:
+        """No other verification has run in this process since this one began (so the GPU
+        allocator's figures are this verification's alone)."""
+        return True
 
     def ledger(self, device: str, budget: int | None) -> Ledger | None:
         if device == "cuda":
@@ -103,6 +112,11 @@ class Services:
 
         if self.pool is not None:
             return self.pool.take(device)
+        early, self.prestarted = self.prestarted, None
+        if early is not None:
+            if early.device == device and early.alive():
+                return early
+            early.close()  # started for another device than the problem resolved to
         return WorkerProcess(workdir, device)
 
 
@@ -158,6 +172,8 @@ class Verdict:
         self.launches_per_call: list[int] = []
         self.footprint: int | None = None
         self.peak: int | None = None
+        self.memory: dict | None = None
+        self.phases = Phases()
 
     def add_calls(self, reply: dict) -> int:
         launches = 0
@@ -229,6 +245,8 @@ class Verdict:
             "timings": self.timings,
             "footprintBytes": self.footprint,
             "peakBytes": self.peak,
+            "memory": self.memory,
+            "phases": self.phases.document(),
         }
 
 
@@ -264,10 +282,13 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
     services = services or Services()
     sweep()
     verdict = Verdict(opts)
+    phases = verdict.phases
+    for name, seconds in services.startup.items():
+        phases.add(name, seconds)
     own_workdir = opts.workdir is None
     workdir = opts.workdir or tempfile.mkdtemp(prefix="tritonize-verify-")
     os.makedirs(workdir, exist_ok=True)
-    worker = None
+    worker, failure = None, None
     try:
         device = resolve_device(opts.device)
         verdict.device = device
@@ -278,32 +299,41 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
         with open(opts.candidate, encoding="utf-8") as fh:
             source = fh.read()
         if opts.static_check:
-            check_source(source, opts.candidate)
-        # The candidate's process starts now: its imports overlap the reference's work below.
-        worker = services.worker(device, workdir)
-        ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
+            with phases.timed("static"):
+                check_source(source, opts.candidate)
+        # The candidate's process starts now (or started before): its imports overlap the
+        # reference's work below.
+        with phases.timed("workerTake"):
+            worker = services.worker(device, workdir)
+        with phases.timed("problemLoad"):
+            ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
         ledger = services.ledger(device, opts.memory_budget)
         for attempt in range(RESOURCE_RETRIES + 1):
             try:
-                return _attempt(opts, services, verdict, ref, ledger, workdir,
-                                worker or services.worker(device, workdir))
+                _attempt(opts, services, verdict, ref, ledger, workdir, worker or services.worker(device, workdir))
+                break
             except _Retry as retry:
                 if attempt == RESOURCE_RETRIES:
                     raise retry.failure
                 services.say(f"out of memory beside other verifications; waiting for memory ({retry.failure.code})")
                 _wait_for_memory(ledger, retry.others, time.monotonic() + opts.timeout_s)
                 verdict = Verdict(opts)
-                verdict.device = device
+                verdict.device, verdict.phases = device, phases  # the time spent so far still counts
+                phases.trials.clear()
+                phases.cache_hits = 0
             finally:
                 worker = None  # closed by the attempt; a retry gets a fresh process
-        raise AssertionError("unreachable")  # pragma: no cover
     except Failure as f:
-        return verdict.document(f)
+        failure = f
     finally:
-        if worker is not None:
-            worker.close()
-        if own_workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+        with phases.timed("teardown"):
+            for unused in (worker, services.prestarted):
+                if unused is not None:
+                    unused.close()
+            services.prestarted = None
+            if own_workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+    return verdict.document(failure)
 
 
 class _Retry(Exception):
@@ -324,33 +354,48 @@ def _seed(opts: VerifyOptions, t: int) -> int:
 
 
 def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Reference,
-             ledger: Ledger | None, workdir: str, worker) -> dict:
-    """One try with a fresh candidate process, which it closes."""
-    refs = services.references
+             ledger: Ledger | None, workdir: str, worker) -> None:
+    """One try with a fresh candidate process, which it closes. Fills the verdict; raises a Failure."""
+    refs, phases = services.references, verdict.phases
     token, outbox = None, Outbox(workdir)
-    if ref.device == "cuda" and not services.concurrent:
-        torch.cuda.reset_peak_memory_stats()
+    watch = MemoryWatch(ref.device, services.exclusive())
+    built = refs.built
     try:
-        first = refs.peek(ref, _seed(opts, 0))
-        footprint = first.footprint if first else estimate_footprint(ref, _seed(opts, 0))
-        verdict.footprint = footprint
+        with phases.timed("footprint"):
+            first = refs.peek(ref, _seed(opts, 0))
+            footprint = first.footprint if first else estimate_footprint(ref, _seed(opts, 0))
+        # The problem's own memory: inputs, reference outputs, and the model's parameters and buffers.
+        verdict.footprint = footprint + ref.param_bytes
         # Cached material is already on the device (and counted by the cache's owner).
-        need = int(MEMORY_FACTOR * footprint) + ref.param_bytes - (footprint if first else 0)
+        need = int(MEMORY_FACTOR * verdict.footprint) - (footprint if first else 0)
         if ledger is not None:
-            token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
-        # Trial 0's material is made while the candidate's process may still be importing.
-        material0 = refs.material(ref, _seed(opts, 0))
+            with phases.timed("admission"):
+                token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
+        # The candidate is imported and built while trial 0's inputs and reference outputs are
+        # made: what it is sent holds the initialisation arguments, never a reference output.
+        with phases.timed("loadSend"):
+            worker.send({"cmd": "load", "candidate": os.path.abspath(opts.candidate),
+                         "init": outbox.pack([_shareable(outbox, x) for x in ref.init_args]),
+                         "seed": opts.seed, "cpuSeconds": opts.timeout_s})
+        trial = _Trials(worker, ref, verdict, outbox, refs, watch)
+        material0 = trial.material(0, _seed(opts, 0))
         worker.deadline, worker.timeout_s = time.monotonic() + opts.timeout_s, opts.timeout_s
-        reply = worker.request({"cmd": "load", "candidate": os.path.abspath(opts.candidate),
-                                "init": outbox.pack([_shareable(outbox, x) for x in ref.init_args]),
-                                "seed": opts.seed, "cpuSeconds": opts.timeout_s}, during="loading the candidate")
+        waited = worker.waited
+        with phases.timed("candidateLoad"):
+            reply = worker.receive("loading the candidate")
+        phases.add("candidateLoad", -(worker.waited - waited))  # the wait for "ready" is counted apart
+        phases.add("workerWait", worker.waited)
+        phases.worker.update(worker.startup)
+        if "seconds" in reply:
+            phases.worker["load"] = reply["seconds"]
+        trial.worker_peak = reply.get("peakBytes") or 0
         outbox.close()
         _raise_worker_failure(reply)
 
-        trial = _Trials(worker, ref, verdict, outbox, refs)
         trials = max(1, opts.trials)
         for t in range(trials):
-            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1, material0 if t == 0 else None)
+            trial.run(t, _seed(opts, t), REPEATED_CALLS if t == 0 else 1, material0)
+            material0 = None  # trial 0's memory is freed before trial 1's is made
             services.say(f"trial {t + 1}/{trials} ok ({verdict.trials[-1]['launches']} launches, "
                          f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
         if opts.bench is not None:
@@ -358,8 +403,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
             verdict.timings = _bench(worker, ref, outbox, refs, opts, verdict.launches_per_call)
             # Re-check correctness after timing, on inputs never seen before.
             trial.run(trials, _seed(opts, trials), 1)
-        verdict.peak = _peak(ref, services, trial, footprint)
-        return verdict.document(None)
+        _account_memory(verdict, ref, services, trial, watch, built != refs.built)
     except (Failure, torch.OutOfMemoryError) as exc:
         f = exc if isinstance(exc, Failure) else Failure(
             "resources", "out_of_memory", {"during": "verifying", "error": describe_error(exc)})
@@ -371,22 +415,36 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
             raise
         raise f from exc
     finally:
-        worker.close()
-        outbox.close()
-        if ledger is not None:
-            ledger.release(token)
+        with phases.timed("teardown"):
+            worker.close()
+            outbox.close()
+            if ledger is not None:
+                ledger.release(token)
 
 
-def _peak(ref: Reference, services: Services, trial: "_Trials", footprint: int) -> int | None:
-    """GPU memory of this verification at its peak: the supervisor's (measured when it runs alone,
-    else what it holds for this verification) plus the candidate's process's own peak."""
+# The comparison's scratch on a GPU for one slice: about eight float64 temporaries.
+COMPARE_TEMPORARIES = 8
+
+
+def _account_memory(verdict: Verdict, ref: Reference, services: Services, trial: "_Trials",
+                    watch: MemoryWatch, built_now: bool) -> None:
+    """GPU memory of this verification at its peak: the supervisor's (measured step by step when it
+    ran alone in its process, else estimated from what it holds) plus the candidate process's own
+    peak. Material and a model that a cache held before the verification began are counted too:
+    the verification used them."""
     if ref.device != "cuda":
-        return None
-    if services.concurrent:
-        supervisor = footprint + trial.buffer_bytes + ref.param_bytes + 6 * 8 * chunk_size(torch.device("cuda"))
+        return
+    held_before = (0 if built_now else ref.param_bytes) + trial.cached_bytes
+    measured = watch.active and services.exclusive()
+    if measured:
+        supervisor = watch.peak + held_before
     else:
-        supervisor = int(torch.cuda.max_memory_allocated())
-    return supervisor + trial.worker_peak
+        scratch = COMPARE_TEMPORARIES * 8 * chunk_size(torch.device("cuda"), trial.largest_output)
+        supervisor = (verdict.footprint or 0) + trial.buffer_bytes + scratch
+    verdict.peak = supervisor + trial.worker_peak
+    verdict.memory = {"supervisorPeakBytes": supervisor, "workerPeakBytes": trial.worker_peak,
+                      "paramBytes": ref.param_bytes, "heldBeforeBytes": held_before, "measured": measured,
+                      "steps": dict(watch.steps) if measured else None}
 
 
 def _shareable(outbox: Outbox, x):
@@ -397,56 +455,107 @@ class _Trials:
     """One candidate's trials: material from the reference cache, inputs and output buffers shared
     with its process, its observations judged, its outputs compared."""
 
-    def __init__(self, worker, ref: Reference, verdict: Verdict, outbox: Outbox, refs: References) -> None:
+    def __init__(self, worker, ref: Reference, verdict: Verdict, outbox: Outbox, refs: References,
+                 watch: MemoryWatch) -> None:
         self.worker, self.ref, self.verdict, self.outbox, self.refs = worker, ref, verdict, outbox, refs
+        self.watch = watch
         self.previous: list[list[tuple[int, int]]] = []  # fingerprints of earlier trials' outputs
         self.worker_peak = 0
         self.buffer_bytes = 0
+        self.largest_output = 0
+        self.cached_bytes = 0  # the largest trial material taken from the cache
+        self._records: dict[int, dict] = {}
+
+    def record(self, t: int) -> dict:
+        if t not in self._records:
+            self._records[t] = self.verdict.phases.trial()
+        return self._records[t]
+
+    def material(self, t: int, seed: int) -> Material:
+        """The trial's inputs and reference outputs (trial 0's checked to be deterministic)."""
+        timing = self.record(t)
+        material = self.refs.material(self.ref, seed, check=t == 0, timing=timing)
+        if material.hit:
+            self.cached_bytes = max(self.cached_bytes, material.footprint)
+            self.verdict.phases.cache_hits += 1
+        self.watch.mark("reference")
+        return material
 
     def run(self, t: int, seed: int, calls: int, material: Material | None = None) -> None:
-        material = material or self.refs.material(self.ref, seed)
+        material = material or self.material(t, seed)
+        phases, record = self.verdict.phases, self.record(t)
         if t == 0:
             self.verdict.tolerance = dict(zip(("atol", "rtol"), tolerance_for(material.expected[0].dtype)))
         failure = comparison = None
         launches = 0
         started = time.monotonic()
         try:
-            reply, got = self._call(material, t, calls)
+            reply, got = self._call(material, t, calls, record)
             launches = self.verdict.add_calls(reply)
             _raise_worker_failure(reply)
-            judge_calls(reply, t, {str(x.dtype) for x in material.inputs if isinstance(x, torch.Tensor)},
-                        self.verdict.opts.control_reads)
-            _check_returned(reply, material.expected, t)
+            with phases.timed("judge", record):
+                judge_calls(reply, t, {str(x.dtype) for x in material.inputs if isinstance(x, torch.Tensor)},
+                            self.verdict.opts.control_reads)
+                _check_returned(reply, material.expected, t)
+            exact = ExactReference(self.ref, material.inputs, material.expected, EXACT_SLICE_BYTES)
             try:
-                exact = ExactReference(self.ref, material.inputs, material.expected, EXACT_SLICE_BYTES)
-                comparison = compare_outputs(material.expected, got, t, exact=lambda: exact)
+                with phases.timed("compare", record):
+                    comparison = compare_outputs(material.expected, got, t, exact=lambda: exact)
             except Failure as f:
                 _check_cached(f, [fingerprint(g) for g in got], self.previous, t)
                 raise
-            self.previous.append([fingerprint(g) for g in got])
+            finally:
+                if exact.seconds:
+                    phases.add("compare", -exact.seconds, record)
+                    phases.add("exact", exact.seconds, record)
+                self.watch.mark("compare")
+            with phases.timed("outputFingerprint", record):
+                self.previous.append([fingerprint(g) for g in got])
+            self.watch.mark("fingerprint")
         except Failure as f:
             failure = f
         self.verdict.add_trial(t, seed, calls, launches, comparison, failure, time.monotonic() - started)
         if failure is not None:
             raise failure
 
-    def _call(self, material: Material, t: int, calls: int) -> tuple[dict, list[torch.Tensor]]:
-        shared = [_shareable(self.outbox, x) for x in material.inputs]
-        got = [self.outbox.buffer(e.shape, e.dtype, self.ref.device) for e in material.expected]
-        self.buffer_bytes = max(self.buffer_bytes, tensor_bytes(got))
-        reply = self.worker.request({"cmd": "call", "inputs": self.outbox.pack(shared),
-                                     "outputs": self.outbox.pack(got), "calls": calls, "trial": t},
-                                    during=f"trial {t}")
-        self.outbox.close()
-        if self.ref.device == "cuda":
-            torch.cuda.ipc_collect()  # frees memory the candidate's process has let go of
+    def _call(self, material: Material, t: int, calls: int, record: dict) -> tuple[dict, list[torch.Tensor]]:
+        phases = self.verdict.phases
+        with phases.timed("transfer", record):
+            shared = [_shareable(self.outbox, x) for x in material.inputs]
+            got = [self.outbox.buffer(e.shape, e.dtype, self.ref.device) for e in material.expected]
+            self.buffer_bytes = max(self.buffer_bytes, tensor_bytes(got))
+            self.largest_output = max([self.largest_output] + [e.numel() for e in material.expected])
+            message = {"cmd": "call", "inputs": self.outbox.pack(shared), "outputs": self.outbox.pack(got),
+                       "calls": calls, "trial": t}
+        with phases.timed("candidateWait", record):
+            reply = self.worker.request(message, during=f"trial {t}")
+        self.watch.mark("candidate")
+        with phases.timed("transfer", record):
+            self.outbox.close()
+            if self.ref.device == "cuda":
+                torch.cuda.ipc_collect()  # frees memory the candidate's process has let go of
         self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
-        changed = _changed(material) if material.cached else []
+        _worker_phases(reply.get("phases"), record)
+        with phases.timed("inputCheck", record):
+            changed = _changed(material) if material.cached else []
         if changed:
             # The supervisor's own copy changed under the candidate: drop it, blame the candidate.
             self.refs.drop(self.ref, material.seed)
             raise Failure("integrity", "input_mutated", {"input": changed[0], "trial": t})
         return reply, got
+
+
+def _worker_phases(reported: Any, record: dict) -> None:
+    """The candidate's process's own seconds for one trial, beside the supervisor's."""
+    if not isinstance(reported, dict):
+        return
+    calls = [c for c in reported.get("calls", []) if isinstance(c, (int, float))]
+    if calls:
+        record["firstCall"] = calls[0]
+        record["laterCalls"] = sum(calls[1:])
+    for name in ("unpack", "copyIn", "mutationCheck", "writeBack"):
+        if isinstance(reported.get(name), (int, float)):
+            record["worker" + name[0].upper() + name[1:]] = reported[name]
 
 
 def _changed(material: Material) -> list[int]:

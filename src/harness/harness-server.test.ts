@@ -52,6 +52,10 @@ describe("the harness server (CPU, Triton interpreter)", () => {
     assert.ok(await until(() => pids.every(dead), 5000), "a used process is still alive");
     // Two trials' reference outputs, computed once for the three candidates of the same problem.
     assert.equal(stats.referencesComputed, 2);
+    assert.equal(first.verdict.phases?.referenceCacheHits, 0);
+    assert.equal(third.verdict.phases?.referenceCacheHits, 2);
+    assert.equal(third.verdict.phases?.trials.length, 2);
+    assert.ok((third.verdict.phases?.worker.load ?? -1) >= 0, "the candidate process's own figures are missing");
   });
 
   test("aborting ends that candidate's process; close() ends the server and its pool", async () => {

@@ -58,6 +58,34 @@ export const TimingsSchema = z.object({
 });
 export type Timings = z.infer<typeof TimingsSchema>;
 
+/** Seconds per step of one verification (docs/verification.md names each); absent in older documents. */
+const SecondsSchema = z.record(z.string(), z.number());
+export const PhasesSchema = z.object({
+  /** measured in the supervisor: its start, problem load, footprint, admission, waits, teardown */
+  supervisor: SecondsSchema,
+  /** reported by the candidate's process: its imports, CUDA and profiler start, the candidate's import */
+  worker: SecondsSchema,
+  /** per trial: inputs, reference, transfer, the candidate's calls, comparison, the float64 look, checks */
+  trials: z.array(SecondsSchema),
+  /** trials whose inputs and reference outputs came from the reference cache */
+  referenceCacheHits: z.number().int(),
+});
+export type Phases = z.infer<typeof PhasesSchema>;
+
+/** Where the GPU memory of a verification went (null on the CPU). */
+export const MemorySchema = z.object({
+  supervisorPeakBytes: z.number().int(),
+  workerPeakBytes: z.number().int(),
+  paramBytes: z.number().int(),
+  /** cached material and model this verification used, allocated before it began */
+  heldBeforeBytes: z.number().int(),
+  /** measured by the allocator (the verification ran alone in its process), else estimated */
+  measured: z.boolean(),
+  /** the supervisor's peak above its start, per step (when measured) */
+  steps: z.record(z.string(), z.number().int()).nullable(),
+});
+export type Memory = z.infer<typeof MemorySchema>;
+
 export const VerdictSchema = z.object({
   schema: z.literal("tritonize.verdict/1"),
   ok: z.boolean(),
@@ -89,6 +117,8 @@ export const VerdictSchema = z.object({
   footprintBytes: z.number().int().nullable().optional(),
   /** GPU memory of the verification at its peak (supervisor and candidate's process); null on the CPU */
   peakBytes: z.number().int().nullable().optional(),
+  memory: MemorySchema.nullable().optional(),
+  phases: PhasesSchema.optional(),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 

@@ -46,6 +46,8 @@ _INTROSPECTION_EVENTS = {
     "sys.settrace", "sys.setprofile", "sys.addaudithook", "code.__new__",
     "function.__new__", "object.__delattr__", "sys.set_asyncgen_hooks", "cpython.run_command",
 }
+# Attributes whose reading CPython audits (object.__getattr__) because they lead to live frames.
+_FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame"}
 # Standard-library modules that look one frame up only to name the caller's module (TypeVar,
 # Enum("E", ...), namedtuple): their sys._getframe is not introspection by the candidate.
 _FRAME_NAMING_STDLIB = ("typing.py", "enum.py", os.path.join("collections", "__init__.py"), "dataclasses.py")
@@ -127,6 +129,12 @@ class Guard:
                     self.violate(event, f"patching {getattr(target, '__qualname__', target)}.{args[1]}", where)
             return
         if event == "sys._getframe" and frames.direct(3)[1].endswith(_FRAME_NAMING_STDLIB):
+            return
+        if event == "object.__getattr__" and len(args) > 1 and args[1] in _FRAME_ATTRIBUTES:
+            # a frame reached through a traceback, generator or coroutine: a walk up the stack
+            where = frames.caller(3)
+            if where[0] == "other":
+                self.violate(event, f"frame introspection ({args[1]})", where)
             return
         if event in _INTROSPECTION_EVENTS:
             where = frames.caller(3)

@@ -19,14 +19,17 @@ import select
 import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
 
-import torch
+STARTED = time.monotonic()  # before torch: its import is the largest part of a process's start
 
-from ..failure import Failure
-from ..problem import describe_error
-from ..transfer import unpack
+import torch  # noqa: E402
+
+from ..failure import Failure  # noqa: E402
+from ..problem import describe_error  # noqa: E402
+from ..transfer import unpack  # noqa: E402
 
 CANDIDATE_MODULE = "tritonize_candidate"
 
@@ -95,6 +98,13 @@ class Worker:
         self.buffers: list = []
 
     def load(self, msg: dict) -> dict:
+        started = time.monotonic()
+        reply = self._load(msg)
+        reply["seconds"] = round(time.monotonic() - started, 4)
+        reply["peakBytes"] = _peak_bytes(self.device)
+        return reply
+
+    def _load(self, msg: dict) -> dict:
         self.path = msg["candidate"]
         spec = importlib.util.spec_from_file_location(CANDIDATE_MODULE, self.path)
         if spec is None or spec.loader is None:
@@ -128,12 +138,19 @@ class Worker:
 
         # `shared` is the supervisor's memory: the candidate gets copies, and the copies are
         # compared with it afterwards (no second copy of the inputs is needed for that).
+        phases: dict = {"calls": []}
+        step = time.monotonic()
         shared = unpack(msg["inputs"])
-        inputs = self._reuse_buffers(shared)
         returned = unpack(msg["outputs"])
+        step = _lap(phases, "unpack", step)
+        inputs = self._reuse_buffers(shared)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        step = _lap(phases, "copyIn", step)
         records = []
         out = None
         for _ in range(msg["calls"]):
+            out = None  # the previous call's outputs are not kept: one call's memory at a time
             rec = CallRecord()
             self.recorder.current = rec
             try:
@@ -150,8 +167,12 @@ class Worker:
             entry["foreignKernels"] = foreign
             entry["outputs"] = self._output_checks(out, inputs, rec)
             records.append(entry)
+            now = time.monotonic()
+            phases["calls"].append(round(now - step, 4))
+            step = now
         mutated = [i for i, (x, p) in enumerate(zip(inputs, shared))
                    if isinstance(x, torch.Tensor) and not _same(x, p)]
+        step = _lap(phases, "mutationCheck", step)
         outs = out if isinstance(out, (list, tuple)) else [out]
         if not all(isinstance(o, torch.Tensor) for o in outs):
             got = type(out).__name__
@@ -168,8 +189,9 @@ class Worker:
                 r.copy_(o.detach())
             if self.device.type == "cuda":
                 torch.cuda.synchronize()
+        _lap(phases, "writeBack", step)
         return {"ok": True, "calls": records, "mutatedInputs": mutated, "outputs": meta, "written": fits,
-                "peakBytes": _peak_bytes(self.device)}
+                "peakBytes": _peak_bytes(self.device), "phases": phases}
 
     def _reuse_buffers(self, fresh: list) -> list:
         """New trial values are written into the previous trial's input tensors where they fit, so
@@ -269,6 +291,25 @@ def _limit_cpu_time(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
 
 
+def _lap(record: dict, name: str, since: float) -> float:
+    now = time.monotonic()
+    record[name] = round(now - since, 4)
+    return now
+
+
+def _warm_profiler(device: torch.device) -> None:
+    """Runs torch's profiler once on a trivial op: its first use in a process (CUPTI on a GPU) costs
+    far more than later ones, and is paid here, while the process waits in a pool or the supervisor
+    prepares the reference, rather than in the candidate's first call."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities):
+        torch.ones(1, device=device).add_(1)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+
 def _end_with_supervisor(cmd_fd: int, parent: int) -> None:
     """The process dies with its supervisor: the kernel sends SIGKILL when the parent goes, and a
     watcher ends it when the command pipe closes (a supervisor that closed it has given up)."""
@@ -343,13 +384,17 @@ def main(argv: list[str] | None = None) -> int:
     _end_with_supervisor(args.cmd_fd, args.parent_pid)
     channel = Channel(args.cmd_fd, args.reply_fd)
 
-    # Everything the harness needs is imported and initialised before the guard goes up.
+    # Everything the harness needs is imported and initialised before the guard goes up; each
+    # step's seconds go to the supervisor with "ready" (the verdict's phases).
+    startup = {"torchImport": round(time.monotonic() - STARTED, 4)}
+    step = time.monotonic()
     warnings.filterwarnings("ignore", message=".*Profiler clears events.*")
     import triton  # noqa: F401
     import triton.language  # noqa: F401
     from triton.runtime import interpreter  # noqa: F401
     from torch.profiler import profile  # noqa: F401
     import torch.multiprocessing.reductions  # noqa: F401 - CUDA IPC handles are opened with it
+    step = _lap(startup, "tritonImport", step)
 
     if args.device == "cuda":
         torch.cuda.init()
@@ -357,11 +402,14 @@ def main(argv: list[str] | None = None) -> int:
         from triton.runtime import driver
 
         driver.active.get_current_device()  # builds Triton's CUDA helpers now, not under the guard
+        step = _lap(startup, "cudaInit", step)
     if args.device == "cpu":
         _autotune_without_timing()
         from .interpreter_shim import install as fill_interpreter_gaps
 
         fill_interpreter_gaps()
+    _warm_profiler(torch.device(args.device))
+    step = _lap(startup, "profilerInit", step)
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.utils.deterministic.fill_uninitialized_memory = True  # poison: fresh memory reads as NaN
 
@@ -371,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     worker = Worker(channel, args.device)
     install_launch_hook(worker.recorder)
     Guard(args.reply_fd, CANDIDATE_MODULE, worker.recorder).install()
-    channel.send({"type": "ready", "pid": os.getpid()})
+    _lap(startup, "guard", step)
+    channel.send({"type": "ready", "pid": os.getpid(), "startup": startup})
 
     while True:
         msg = channel.read()
