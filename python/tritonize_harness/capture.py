@@ -208,6 +208,52 @@ def rewrite_diag_products(ep: Any) -> list[str]:
     return done
 
 
+# ops whose result shares storage with their first argument: a mutation through one is seen by both
+_VIEW_OPS = {"view", "_unsafe_view", "alias", "as_strided", "slice", "select", "narrow", "transpose", "t", "permute",
+             "expand", "unsqueeze", "squeeze", "unflatten", "flatten", "reshape", "diagonal", "unfold", "split",
+             "chunk", "unbind", "view_as", "expand_as", "detach", "movedim", "swapaxes", "split_with_sizes"}
+
+
+def _is_view(n: Any) -> bool:
+    t = getattr(n, "target", None)
+    return isinstance(t, torch._ops.OpOverload) and t._overloadpacket.__name__ in _VIEW_OPS or t is operator.getitem
+
+
+def functionalize_inplace(ep: Any) -> list[str]:
+    """In-place steps on intermediate tensors (`nn.ReLU(inplace=True)`, `x.add_(y)` on a fresh
+    result) become their out-of-place forms, and later readers of the mutated tensor read the new
+    value. A mutation of a model input, parameter or buffer, or of a tensor that shares storage
+    with another (a view, or one a view was taken of), stays as captured: its effect reaches beyond
+    the one value. Returns the operators rewritten."""
+    g = ep.graph
+    order = {n: i for i, n in enumerate(g.nodes)}
+    done = []
+    for n in list(g.nodes):
+        if n.op != "call_function":
+            continue
+        try:
+            functional = _out_of_place(n.target)
+        except RuntimeError:
+            continue
+        target = n.args[0] if n.args else None
+        if functional is None or not isinstance(target, torch.fx.Node) or target.op == "placeholder" or _is_view(target):
+            continue
+        if any(_is_view(u) for u in target.users if u is not n):
+            continue
+        with g.inserting_before(n):
+            new = g.call_function(functional, n.args, n.kwargs)
+        new.meta = dict(n.meta)
+        for u in [u for u in target.users if u is not n and order.get(u, -1) > order[n]]:
+            u.replace_input_with(target, new)
+        n.replace_all_uses_with(new)
+        g.erase_node(n)
+        done.append(str(n.target))
+    if done:
+        g.lint()
+        ep.graph_module.recompile()
+    return done
+
+
 def decompose_selected(ep: Any) -> list[str]:
     """Replaces DECOMPOSE_OPS nodes of the exported graph by their decompositions, in place, until
     none is left (a decomposition may itself use one). Returns the operators replaced."""
@@ -383,6 +429,7 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         decomposed = []
         decompose_error = f"{type(e).__name__}: {e}"
         ep = torch.export.export(model, tuple(inputs), strict=False)
+    decomposed += functionalize_inplace(ep)
 
     sig = ep.graph_signature
     # placeholder name -> (kind, target)
