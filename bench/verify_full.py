@@ -61,9 +61,9 @@ def cold_verify(job: dict, args) -> dict:
 class Server:
     """A `serve` process spoken to in JSON lines; replies are routed to their request by id."""
 
-    def __init__(self, pool: int) -> None:
+    def __init__(self, pool: int | None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tritonize_harness", "serve", "--pool", str(pool), "--warm", "cuda"],
+            [sys.executable, "-m", "tritonize_harness", "serve", *(["--pool", str(pool)] if pool else []), "--warm", "cuda"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=harness_env())
         self.replies: dict[str, queue.Queue] = {}
         self.lock = threading.Lock()
@@ -258,7 +258,9 @@ def main() -> int:
             results, wall = run_mode(jobs, parallel, lambda j: cold_verify(j, args), done(mode), recorder(mode))
             passes = [(mode, results, wall)]
         else:
-            server = Server(pool=max(2, parallel))
+            # the server's own default for one at a time (what an agent or suite gets); more ready
+            # processes when several verifications draw on the pool at once
+            server = Server(pool=None if parallel == 1 else 2 * parallel)
             try:
                 first, wall = run_mode(jobs, parallel, lambda j: server.verify(j, args), done(mode), recorder(mode))
                 passes = [(mode, first, wall)]

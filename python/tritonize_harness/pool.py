@@ -17,8 +17,8 @@ from .sandbox import WorkerProcess
 
 
 class WorkerPool:
-    def __init__(self, size: int = 2) -> None:
-        self.size = max(1, size)
+    def __init__(self, size: int | None = None) -> None:
+        self.size = None if size is None else max(1, size)
         _sweep_roots()
         self.root = tempfile.mkdtemp(prefix=f"tritonize-pool-{os.getpid()}-")
         self.started = 0  # processes started over the pool's life
@@ -51,6 +51,14 @@ class WorkerPool:
                     return worker
                 self._cond.wait(0.5)
 
+    def size_for(self, device: str) -> int:
+        """Ready processes kept per device. On a GPU a process needs about 8 s to be ready (torch
+        import, CUDA and profiler start, measured on an H200) while a warm verification takes 2-3 s,
+        so two would leave back-to-back verifications waiting for each new process."""
+        if self.size is not None:
+            return self.size
+        return 4 if device.startswith("cuda") else 2
+
     def stats(self) -> dict:
         with self._cond:
             return {"started": self.started, "taken": list(self.taken),
@@ -59,7 +67,7 @@ class WorkerPool:
     def _fill(self) -> None:
         with self._cond:
             while not self._closed:
-                short = [d for d, q in self._ready.items() if len(q) < self.size]
+                short = [d for d, q in self._ready.items() if len(q) < self.size_for(d)]
                 if not short:
                     self._cond.wait()
                     continue

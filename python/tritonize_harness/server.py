@@ -50,7 +50,7 @@ class _Tracking(Services):
 
 
 class Server:
-    def __init__(self, out, pool_size: int, cache_bytes: int, devices: list[str]) -> None:
+    def __init__(self, out, pool_size: int | None, cache_bytes: int, devices: list[str]) -> None:
         self._out = out
         self._write_lock = threading.Lock()
         self.pool = WorkerPool(pool_size)
@@ -198,7 +198,7 @@ def serve(args, out) -> int:
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--pool", type=int, default=2, help="ready candidate processes per device")
+    p.add_argument("--pool", type=int, default=None, help="ready candidate processes per device (default: 4 on a GPU, 2 on the CPU)")
     p.add_argument("--cache-bytes", type=int, default=None,
                    help="device memory for cached reference material (default: a quarter of a GPU, 0 on the CPU)")
     p.add_argument("--warm", default="", help="devices to start processes for at once, e.g. cuda or cpu")

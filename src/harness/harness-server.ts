@@ -36,7 +36,7 @@ export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
 
 export interface ServerOptions {
   python?: string;
-  /** Ready candidate processes per device (default 2). */
+  /** Ready candidate processes per device (default: the server's, 4 on a GPU and 2 on the CPU). */
   poolSize?: number;
   /** Devices to start processes for at once. */
   warm?: string[];
@@ -89,7 +89,7 @@ export class HarnessServer {
 
   static async start(opts: ServerOptions = {}): Promise<HarnessServer> {
     const python = opts.python ?? (await resolvePython(opts.env));
-    const args = ["-m", "tritonize_harness", "serve", "--pool", String(opts.poolSize ?? 2)];
+    const args = ["-m", "tritonize_harness", "serve", ...(opts.poolSize ? ["--pool", String(opts.poolSize)] : [])];
     if (opts.warm?.length) args.push("--warm", opts.warm.join(","));
     const child = (opts.spawn ?? nodeSpawn)(python, args, {
       env: { ...(opts.env ?? process.env), PYTHONPATH: harnessDir(), PYTHONUNBUFFERED: "1" },
