@@ -54,10 +54,15 @@ export function formatKernelBench(o: { problem: string; composed: string; subgra
 
 /** The text of `def __init__` of class `cls` (up to the next method), or null. */
 export function initOf(source: string, cls: string): string | null {
+  return methodOf(source, cls, "__init__");
+}
+
+/** The text of method `name` of class `cls` (up to the next statement at its indentation), or null. */
+export function methodOf(source: string, cls: string, name: string): string | null {
   const lines = source.split("\n");
   const c = lines.findIndex((l) => new RegExp(`^class\\s+${cls}\\b`).test(l));
   if (c < 0) return null;
-  const s = lines.findIndex((l, i) => i > c && /^\s+def\s+__init__\s*\(/.test(l));
+  const s = lines.findIndex((l, i) => i > c && new RegExp(`^\\s+def\\s+${name}\\s*\\(`).test(l));
   if (s < 0) return null;
   const pad = (lines[s]!.match(/^\s*/) ?? [""])[0].length;
   const out = [lines[s]!];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { extractCode, fencedBlocks } from "../agent/extract-code.js";
+import { methodOf } from "./format.js";
 
 /**
  * What the model-driven fuser and composer accept from a reply before the harness runs anything:
@@ -85,22 +86,6 @@ function sameInit(problemSource: string, code: string, cls: string): string | nu
   return diff ? `${cls}.__init__ is not the problem's Model.__init__ (${diff}); keep it character for character` : null;
 }
 
-/** The text of method `name` of class `cls` (up to the next statement at its indentation), or null. */
-function methodOf(source: string, cls: string, name: string): string | null {
-  const lines = source.split("\n");
-  const c = lines.findIndex((l) => new RegExp(`^class\\s+${cls}\\b`).test(l));
-  if (c < 0) return null;
-  const s = lines.findIndex((l, i) => i > c && new RegExp(`^\\s+def\\s+${name}\\s*\\(`).test(l));
-  if (s < 0) return null;
-  const pad = (lines[s]!.match(/^\s*/) ?? [""])[0].length;
-  const out = [lines[s]!];
-  for (let i = s + 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.trim() && (l.match(/^\s*/) ?? [""])[0].length <= pad) break;
-    out.push(l);
-  }
-  return out.join("\n").trimEnd();
-}
 
 /** The first line where two texts differ (unless `exact`, blank lines and trailing spaces aside), or null. */
 function firstDifference(want: string, got: string, exact = false): string | null {
