@@ -1,5 +1,6 @@
 import os
 import sys
+import time
 
 import pytest
 
@@ -21,3 +22,17 @@ def write(tmp_path):
         path.write_text(text)
         return str(path)
     return _write
+
+
+def process_gone(pid: int, within: float = 5.0) -> bool:
+    """Whether process pid ended (or is a zombie) within `within` seconds."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False

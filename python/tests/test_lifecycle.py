@@ -16,21 +16,9 @@ from tritonize_harness.ledger import Ledger
 from tritonize_harness.sandbox import WorkerProcess
 from tritonize_harness.transfer import Outbox, unpack
 from tritonize_harness.verify import VerifyOptions, verify
+from conftest import process_gone
 
 HARNESS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _gone(pid: int, within: float) -> bool:
-    end = time.monotonic() + within
-    while time.monotonic() < end:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except FileNotFoundError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _load_spinner(worker: WorkerProcess, cpu_seconds: float) -> Outbox:
@@ -61,11 +49,11 @@ def test_the_candidate_process_dies_with_its_supervisor(tmp_path):
                            env={**os.environ, "PYTHONPATH": HARNESS})
     pid = int(sup.stdout.readline())
     time.sleep(0.5)  # the candidate is spinning now
-    assert not _gone(pid, 0.1)
+    assert not process_gone(pid, 0.1)
     sup.kill()
     sup.wait()
     try:
-        assert _gone(pid, 10), "the candidate's process outlived its supervisor"
+        assert process_gone(pid, 10), "the candidate's process outlived its supervisor"
     finally:
         for name in os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else []:
             if name.startswith(f"tritonize-{sup.pid}-"):  # the killed supervisor's last message

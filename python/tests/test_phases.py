@@ -14,6 +14,7 @@ from tritonize_harness.pool import WorkerPool
 from tritonize_harness.references import References
 from tritonize_harness.sandbox import WorkerProcess
 from tritonize_harness.verify import Services, VerifyOptions, verify
+from conftest import process_gone
 
 SETS = {"n": "300"}
 
@@ -116,19 +117,6 @@ HOSTILE = open(fixture("scale_triton.py")).read().replace(
     "    def forward(self, x):\n        import os\n        open(f'/proc/{os.getppid()}/environ', 'rb').read()\n")
 
 
-def _dead(pid: int, within: float = 5.0) -> bool:
-    end = time.monotonic() + within
-    while time.monotonic() < end:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except FileNotFoundError:
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_a_process_that_ran_a_hostile_candidate_is_never_handed_out_again(write):
     pool = WorkerPool(size=1)
     services = Services(references=References(1 << 20), pool=pool)
@@ -138,7 +126,7 @@ def test_a_process_that_ran_a_hostile_candidate_is_never_handed_out_again(write)
         honest = verify(_options(fixture("scale_triton.py"), trials=1), services)
         assert honest["ok"], honest["message"]
         first, second = pool.taken
-        assert first != second and _dead(first)
+        assert first != second and process_gone(first)
         # The honest candidate's trial came from the cache the hostile one's verification filled.
         assert honest["phases"]["referenceCacheHits"] == 1 and services.references.computed == 1
     finally:
@@ -150,4 +138,4 @@ def test_a_process_started_early_is_closed_when_no_candidate_runs(tmp_path, writ
     refused = write("refused.py", "import socket\n" + open(fixture("scale_triton.py")).read())
     doc = verify(_options(refused, trials=1), Services(prestarted=early))
     assert doc["stage"] == "static" and doc["code"] == "forbidden_import", doc["message"]
-    assert _dead(early.pid)  # refused before a process was needed: the one started early is closed
+    assert process_gone(early.pid)  # refused before a process was needed: the one started early is closed
