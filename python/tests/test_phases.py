@@ -5,7 +5,6 @@ import base64
 import io
 import math
 import pickle
-import time
 
 import torch
 
