@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import sys
 import time
@@ -36,3 +37,31 @@ def process_gone(pid: int, within: float = 5.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def compose_with_references(plan: dict, out: str) -> str:
+    """composed.py with each subgraph's own reference problem standing in for its kernel."""
+    from tritonize_harness import compose
+
+    kernels = {}
+    for sg in plan["subgraphs"]:
+        path = os.path.join(out, f"{sg['id']}_reference_kernel.py")
+        with open(sg["problem"]) as fh:
+            src = fh.read()
+        with open(path, "w") as fh:
+            fh.write(src.replace("class Model(", "class ModelNew("))
+        kernels[sg["id"]] = path
+    text = compose.compose(plan, kernels, {})
+    path = os.path.join(out, "composed.py")
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def import_file(path: str):
+    """The module at path, imported under a name of its own."""
+    spec = importlib.util.spec_from_file_location(f"composed_{abs(hash(path))}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod

@@ -4,37 +4,17 @@ own reference problem as its kernel and the folding helpers in Triton's interpre
 reproduce the model, including after its running statistics change."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 
 import pytest
 import torch
 
-from tritonize_harness import compose, regions
+from tritonize_harness import regions
 from tritonize_harness.problem import load_problem
+from conftest import compose_with_references, import_file
 
 CASES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mapping")
-
-
-def _compose(plan: dict, out: str):
-    kernels = {}
-    for sg in plan["subgraphs"]:
-        path = os.path.join(out, f"{sg['id']}_reference_kernel.py")
-        with open(sg["problem"]) as fh:
-            src = fh.read()
-        with open(path, "w") as fh:
-            fh.write(src.replace("class Model(", "class ModelNew("))
-        kernels[sg["id"]] = path
-    path = os.path.join(out, "composed.py")
-    with open(path, "w") as fh:
-        fh.write(compose.compose(json.loads(json.dumps(plan)), kernels, {}))
-    spec = importlib.util.spec_from_file_location(f"composed_{abs(hash(path))}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.parametrize("name,layer", [("linear_bn_stats", "fc"), ("conv_bn_eval", "conv")])
@@ -46,7 +26,7 @@ def test_eval_batch_norm_is_folded_and_follows_the_buffers(name, layer, tmp_path
     assert [w["kind"] for w in sg["weights"]] == ["computed", "computed"]
     assert sg["weights"][0]["expr"].startswith(f"_tz_fold_bn_weight(self.{layer}.weight, self.bn.weight, self.bn.running_var, ")
     assert "batch_norm" not in open(sg["problem"]).read()
-    composed = _compose(plan, str(tmp_path))
+    composed = import_file(compose_with_references(json.loads(json.dumps(plan)), str(tmp_path)))
     problem = load_problem(path, {}, module_name=f"p_{name}")
     torch.manual_seed(42)
     ref = problem.Model(*problem.get_init_inputs())

@@ -4,42 +4,17 @@ checks the cut, the observed live values, the argument order and the control flo
 writes; the real kernels are verified end to end by src/pipeline/pipeline-e2e.test.ts."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 
 import pytest
 import torch
 
-from tritonize_harness import compose, regions
+from tritonize_harness import regions
 from tritonize_harness.problem import load_problem
+from conftest import compose_with_references, import_file
 
 MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "models")
-
-
-def _compose_with_references(plan: dict, out: str) -> str:
-    kernels = {}
-    for sg in plan["subgraphs"]:
-        path = os.path.join(out, f"{sg['id']}_reference_kernel.py")
-        with open(sg["problem"]) as fh:
-            src = fh.read()
-        with open(path, "w") as fh:
-            fh.write(src.replace("class Model(", "class ModelNew("))
-        kernels[sg["id"]] = path
-    text = compose.compose(plan, kernels, {})
-    path = os.path.join(out, "composed.py")
-    with open(path, "w") as fh:
-        fh.write(text)
-    return path
-
-
-def _import(path: str):
-    spec = importlib.util.spec_from_file_location(f"composed_{abs(hash(path))}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.parametrize("name", ["residual_mlp", "tensor_branch", "block_loop", "early_exit", "two_outputs", "widening_stack"])
@@ -47,7 +22,7 @@ def test_composed_with_reference_kernels_reproduces_the_model(name, tmp_path):
     problem_path = os.path.join(MODELS, f"{name}.py")
     plan = regions.analyze(problem_path, {}, str(tmp_path), trials=2)
     assert plan["fusedMaxAbsErr"] == 0
-    composed = _import(_compose_with_references(json.loads(json.dumps(plan)), str(tmp_path)))
+    composed = import_file(compose_with_references(json.loads(json.dumps(plan)), str(tmp_path)))
     problem = load_problem(problem_path, {}, module_name=f"p_{name}")
     for seed in (1042, 2042, 3042):
         torch.manual_seed(42)
@@ -77,7 +52,7 @@ def test_identical_blocks_are_one_subgraph_counted_three_times(tmp_path):
 
 def test_blocks_of_different_sizes_are_told_apart_by_shape(tmp_path):
     plan = regions.analyze(os.path.join(MODELS, "widening_stack.py"), {}, str(tmp_path), trials=1)
-    text = open(_compose_with_references(plan, str(tmp_path))).read()
+    text = open(compose_with_references(plan, str(tmp_path))).read()
     assert "if tuple(x.shape) == (4, 8):" in text and "if tuple(x.shape) == (4, 16):" in text
 
 
