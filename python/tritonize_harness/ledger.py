@@ -46,9 +46,9 @@ class Ledger:
             fh.truncate()
             fh.write(json.dumps({"holders": holders}))
 
-    def held(self) -> int:
+    def held(self, excluding: tuple[str, ...] = ()) -> int:
         with self._locked() as holders:
-            return sum(v["bytes"] for v in holders.values())
+            return sum(v["bytes"] for k, v in holders.items() if k not in excluding)
 
     def try_reserve(self, need: int) -> str | None:
         with self._locked() as holders:
@@ -72,7 +72,19 @@ class Ledger:
                               {"need": need, "budget": self.budget, "held": self.held()})
             time.sleep(poll_s)
 
+    def record(self, token: str | None, held: int) -> str:
+        """Memory already held (a cache's), recorded under `token` (a new one when None) without
+        admission: the holder has it, others are admitted beside it."""
+        with self._locked() as holders:
+            token = token or f"{os.getpid()}-{next(_ids)}"
+            holders[token] = {"pid": os.getpid(), "bytes": held}
+            return token
+
     def resize(self, token: str, need: int) -> None:
+        """A reservation's size corrected once the verification knows it (the memory is in use
+        already: no waiting); a need beyond the whole budget is still a resource condition."""
+        if need > self.budget:
+            raise Failure("resources", "insufficient_memory", {"need": need, "budget": self.budget, "held": None})
         with self._locked() as holders:
             if token in holders:
                 holders[token]["bytes"] = need

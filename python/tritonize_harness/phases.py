@@ -66,6 +66,13 @@ class MemoryWatch:
         self.steps[step] = max(self.steps.get(step, 0), peak)
         torch.cuda.reset_peak_memory_stats()
 
+    def set_aside(self, nbytes: int) -> None:
+        """Memory this verification allocated that the reference cache now keeps for later ones:
+        from here on it is the cache's (reserved in the ledger under the cache's name), not this
+        verification's."""
+        if self.active:
+            self.base += nbytes
+
     @property
     def peak(self) -> int:
         return max(self.steps.values(), default=0)

@@ -38,6 +38,7 @@ class Reference:
     key: tuple = ()
     model64: Any = None  # made on first need by the float64 second look
     param_bytes: int = 0
+    writes_inputs: bool = False  # its forward was seen writing into its inputs: it runs on copies
 
 
 @dataclass
@@ -93,11 +94,32 @@ def trial_inputs(ref: Reference, seed: int, device: str | None = None) -> list[A
 
 
 def run_reference(ref: Reference, args: list[Any]) -> list[torch.Tensor]:
-    # The model runs on copies: a problem that works in place must not change the trial's inputs.
-    copies = [x.to(ref.device, copy=True) if isinstance(x, torch.Tensor) else x for x in args]
+    """The reference's outputs, the model run on copies (the caller's inputs never change)."""
+    return _outputs(ref, [x.to(ref.device, copy=True) if isinstance(x, torch.Tensor) else x for x in args])
+
+
+def outputs_in_place(ref: Reference, args: list[Any]) -> list[torch.Tensor]:
+    """The reference's outputs, the model run on the trial's inputs themselves: a copy would add
+    their size to every verification's memory. A forward seen writing into them (a version counter
+    moved) raises InputsWritten, and the reference runs on copies from then on."""
+    if ref.writes_inputs:
+        return run_reference(ref, args)
+    versions = [x._version if isinstance(x, torch.Tensor) else None for x in args]
+    out = _outputs(ref, args)
+    if any(isinstance(x, torch.Tensor) and x._version != v for x, v in zip(args, versions)):
+        ref.writes_inputs = True
+        raise InputsWritten()
+    return out
+
+
+class InputsWritten(Exception):
+    """The reference's forward wrote into the trial's inputs: they must be made again."""
+
+
+def _outputs(ref: Reference, args: list[Any]) -> list[torch.Tensor]:
     try:
         with HARNESS_LOCK, torch.no_grad():
-            out = ref.model(*copies)
+            out = ref.model(*args)
     except torch.OutOfMemoryError as exc:
         raise Failure("resources", "out_of_memory", {"during": "running the reference", "error": describe_error(exc)}) from exc
     except Exception as exc:
@@ -186,14 +208,13 @@ class ExactReference:
 
 
 def estimate_footprint(ref: Reference, seed: int) -> int:
-    """Inputs plus reference outputs in bytes, found on the meta device (shapes only: no memory, no
-    compute). A problem that cannot run there has its inputs made on the CPU and its outputs
-    assumed as large as its inputs."""
+    """Inputs plus reference outputs in bytes, before anything is made, for admission: the inputs
+    from get_inputs on the meta device (shapes only: no memory, no compute), the outputs assumed as
+    large as the inputs; the verification corrects it once trial 0's outputs exist. (Running the
+    model on the meta device would give the outputs, but its first meta operator imports dynamo
+    and sympy: seconds of a cold process.) Inputs that cannot be made there are made on the CPU."""
     try:
-        with HARNESS_LOCK, torch.no_grad():
-            inputs = trial_inputs(ref, seed, "meta")
-            meta_model = copy.deepcopy(ref.model).to("meta") if isinstance(ref.model, torch.nn.Module) else ref.model
-            return tensor_bytes(inputs) + tensor_bytes(as_outputs(meta_model(*inputs), "reference"))
+        return 2 * tensor_bytes(trial_inputs(ref, seed, "meta"))
     except Exception:
         return 2 * tensor_bytes(trial_inputs(ref, seed))
 
@@ -208,6 +229,7 @@ class References:
         self._held = 0
         self._lock = threading.Lock()
         self.computed = 0  # reference outputs computed (a cache hit computes none)
+        self._ledger_tokens: dict[str, str] = {}  # ledger file -> this cache's entry in it
         self.built = 0  # references (problem loaded, model built) made
 
     @property
@@ -248,15 +270,23 @@ class References:
                 _timed(timing, "reference", lambda: _check_deterministic(ref, hit.inputs, hit.expected))
                 hit.checked = True
             return hit
-        inputs = _timed(timing, "inputs", lambda: trial_inputs(ref, seed, ref.device))
-        on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
-        expected = _timed(timing, "reference", lambda: run_reference(ref, on_device))
-        if check:
-            _timed(timing, "reference", lambda: _check_deterministic(ref, on_device, expected))
+        try:
+            on_device, expected = self._inputs_and_outputs(ref, seed, check, timing)
+        except InputsWritten:  # those inputs were written into: made again, the reference on copies
+            on_device, expected = self._inputs_and_outputs(ref, seed, check, timing)
         self.computed += 1
         m = Material(seed, on_device, expected, checked=check)
         _timed(timing, "cacheKeep", lambda: self._maybe_keep(ref, seed, m))
         return m
+
+    @staticmethod
+    def _inputs_and_outputs(ref: Reference, seed: int, check: bool, timing: dict) -> tuple[list[Any], list[torch.Tensor]]:
+        inputs = _timed(timing, "inputs", lambda: trial_inputs(ref, seed, ref.device))
+        on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x for x in inputs]
+        expected = _timed(timing, "reference", lambda: outputs_in_place(ref, on_device))
+        if check:
+            _timed(timing, "reference", lambda: _check_deterministic(ref, on_device, expected))
+        return on_device, expected
 
     def _maybe_keep(self, ref: Reference, seed: int, m: Material) -> None:
         """Keeps the material within the budget, dropping the least recently used entries of other
@@ -282,6 +312,18 @@ class References:
             self._held += size
         m.cached = True
 
+    def account(self, ledger, device: str) -> None:
+        """Records in the device's ledger what the cache holds there, so that verifications in
+        other processes are admitted beside it rather than into its memory."""
+        if ledger is None:
+            return
+        with self._lock:
+            held = sum(m.footprint for key, m in self._material.items() if key[0][3] == device)
+            self._ledger_tokens[ledger.path] = ledger.record(self._ledger_tokens.get(ledger.path), held)
+
+    def ledger_tokens(self) -> tuple[str, ...]:
+        return tuple(self._ledger_tokens.values())
+
     def drop(self, ref: Reference, seed: int) -> None:
         with self._lock:
             m = self._material.pop((ref.key, seed), None)
@@ -300,7 +342,7 @@ def _timed(record: dict, name: str, work):
 def _check_deterministic(ref: Reference, inputs, expected) -> None:
     from .compare import chunks, tolerance_for
 
-    again = run_reference(ref, inputs)
+    again = outputs_in_place(ref, inputs)
     for a, b in zip(expected, again):
         if a.shape != b.shape:
             raise Failure("load", "nondeterministic_reference", {"diff": float("inf")})

@@ -308,6 +308,7 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
         with phases.timed("problemLoad"):
             ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
         ledger = services.ledger(device, opts.memory_budget)
+        services.references.account(ledger, device)
         for attempt in range(RESOURCE_RETRIES + 1):
             try:
                 _attempt(opts, services, verdict, ref, ledger, workdir, worker or services.worker(device, workdir))
@@ -323,6 +324,7 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
                 phases.cache_hits = 0
             finally:
                 worker = None  # closed by the attempt; a retry gets a fresh process
+                services.references.account(ledger, device)
     except Failure as f:
         failure = f
     finally:
@@ -344,6 +346,22 @@ class _Retry(Exception):
         self.failure, self.others = failure, others
 
 
+def _first_estimate(ref: Reference, ledger: Ledger | None, refs: References, seed: int) -> int:
+    """The footprint admission reserves before trial 0's material exists. Alone on the device
+    (nothing reserved but this process's cache) there is no sibling to crowd: nothing is reserved
+    until trial 0's material gives the real figure, which spares a cold process the estimate's
+    meta-device run (seconds of imports when get_inputs calls torch.randn). Beside others, the
+    estimate; two that start together and find the device free both size themselves from their
+    material, and an out-of-memory between them is a resource condition, retried."""
+    if ledger is None or ledger.held(excluding=refs.ledger_tokens()) == 0:
+        return 0
+    return estimate_footprint(ref, seed)
+
+
+def _need(footprint: int, cached: int) -> int:
+    return int(MEMORY_FACTOR * footprint) - cached
+
+
 def _wait_for_memory(ledger: Ledger | None, others: int, deadline: float) -> None:
     while ledger is not None and ledger.held() >= others > 0 and time.monotonic() < deadline:
         time.sleep(0.25)
@@ -363,11 +381,10 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
     try:
         with phases.timed("footprint"):
             first = refs.peek(ref, _seed(opts, 0))
-            footprint = first.footprint if first else estimate_footprint(ref, _seed(opts, 0))
-        # The problem's own memory: inputs, reference outputs, and the model's parameters and buffers.
-        verdict.footprint = footprint + ref.param_bytes
-        # Cached material is already on the device (and counted by the cache's owner).
-        need = int(MEMORY_FACTOR * verdict.footprint) - (footprint if first else 0)
+            footprint = first.footprint if first else _first_estimate(ref, ledger, refs, _seed(opts, 0))
+        verdict.footprint = footprint + ref.param_bytes  # an estimate until trial 0's material exists
+        # Cached material is already on the device (and reserved by the cache).
+        need = _need(verdict.footprint, footprint if first else 0)
         if ledger is not None:
             with phases.timed("admission"):
                 token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
@@ -379,6 +396,12 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
                          "seed": opts.seed, "cpuSeconds": opts.timeout_s})
         trial = _Trials(worker, ref, verdict, outbox, refs, watch)
         material0 = trial.material(0, _seed(opts, 0))
+        # The problem's own memory: inputs, reference outputs, and the model's parameters and
+        # buffers; the reservation made from the estimate now follows the real figure.
+        verdict.footprint = material0.footprint + ref.param_bytes
+        if token is not None:
+            need = _need(verdict.footprint, material0.footprint if material0.hit else 0)
+            ledger.resize(token, need)
         worker.deadline, worker.timeout_s = time.monotonic() + opts.timeout_s, opts.timeout_s
         waited = worker.waited
         with phases.timed("candidateLoad"):
@@ -515,6 +538,8 @@ class _Trials:
         except Failure as f:
             failure = f
         self.verdict.add_trial(t, seed, calls, launches, comparison, failure, time.monotonic() - started)
+        if material.cached and not material.hit:
+            self.watch.set_aside(material.footprint)  # kept for later verifications, idle in this one
         if failure is not None:
             raise failure
 

@@ -145,3 +145,29 @@ def triton_entry(depth: int = 2) -> str | None:
             return entry  # None when the innermost caller was not triton at all
         frame = frame.f_back
     return entry
+
+
+def dynamo_loader_sites() -> frozenset[tuple[str, int]]:
+    """The statements through which torch imports dynamo on behalf of library code, on first use
+    (torch/_compile.py's `_disable_dynamo` wrapper, behind dispatch modes and custom ops;
+    torch.compiler's `disable`, `is_compiling`, ... used by Triton libraries); dynamo's import pulls
+    in parts of torch._inductor. Found once, before the guard is up."""
+    import torch._compile
+    import torch.compiler
+
+    sites = set()
+    for path in (torch._compile.__file__, torch.compiler.__file__):
+        with open(path, encoding="utf-8") as fh:
+            sites.update((path, number) for number, line in enumerate(fh, start=1)
+                         if line.strip() == "import torch._dynamo")
+    return frozenset(sites)
+
+
+def executing(sites: frozenset[tuple[str, int]], depth: int = 2) -> bool:
+    """Whether a frame of the stack is executing one of these lines right now."""
+    frame = sys._getframe(depth)
+    while frame is not None:
+        if (frame.f_code.co_filename, frame.f_lineno) in sites:
+            return True
+        frame = frame.f_back
+    return False

@@ -70,6 +70,7 @@ class Guard:
         self._recorder = recorder
         self._workdir = os.path.realpath(os.getcwd()) + os.sep
         self._tmp = os.path.realpath(os.environ.get("TMPDIR") or "/tmp") + os.sep
+        self._dynamo_loaders = frames.dynamo_loader_sites()
 
     # A violation ends the process; nothing the candidate does afterwards can count.
     def violate(self, event: str, why: str, where: tuple[str, str, int] | None = None) -> None:
@@ -111,7 +112,10 @@ class Guard:
             return
         if event == "import":
             name = args[0] or ""
-            if name.startswith(_BLOCKED_ALWAYS) and frames.caller(3)[0] != "harness":
+            # dynamo is not imported ahead (seconds of every process) but may load when library
+            # code first reaches torch's own lazy import of it; inductor's compiler stays blocked
+            if (name.startswith(_BLOCKED_ALWAYS) and frames.caller(3)[0] != "harness"
+                    and not frames.executing(self._dynamo_loaders, 3)):
                 self.violate(event, f"importing {name} (it compiles or runs kernels not written in Triton)", frames.caller(3))
             if name.split(".")[0] in _BLOCKED_IMPORT_ROOTS and frames.importer(3) == "other":
                 self.violate(event, f"importing {name} at runtime", frames.caller(3))

@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 import traceback
-import warnings
 
 STARTED = time.monotonic()  # before torch: its import is the largest part of a process's start
 
@@ -233,17 +232,12 @@ class Worker:
     def _profiled(self, inputs, rec):
         """Runs one call under torch's profiler too: a second record of aten ops, independent of the
         dispatch mode, and on CUDA the name of every GPU kernel that ran."""
-        from torch.profiler import ProfilerActivity, profile
-
-        activities = [ProfilerActivity.CPU]
-        if self.device.type == "cuda":
-            activities.append(ProfilerActivity.CUDA)
-        with profile(activities=activities) as prof:
+        with _profiler(self.device) as prof:
             out = self.entry(*inputs)
             if self.device.type == "cuda":
                 torch.cuda.synchronize()
         kernels: set[str] = set()
-        for e in prof.events():
+        for e in prof.function_events:
             if e.device_type == torch.autograd.DeviceType.CUDA:
                 kernels.add(e.name)
             elif e.name.startswith("aten::"):
@@ -297,14 +291,21 @@ def _lap(record: dict, name: str, since: float) -> float:
     return now
 
 
-def _warm_profiler(device: torch.device) -> None:
-    """Runs torch's profiler once on a trivial op: its first use in a process (CUPTI on a GPU) costs
-    far more than later ones, and is paid here, while the process waits in a pool or the supervisor
-    prepares the reference, rather than in the candidate's first call."""
-    from torch.profiler import ProfilerActivity, profile
+def _profiler(device: torch.device):
+    """torch's Kineto profiler: aten ops on the CPU side, and on CUDA every GPU kernel (CUPTI).
+    It is the autograd profiler itself rather than its `torch.profiler.profile` wrapper: the
+    wrapper's first start imports torch._inductor (and with it dynamo and sympy), several seconds
+    of a cold process on a GPU host that the harness never needs."""
+    from torch.autograd.profiler import profile
 
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
-    with profile(activities=activities):
+    return profile(use_kineto=True, use_cpu=True, use_device="cuda" if device.type == "cuda" else None)
+
+
+def _warm_profiler(device: torch.device) -> None:
+    """Runs the profiler once on a trivial op: its first use in a process (CUPTI on a GPU) costs
+    more than later ones, and is paid here, while the process waits in a pool or the supervisor
+    prepares the reference, rather than in the candidate's first call."""
+    with _profiler(device):
         torch.ones(1, device=device).add_(1)
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -374,6 +375,38 @@ def _autotune_without_timing() -> None:
     Autotuner.do_bench = property(benchmarker)
 
 
+def prepare_process(device: str, startup: dict) -> float:
+    """Imports and initialises what the harness needs, each step's seconds into `startup`; returns
+    the time the last step ended."""
+    step = time.monotonic()
+    import triton  # noqa: F401
+    import triton.language  # noqa: F401
+    from triton.runtime import interpreter  # noqa: F401
+    import torch.autograd.profiler  # noqa: F401
+    import torch.multiprocessing.reductions  # noqa: F401 - CUDA IPC handles are opened with it
+    step = _lap(startup, "tritonImport", step)
+
+    if device == "cuda":
+        torch.cuda.init()
+        torch.empty(1, device="cuda")
+        from triton.runtime import driver
+
+        driver.active.get_current_device()  # builds Triton's CUDA helpers now, not under the guard
+        step = _lap(startup, "cudaInit", step)
+    if device == "cpu":
+        _autotune_without_timing()
+        from .interpreter_shim import install as fill_interpreter_gaps
+
+        fill_interpreter_gaps()
+    _warm_profiler(torch.device(device))
+    step = _lap(startup, "profilerInit", step)
+    # torch.use_deterministic_algorithms would also set an inductor option, importing inductor,
+    # dynamo and sympy: seconds of a cold process, for a compiler candidates may not use.
+    torch._C._set_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = True  # poison: fresh memory reads as NaN
+    return step
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tritonize_harness.worker")
     parser.add_argument("--cmd-fd", type=int, required=True)
@@ -387,31 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     # Everything the harness needs is imported and initialised before the guard goes up; each
     # step's seconds go to the supervisor with "ready" (the verdict's phases).
     startup = {"torchImport": round(time.monotonic() - STARTED, 4)}
-    step = time.monotonic()
-    warnings.filterwarnings("ignore", message=".*Profiler clears events.*")
-    import triton  # noqa: F401
-    import triton.language  # noqa: F401
-    from triton.runtime import interpreter  # noqa: F401
-    from torch.profiler import profile  # noqa: F401
-    import torch.multiprocessing.reductions  # noqa: F401 - CUDA IPC handles are opened with it
-    step = _lap(startup, "tritonImport", step)
-
-    if args.device == "cuda":
-        torch.cuda.init()
-        torch.empty(1, device="cuda")
-        from triton.runtime import driver
-
-        driver.active.get_current_device()  # builds Triton's CUDA helpers now, not under the guard
-        step = _lap(startup, "cudaInit", step)
-    if args.device == "cpu":
-        _autotune_without_timing()
-        from .interpreter_shim import install as fill_interpreter_gaps
-
-        fill_interpreter_gaps()
-    _warm_profiler(torch.device(args.device))
-    step = _lap(startup, "profilerInit", step)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    torch.utils.deterministic.fill_uninitialized_memory = True  # poison: fresh memory reads as NaN
+    step = prepare_process(args.device, startup)
 
     from .guard import Guard
     from .recorder import install_launch_hook

@@ -178,6 +178,12 @@ class RecordingMode(TorchDispatchMode):
         super().__init__()
         self._recorder = recorder
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Otherwise torch wraps __torch_dispatch__ to keep dynamo out of it, and the wrapper imports
+        # dynamo on the first op: seconds of a cold process, for a compiler candidates may not use.
+        return False
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         result = func(*args, **kwargs)

@@ -1,0 +1,100 @@
+"""What a verification holds beside the problem's own memory: the reference runs on the trial's
+inputs (no copy) unless it writes into them, the admission estimate needs no meta-device run, and
+the reference cache's holdings are recorded in the ledger."""
+import subprocess
+import sys
+
+import torch
+
+from conftest import HERE, fixture
+from tritonize_harness.ledger import Ledger
+from tritonize_harness.references import References, estimate_footprint
+from tritonize_harness.verify import VerifyOptions, verify
+
+WRITER = '''
+import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    def forward(self, x):
+        x.mul_(2)  # writes into its own input
+        return x + 1
+
+def get_inputs():
+    return [torch.randn(64)]
+
+def get_init_inputs():
+    return []
+'''
+
+
+def test_a_reference_that_writes_its_inputs_gets_fresh_ones_and_runs_on_copies_after(write):
+    path = write("writer.py", WRITER)
+    refs = References()
+    ref = refs.reference(path, {}, "cpu", 42)
+    m = refs.material(ref, 7)
+    torch.manual_seed(7)
+    fresh = ref.problem.get_inputs()[0]
+    assert ref.writes_inputs
+    assert torch.equal(m.inputs[0], fresh), "the trial's inputs are the problem's, not the written ones"
+    assert torch.equal(m.expected[0], fresh * 2 + 1)
+    again = refs.material(ref, 8)  # on copies now: the inputs stay as made
+    torch.manual_seed(8)
+    assert torch.equal(again.inputs[0], ref.problem.get_inputs()[0])
+
+
+def test_a_reference_that_only_reads_runs_on_the_inputs_themselves():
+    refs = References()
+    ref = refs.reference(fixture("scale.py"), {"n": "300"}, "cpu", 42)
+    m = refs.material(ref, 7)
+    assert not ref.writes_inputs
+    assert torch.equal(m.expected[0], torch.relu(m.inputs[0]) * 2.0)
+
+
+def test_the_admission_estimate_is_twice_the_inputs_and_trial_0_gives_the_real_footprint():
+    refs = References()
+    ref = refs.reference(fixture("scale.py"), {"n": "300"}, "cpu", 42)
+    assert estimate_footprint(ref, 7) == 2 * 600 * 4
+    doc = verify(VerifyOptions(problem=fixture("scale.py"), candidate=fixture("scale_triton.py"), device="cpu",
+                               trials=1, sets={"n": "300"}))
+    assert doc["ok"], doc["message"]
+    assert doc["footprintBytes"] == 2 * 600 * 4
+
+
+def test_neither_side_of_a_verification_imports_dynamo():
+    """Each of these used to: a meta-device run of the model, torch.profiler's wrapper,
+    torch.use_deterministic_algorithms and a dispatch mode's first op import torch._dynamo (and
+    sympy with it), seconds of every cold process on a GPU host."""
+    script = f'''
+import sys
+sys.path.insert(0, {repr(HERE + "/..")})
+import torch
+from tritonize_harness.references import References, estimate_footprint
+from tritonize_harness.worker.main import prepare_process
+from tritonize_harness.worker.recorder import Recorder, RecordingMode
+refs = References()
+ref = refs.reference({fixture("scale.py")!r}, {{"n": "300"}}, "cpu", 42)
+estimate_footprint(ref, 7)
+refs.material(ref, 7)
+print("torch._dynamo" in sys.modules)
+prepare_process("cpu", {{}})
+with RecordingMode(Recorder()):
+    torch.ones(3).add_(1)
+print("torch._dynamo" in sys.modules)
+'''
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"], out.stdout
+
+
+def test_the_cache_records_what_it_holds_in_the_ledger(tmp_path):
+    ledger = Ledger("cpu-test", budget=1 << 20, directory=str(tmp_path))
+    refs = References(cache_bytes=1 << 20)
+    ref = refs.reference(fixture("scale.py"), {"n": "300"}, "cpu", 42)
+    refs.material(ref, 7)
+    refs.material(ref, 8)
+    refs.account(ledger, "cpu")
+    assert ledger.held() == 2 * (2 * 600 * 4)
+    refs.drop(ref, 7)
+    refs.account(ledger, "cpu")
+    assert ledger.held() == 2 * 600 * 4
