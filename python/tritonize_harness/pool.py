@@ -52,9 +52,9 @@ class WorkerPool:
                 self._cond.wait(0.5)
 
     def size_for(self, device: str) -> int:
-        """Ready processes kept per device. On a GPU a process needs about 8 s to be ready (torch
-        import, CUDA and profiler start, measured on an H200) while a warm verification takes 2-3 s,
-        so two would leave back-to-back verifications waiting for each new process."""
+        """Ready processes kept per device. On a GPU a process needs about 4 s to be ready (torch
+        import and CUDA start, measured on an H200) while a warm verification takes 1-2 s, so
+        two would leave back-to-back verifications waiting for each new process."""
         if self.size is not None:
             return self.size
         return 4 if device.startswith("cuda") else 2

@@ -229,7 +229,7 @@ class References:
         self._held = 0
         self._lock = threading.Lock()
         self.computed = 0  # reference outputs computed (a cache hit computes none)
-        self._ledger_tokens: dict[str, str] = {}  # ledger file -> this cache's entry in it
+        self._ledger_entries: dict[str, tuple[Any, str]] = {}  # ledger file -> (ledger, this cache's entry)
         self.built = 0  # references (problem loaded, model built) made
 
     @property
@@ -319,10 +319,19 @@ class References:
             return
         with self._lock:
             held = sum(m.footprint for key, m in self._material.items() if key[0][3] == device)
-            self._ledger_tokens[ledger.path] = ledger.record(self._ledger_tokens.get(ledger.path), held)
+            entry = self._ledger_entries.get(ledger.path)
+            if entry is None and held == 0:
+                return
+            self._ledger_entries[ledger.path] = (ledger, ledger.record(entry[1] if entry else None, held))
 
     def ledger_tokens(self) -> tuple[str, ...]:
-        return tuple(self._ledger_tokens.values())
+        return tuple(token for _, token in self._ledger_entries.values())
+
+    def leave_ledgers(self) -> None:
+        with self._lock:
+            for ledger, token in self._ledger_entries.values():
+                ledger.release(token)
+            self._ledger_entries.clear()
 
     def drop(self, ref: Reference, seed: int) -> None:
         with self._lock:

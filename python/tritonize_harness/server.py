@@ -22,7 +22,6 @@ import signal
 import sys
 import threading
 
-from .ledger import Ledger
 from .pool import WorkerPool
 from .references import References
 from .verify import Services, VerifyOptions, verify
@@ -59,8 +58,6 @@ class Server:
         self._cancelled: set[str] = set()
         self._running: dict[str, threading.Event] = {}  # verifications in flight, by id
         self._lock = threading.Lock()
-        self._cache_ledger: Ledger | None = None
-        self._cache_token: str | None = None
         for device in devices:
             self.pool.warm(device)
 
@@ -127,7 +124,6 @@ class Server:
             with self._lock:
                 self._active.pop(rid, None)
                 self._running.pop(rid, None)
-            self._account_cache(services)
         with self._lock:
             if rid in self._cancelled:
                 self._cancelled.discard(rid)
@@ -137,21 +133,8 @@ class Server:
         except ValueError as exc:  # a document JSON cannot carry: say so rather than go silent
             self.send({"id": rid, "type": "error", "message": f"verdict not serialisable: {exc}"})
 
-    def _account_cache(self, services: Services) -> None:
-        """The reference cache's device memory is held in the GPU's ledger like a verification's."""
-        import torch
-
-        if not torch.cuda.is_available():
-            return
-        with self._lock:
-            if self._cache_ledger is None:
-                self._cache_ledger = services.ledger("cuda", None)
-                self._cache_token = self._cache_ledger.try_reserve(0)
-            self._cache_ledger.resize(self._cache_token, self.references.held)
-
     def close(self) -> None:
-        if self._cache_ledger is not None:
-            self._cache_ledger.release(self._cache_token)
+        self.references.leave_ledgers()
         with self._lock:
             active = list(self._active.values())
         for worker in active:
