@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { runHarness } from "../harness/run-harness.js";
 import { setArgs } from "../harness/verify.js";
 import { parseCaptureDocument, type CaptureDocument } from "./graph.js";
@@ -33,3 +34,25 @@ export async function captureGraph(opts: CaptureOptions): Promise<CaptureDocumen
     line: null,
   };
 }
+
+/**
+ * A capture run once per problem, sizes and Python within this process: the route decision and
+ * the direct route then read the same graph (a capture at KernelBench's sizes takes tens of
+ * seconds on a GPU host). A capture that timed out, crashed or was cut short is not kept.
+ */
+export function captureOnce(capture: (o: CaptureOptions) => Promise<CaptureDocument> = captureGraph): (o: CaptureOptions) => Promise<CaptureDocument> {
+  const kept = new Map<string, Promise<CaptureDocument>>();
+  return (o) => {
+    const key = JSON.stringify([resolve(o.problem), o.sets ?? {}, o.python ?? null]);
+    const known = kept.get(key);
+    if (known) return known;
+    const fresh = capture(o);
+    kept.set(key, fresh);
+    const forget = () => kept.delete(key);
+    fresh.then((doc) => {
+      if (o.signal?.aborted || (!doc.ok && (doc.code === "capture_timeout" || doc.code === "capture_crashed"))) forget();
+    }, forget);
+    return fresh;
+  };
+}
+

@@ -21,9 +21,12 @@ export function pipelineDeps(o: {
   config: TritonizeConfig | null;
   direct: (r: RunOptions) => Promise<RunResult>;
   outDir: string;
+  /** how graphs are captured (default: a capture per call); `tritonize run` shares one with its direct route */
+  capture?: (o: CaptureOptions) => Promise<CaptureDocument>;
   onEvent?: PipelineListener;
 }): PipelineDeps {
-  const authors: SubgraphAuthor[] = [offlineSubgraphAuthor({ capture: capturedBeside(captureGraph), verify: verifyCandidate })];
+  const capture = o.capture ?? captureGraph;
+  const authors: SubgraphAuthor[] = [offlineSubgraphAuthor({ capture: capturedBeside(capture), verify: verifyCandidate })];
   let fuser: LanguageModel | null = null;
   let composer: LanguageModel | null = null;
   if (o.config) {
@@ -43,7 +46,7 @@ export function pipelineDeps(o: {
   }
   return {
     mapper: o.config ? createModel(o.config, "mapper", { record: join(resolve(o.outDir), "mapper-requests") }) : null,
-    capture: captureGraph,
+    capture,
     verify: verifyCandidate,
     regions: cutRegions,
     compose: composeKernels,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { captureGraph } from "../../author/capture.js";
+import { captureOnce } from "../../author/capture.js";
 import { kernelAgentAuthor } from "../../author/model-author.js";
 import { runProblem, type AuthorMode, type RunResult } from "../../author/run-offline.js";
 import { checkProblem } from "../../harness/check-problem.js";
@@ -122,13 +122,16 @@ export async function runCommand(o: RunFlags): Promise<number> {
           onEvent: createKernelView({ write: (t) => process.stderr.write(t), live: false }).onEvent,
         })
       : null;
+    // the route decision's capture serves the direct route too
+    const capture = captureOnce();
     const result = await runPipeline(
       { problem: o.problem ?? "", sets: o.set, device: o.device, trials: o.trials, timeoutMs, outDir: o.out, author, signal, ...routeOpts },
       pipelineDeps({
         config: providerConfigured && author !== "offline" ? config : null,
+        capture,
         direct: (r) =>
           runProblem(r, {
-            capture: captureGraph,
+            capture,
             verify: verifyCandidate,
             checkProblem: (req) => checkProblem({ ...req, device: o.device }),
             modelAuthor,
