@@ -183,9 +183,10 @@ def print_worst_memory(everything: dict[str, list[dict]]) -> None:
     doc, mem = r["verdict"], r["verdict"].get("memory") or {}
     gb = lambda b: f"{b / 2**30:.2f} GiB" if isinstance(b, (int, float)) else "-"  # noqa: E731
     print(f"worst peak/footprint: {share:.2f}x  {r['name']} ({mode}): footprint {gb(doc.get('footprintBytes'))}, "
-          f"peak {gb(doc.get('peakBytes'))} = supervisor {gb(mem.get('supervisorPeakBytes'))} "
+          f"peak {gb(doc.get('peakBytes'))}; supervisor peak {gb(mem.get('supervisorPeakBytes'))} "
           f"({'measured' if mem.get('measured') else 'estimated'}; parameters {gb(mem.get('paramBytes'))}, "
-          f"held before {gb(mem.get('heldBeforeBytes'))}) + candidate's process {gb(mem.get('workerPeakBytes'))}")
+          f"held before {gb(mem.get('heldBeforeBytes'))}), candidate's process peak {gb(mem.get('workerPeakBytes'))}, "
+          f"held between calls {gb(mem.get('workerHeldBytes'))}")
     steps = sorted((mem.get("steps") or {}).items(), key=lambda kv: -kv[1])
     if steps:
         print("  supervisor's peak above its start, by step: " + ", ".join(f"{k} {gb(v)}" for k, v in steps))

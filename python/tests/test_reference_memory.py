@@ -98,3 +98,25 @@ def test_the_cache_records_what_it_holds_in_the_ledger(tmp_path):
     refs.drop(ref, 7)
     refs.account(ledger, "cpu")
     assert ledger.held() == 2 * 600 * 4
+
+
+def test_the_peak_adds_each_process_at_the_steps_where_it_peaks():
+    """The candidate's process peaks during its call, while the supervisor holds the trial's
+    material; the supervisor's reference and comparison peaks come while that process only keeps
+    its input copies and model."""
+    from types import SimpleNamespace
+
+    from tritonize_harness.verify import Services, _account_memory
+
+    GiB = 1 << 30
+    verdict = SimpleNamespace(peak=None, memory=None, footprint=2 * GiB)
+    ref = SimpleNamespace(device="cuda", param_bytes=0)
+    trial = SimpleNamespace(cached_bytes=0, worker_peak=2 * GiB, worker_held=GiB, buffer_bytes=0, largest_output=0)
+    watch = SimpleNamespace(active=True, peak=6 * GiB,
+                            steps={"reference": 6 * GiB, "candidate": 2 * GiB, "compare": 2 * GiB, "fingerprint": 2 * GiB})
+    _account_memory(verdict, ref, Services(), trial, watch, built_now=True)
+    assert verdict.peak == 7 * GiB  # the reference's 6 with the 1 kept between calls, not 6 + 2
+    assert verdict.memory["supervisorPeakBytes"] == 6 * GiB and verdict.memory["workerHeldBytes"] == GiB
+    watch.steps["candidate"] = 6 * GiB
+    _account_memory(verdict, ref, Services(), trial, watch, built_now=True)
+    assert verdict.peak == 8 * GiB  # now both at the candidate's call

@@ -412,6 +412,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         if "seconds" in reply:
             phases.worker["load"] = reply["seconds"]
         trial.worker_peak = reply.get("peakBytes") or 0
+        trial.worker_held = reply.get("heldBytes") or 0
         outbox.close()
         _raise_worker_failure(reply)
 
@@ -461,11 +462,19 @@ def _account_memory(verdict: Verdict, ref: Reference, services: Services, trial:
     measured = watch.active and services.exclusive()
     if measured:
         supervisor = watch.peak + held_before
+        # The two processes peak at different steps: the supervisor's reference and comparison
+        # run while the candidate's process only keeps what it holds between calls, and its own
+        # peak comes while the supervisor holds the trial's material and buffers.
+        steps = watch.steps
+        verdict.peak = held_before + max(
+            steps.get("candidate", 0) + trial.worker_peak,
+            max((v for k, v in steps.items() if k != "candidate"), default=0) + trial.worker_held)
     else:
         scratch = COMPARE_TEMPORARIES * 8 * chunk_size(torch.device("cuda"), trial.largest_output)
         supervisor = (verdict.footprint or 0) + trial.buffer_bytes + scratch
-    verdict.peak = supervisor + trial.worker_peak
+        verdict.peak = supervisor + trial.worker_peak
     verdict.memory = {"supervisorPeakBytes": supervisor, "workerPeakBytes": trial.worker_peak,
+                      "workerHeldBytes": trial.worker_held,
                       "paramBytes": ref.param_bytes, "heldBeforeBytes": held_before, "measured": measured,
                       "steps": dict(watch.steps) if measured else None}
 
@@ -484,6 +493,7 @@ class _Trials:
         self.watch = watch
         self.previous: list[list[tuple[int, int]]] = []  # fingerprints of earlier trials' outputs
         self.worker_peak = 0
+        self.worker_held = 0  # what the candidate's process keeps between calls (input copies, model)
         self.buffer_bytes = 0
         self.largest_output = 0
         self.cached_bytes = 0  # the largest trial material taken from the cache
@@ -560,6 +570,7 @@ class _Trials:
             if self.ref.device == "cuda":
                 torch.cuda.ipc_collect()  # frees memory the candidate's process has let go of
         self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
+        self.worker_held = max(self.worker_held, reply.get("heldBytes") or 0)
         _worker_phases(reply.get("phases"), record)
         with phases.timed("inputCheck", record):
             changed = _changed(material) if material.cached else []

@@ -76,6 +76,8 @@ export type Phases = z.infer<typeof PhasesSchema>;
 export const MemorySchema = z.object({
   supervisorPeakBytes: z.number().int(),
   workerPeakBytes: z.number().int(),
+  /** what the candidate's process keeps between calls (its input copies, the model) */
+  workerHeldBytes: z.number().int().optional(),
   paramBytes: z.number().int(),
   /** cached material and model this verification used, allocated before it began */
   heldBeforeBytes: z.number().int(),

@@ -451,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
                                               "line": f.line, "traceback": f.traceback}}
         except BaseException as exc:  # noqa: BLE001 - a candidate may raise anything, SystemExit included
             reply = {"ok": False, "failure": _failure_from(exc, "runtime", "runtime_error", worker.path)}
+        if worker.device.type == "cuda":  # what the process keeps between commands (its input copies, the model)
+            reply["heldBytes"] = int(torch.cuda.memory_allocated())
         channel.send(reply)
 
 
