@@ -219,6 +219,69 @@ def _is_view(n: Any) -> bool:
     return isinstance(t, torch._ops.OpOverload) and t._overloadpacket.__name__ in _VIEW_OPS or t is operator.getitem
 
 
+# A 0-d constant the model makes in forward (`torch.tensor(0.5)`) used in one of these is that
+# number: the operator's scalar form takes it directly.
+_SCALAR_FORMS = {
+    torch.ops.aten.minimum.default: torch.ops.aten.clamp_max.default,
+    torch.ops.aten.maximum.default: torch.ops.aten.clamp_min.default,
+    torch.ops.aten.min.other: torch.ops.aten.clamp_max.default,
+    torch.ops.aten.max.other: torch.ops.aten.clamp_min.default,
+    torch.ops.aten.add.Tensor: torch.ops.aten.add.Tensor,
+    torch.ops.aten.sub.Tensor: torch.ops.aten.sub.Tensor,
+    torch.ops.aten.mul.Tensor: torch.ops.aten.mul.Tensor,
+    torch.ops.aten.div.Tensor: torch.ops.aten.div.Tensor,
+}
+_SYMMETRIC = {torch.ops.aten.minimum.default, torch.ops.aten.maximum.default, torch.ops.aten.min.other,
+              torch.ops.aten.max.other, torch.ops.aten.add.Tensor, torch.ops.aten.mul.Tensor}
+# Steps that pass the constant on unchanged (export detaches the fresh copy).
+_SAME_VALUE = {torch.ops.aten.detach.default, torch.ops.aten.detach_.default, torch.ops.aten.alias.default,
+               torch.ops.aten.clone.default}
+
+
+def fold_scalar_constants(ep: Any) -> list[str]:
+    """`torch.tensor(c)` in forward reaches the graph as a lifted constant and a `lift_fresh_copy`;
+    where the copy is a 0-d tensor read by an operator with a scalar form (minimum, maximum,
+    arithmetic), the operator takes the number instead (`minimum(x, c)` is `clamp_max(x, c)`).
+    Returns the operators rewritten."""
+    g, done = ep.graph, []
+    constants = getattr(ep, "constants", {}) or {}
+    targets = {spec.arg.name: spec.target for spec in ep.graph_signature.input_specs if spec.kind.name == "CONSTANT_TENSOR"}
+    for n in list(g.nodes):
+        if n.op != "call_function" or n.target is not torch.ops.aten.lift_fresh_copy.default:
+            continue
+        src = n.args[0]
+        value = constants.get(targets.get(getattr(src, "name", None)))
+        if not isinstance(value, torch.Tensor) or value.dim() != 0:
+            continue
+        number, chain = value.item(), [n]
+        while len(chain[-1].users) == 1 and next(iter(chain[-1].users)).target in _SAME_VALUE:
+            chain.append(next(iter(chain[-1].users)))
+        last = chain[-1]
+        for u in list(last.users):
+            form = _SCALAR_FORMS.get(u.target) if u.op == "call_function" else None
+            if form is None or len(u.args) != 2 or u.kwargs:
+                continue
+            a, b = u.args
+            if b is last and a is not last:
+                args = (a, number)
+            elif a is last and b is not last and u.target in _SYMMETRIC:
+                args = (b, number)
+            else:
+                continue
+            with g.inserting_before(u):
+                new = g.call_function(form, args)
+            new.meta = dict(u.meta)
+            u.replace_all_uses_with(new)
+            g.erase_node(u)
+            done.append(str(u.target))
+        for step in reversed(chain):
+            if not step.users:
+                g.erase_node(step)
+    if done:
+        g.lint()
+    return done
+
+
 def functionalize_inplace(ep: Any) -> list[str]:
     """In-place steps on intermediate tensors (`nn.ReLU(inplace=True)`, `x.add_(y)` on a fresh
     result) become their out-of-place forms, and later readers of the mutated tensor read the new
@@ -430,6 +493,7 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         decompose_error = f"{type(e).__name__}: {e}"
         ep = torch.export.export(model, tuple(inputs), strict=False)
     decomposed += functionalize_inplace(ep)
+    decomposed += fold_scalar_constants(ep)
 
     sig = ep.graph_signature
     # placeholder name -> (kind, target)
