@@ -46,7 +46,8 @@ export const JobResultSchema = z.object({
   timings: EntryTimingsSchema.nullable(),
   /** why there are no timings for a verified problem (no GPU, bench failed), null otherwise */
   timingNote: z.string().nullable(),
-  seconds: z.object({ run: z.number(), bench: z.number().nullable() }),
+  /** bench: the timing with the GPU alone; warm: filling the compile caches for it, beside other jobs */
+  seconds: z.object({ run: z.number(), bench: z.number().nullable(), warm: z.number().nullable().optional() }),
   paths: z.object({
     attemptDir: z.string(),
     runDir: z.string().nullable(),

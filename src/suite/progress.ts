@@ -74,7 +74,7 @@ export function progressView(o: ProgressViewOptions): ProgressView {
 }
 
 function describe(r: JobResult): string {
-  const secs = r.seconds.run + (r.seconds.bench ?? 0);
+  const secs = r.seconds.run + (r.seconds.warm ?? 0) + (r.seconds.bench ?? 0);
   const speed = r.timings ? `, ${r.timings.speedupVsEager.toFixed(2)}× eager` + (r.timings.speedupVsCompiled !== null ? `, ${r.timings.speedupVsCompiled.toFixed(2)}× compile` : "") : "";
   const where = r.stage ? ` at ${r.stage}` : "";
   const why = r.status === "verified" ? "" : `: ${r.message.slice(0, 160)}`;

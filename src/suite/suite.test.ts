@@ -40,7 +40,13 @@ test("jobs spread over simulated GPUs, two per GPU by memory, each child seeing 
   assert.deepEqual([...fake.maxInFlight.keys()].sort(), ["0", "1"]);
   for (const [gpu, n] of fake.maxInFlight) assert.equal(n, 2, `GPU ${gpu} ran ${n} children at once`);
   assert.deepEqual(fake.sharedBenches, [], "a timing has its GPU to itself");
-  assert.equal(fake.calls.filter((c) => c.command === "bench").length, 8);
+  const benches = fake.calls.filter((c) => c.command === "bench");
+  assert.equal(benches.length, 16, "each verified problem: its caches filled, then timed");
+  for (const name of names) {
+    const mine = benches.filter((c) => c.problem.endsWith(name)).map((c) => c.args.includes("--cache-only"));
+    assert.deepEqual(mine, [true, false], `${name}: caches filled before the timing`);
+  }
+  assert.ok(r.report.problems.every((p) => typeof p.seconds?.warm === "number"));
   assert.equal(fake.calls.filter((c) => c.command === "run").length, 8);
   assert.ok(fake.calls.filter((c) => c.command === "run").every((c) => c.args.includes("cuda")), "runs on a GPU slot use --device cuda");
   const b = fake.calls.find((c) => c.command === "run" && c.problem.endsWith("2_b.py"))!;

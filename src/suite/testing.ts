@@ -57,7 +57,7 @@ export function scriptedSpawn(script: Script) {
     const key = c.gpu ?? "cpu";
     inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
     maxInFlight.set(key, Math.max(maxInFlight.get(key) ?? 0, inFlight.get(key)!));
-    if (c.command === "bench" && inFlight.get(key)! > 1) sharedBenches.push(c);
+    if (c.command === "bench" && !c.args.includes("--cache-only") && inFlight.get(key)! > 1) sharedBenches.push(c);
     const answer = script(c);
     try {
       const timers: NodeJS.Timeout[] = [];

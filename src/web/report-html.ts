@@ -98,7 +98,7 @@ const COLUMNS: Column[] = [
   { key: "eager", label: "vs eager", type: "number", cell: (e) => num(e.timings?.speedupVsEager, factor) },
   { key: "compiled", label: "vs compile", type: "number", cell: (e) => num(e.timings?.speedupVsCompiled, factor) },
   { key: "ms", label: "Triton ms", type: "number", cell: (e) => num(e.timings?.candidateMs, (v) => v.toFixed(4)) },
-  { key: "seconds", label: "run s", type: "number", cell: (e) => num(e.seconds ? e.seconds.run + (e.seconds.bench ?? 0) : null, (v) => v.toFixed(1)) },
+  { key: "seconds", label: "run s", type: "number", cell: (e) => num(e.seconds ? e.seconds.run + (e.seconds.warm ?? 0) + (e.seconds.bench ?? 0) : null, (v) => v.toFixed(1)) },
   { key: "message", label: "message", type: "text", cell: (e) => { const m = e.timingNote ? `${e.message} (${e.timingNote})` : e.message; return [m, `<span class="message" title="${esc(m)}">${esc(m)}</span>`]; } },
 ];
 

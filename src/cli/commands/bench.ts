@@ -17,6 +17,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--trials <n>", "timed iterations per implementation", parsePositiveInt, 100)
     .option("--warmup <n>", "untimed iterations first", parsePositiveInt, 10)
     .option("--no-compile", "skip torch.compile")
+    .option("--cache-only", "verify and run each implementation once: compiles the candidate's kernels and torch.compile's graph into their on-disk caches, times nothing (a suite does this beside other jobs, then times with the GPU alone)")
     .option("--set <name=value>", "override a module constant of the problem (repeatable)", collectSet, {})
     .option("--json", "print only the verdict document with its timings")
     .addHelpText(
@@ -39,13 +40,15 @@ export function register(program: Command, setExit: SetExit): void {
             problem: o.problem,
             candidate: o.candidate,
             device: o.device,
-            iterations: o.trials,
-            warmup: o.warmup,
+            iterations: o.cacheOnly ? 1 : o.trials,
+            warmup: o.cacheOnly ? 1 : o.warmup,
             compile: o.compile,
             sets: o.set,
             signal,
           });
-          process.stdout.write(o.json ? JSON.stringify(verdict) + "\n" : renderBench(verdict, o.set) + "\n");
+          // one iteration is no timing: the verdict says what was compiled, without its figures
+          const shown = o.cacheOnly && verdict.timings ? { ...verdict, timings: null } : verdict;
+          process.stdout.write(o.json ? JSON.stringify(shown) + "\n" : (o.cacheOnly && shown.ok ? "caches filled: verified, and each implementation ran once" : renderBench(shown, o.set)) + "\n");
           return exitFor(verdict);
         }),
       );
