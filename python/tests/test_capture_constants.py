@@ -38,3 +38,4 @@ def test_arithmetic_with_a_made_constant_takes_the_number(tmp_path):
 def test_a_made_tensor_of_several_values_stays_a_constant(tmp_path):
     ops = [n["op"] for n in _nodes(tmp_path, "return x + torch.tensor([1.0] * 8)")]
     assert "lift_fresh_copy" in ops, ops
+

@@ -455,6 +455,26 @@ def _init_source(model_cls: type, module: Any) -> dict[str, Any]:
     return {"source": src, "constants": constants, "unresolved": unresolved, "error": None}
 
 
+def _shaped_inputs(loaded: Any) -> list[Any]:
+    """The problem's inputs with their shapes, dtypes and strides but not their values: export
+    traces with fake tensors and capture reads no value, while filling KernelBench's level-1
+    inputs (up to 8 GB) on the CPU took most of a capture. get_inputs runs on the meta device and
+    each tensor it makes becomes an uninitialised CPU tensor of the same layout (untouched memory);
+    a get_inputs that cannot run there (it reads a value) runs for real."""
+    try:
+        with torch.device("meta"):
+            shaped = list(loaded.get_inputs())
+    except Exception:
+        return list(loaded.get_inputs())
+
+    def on_cpu(x: Any) -> Any:
+        if not isinstance(x, torch.Tensor) or x.device.type != "meta":
+            return x
+        return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, requires_grad=x.requires_grad)
+
+    return [on_cpu(x) for x in shaped]
+
+
 def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, Any]:
     problem = Path(problem_path).resolve()
     base: dict[str, Any] = {"schema": SCHEMA, "problem": str(problem)}
@@ -468,7 +488,7 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
     try:
         init_inputs = list(loaded.get_init_inputs())
         model = loaded.Model(*init_inputs)
-        inputs = list(loaded.get_inputs())
+        inputs = _shaped_inputs(loaded)
     except Exception as e:
         line, code = _problem_frame(e, problem)
         return {**base, "ok": False, "code": "load_failed", "line": line,
