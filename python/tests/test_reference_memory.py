@@ -120,3 +120,22 @@ def test_the_peak_adds_each_process_at_the_steps_where_it_peaks():
     watch.steps["candidate"] = 6 * GiB
     _account_memory(verdict, ref, Services(), trial, watch, built_now=True)
     assert verdict.peak == 8 * GiB  # now both at the candidate's call
+
+
+def test_material_the_cache_drops_meanwhile_neither_hides_nor_swells_a_step(monkeypatch):
+    """The cache held 10 GiB of other problems when the verification began; after this trial's
+    2 GiB are made it drops 8 of them to keep them: both steps read this verification's 2 GiB."""
+    from tritonize_harness.phases import MemoryWatch
+
+    GiB = 1 << 30
+    alloc = {"now": 10 * GiB, "peak": 10 * GiB}
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: None)
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda: alloc["now"])
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda: alloc["peak"])
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda: alloc.update(peak=alloc["now"]))
+    watch = MemoryWatch("cuda", True)
+    alloc.update(now=12 * GiB, peak=12 * GiB)  # this trial's material
+    watch.freeing(lambda: alloc.update(now=4 * GiB))  # the cache makes room
+    watch.mark("reference")
+    watch.mark("candidate")
+    assert watch.steps == {"reference": 2 * GiB, "candidate": 2 * GiB}

@@ -54,6 +54,7 @@ class MemoryWatch:
         self.active = device == "cuda" and exclusive
         self.steps: dict[str, int] = {}
         self.base = 0
+        self._pending = 0  # the current step's peak before memory was freed under it
         if self.active:
             torch.cuda.synchronize()
             self.base = int(torch.cuda.memory_allocated())
@@ -62,8 +63,22 @@ class MemoryWatch:
     def mark(self, step: str) -> None:
         if not self.active:
             return
-        peak = max(0, int(torch.cuda.max_memory_allocated()) - self.base)
+        peak = max(self._pending, int(torch.cuda.max_memory_allocated()) - self.base)
         self.steps[step] = max(self.steps.get(step, 0), peak)
+        self._pending = 0
+        torch.cuda.reset_peak_memory_stats()
+
+    def freeing(self, free) -> None:
+        """Runs `free`, which drops memory allocated before the verification began (the reference
+        cache making room by dropping other problems' material): the step's peak so far is kept
+        against the old baseline, and the baseline falls by what was freed."""
+        if not self.active:
+            free()
+            return
+        self._pending = max(self._pending, int(torch.cuda.max_memory_allocated()) - self.base)
+        before = int(torch.cuda.memory_allocated())
+        free()
+        self.base -= before - int(torch.cuda.memory_allocated())
         torch.cuda.reset_peak_memory_stats()
 
     def set_aside(self, nbytes: int) -> None:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -259,7 +259,8 @@ class References:
                 return Material(seed, m.inputs, m.expected, m.fingerprints, cached=True, hit=True, checked=m.checked)
         return None
 
-    def material(self, ref: Reference, seed: int, check: bool = True, timing: dict | None = None) -> Material:
+    def material(self, ref: Reference, seed: int, check: bool = True, timing: dict | None = None,
+                 freeing: Callable[[Callable[[], None]], None] = lambda free: free()) -> Material:
         """Cached material, or the trial's inputs and the reference's outputs on them. With `check`
         the reference is run a second time and must agree with itself (the protocol does this for
         trial 0). `timing` receives the seconds spent making inputs and running the reference."""
@@ -276,7 +277,7 @@ class References:
             on_device, expected = self._inputs_and_outputs(ref, seed, check, timing)
         self.computed += 1
         m = Material(seed, on_device, expected, checked=check)
-        _timed(timing, "cacheKeep", lambda: self._maybe_keep(ref, seed, m))
+        _timed(timing, "cacheKeep", lambda: self._maybe_keep(ref, seed, m, freeing))
         return m
 
     @staticmethod
@@ -288,10 +289,11 @@ class References:
             _timed(timing, "reference", lambda: _check_deterministic(ref, on_device, expected))
         return on_device, expected
 
-    def _maybe_keep(self, ref: Reference, seed: int, m: Material) -> None:
+    def _maybe_keep(self, ref: Reference, seed: int, m: Material, freeing) -> None:
         """Keeps the material within the budget, dropping the least recently used entries of other
-        problems first. Entries of the same problem are not dropped for it: its trials come in
-        order, so pushing out its own earlier trials would leave nothing a later pass could reuse."""
+        problems first (inside `freeing`, so a memory watch can tell what was freed). Entries of the
+        same problem are not dropped for it: its trials come in order, so pushing out its own
+        earlier trials would leave nothing a later pass could reuse."""
         size = m.footprint
         if not self.cache_bytes or size > self.cache_bytes:
             return
@@ -301,11 +303,15 @@ class References:
             if size > room:
                 return
         m.fingerprints = [fingerprint(x) if isinstance(x, torch.Tensor) else None for x in m.inputs]
-        with self._lock:
+
+        def evict() -> None:
             for key in [k for k in self._material if k[0] != ref.key]:
                 if self._held + size <= self.cache_bytes:
                     break
                 self._held -= self._material.pop(key).footprint
+
+        with self._lock:
+            freeing(evict)
             if self._held + size > self.cache_bytes:
                 return
             self._material[(ref.key, seed)] = m

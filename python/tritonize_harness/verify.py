@@ -507,7 +507,7 @@ class _Trials:
     def material(self, t: int, seed: int) -> Material:
         """The trial's inputs and reference outputs (trial 0's checked to be deterministic)."""
         timing = self.record(t)
-        material = self.refs.material(self.ref, seed, check=t == 0, timing=timing)
+        material = self.refs.material(self.ref, seed, check=t == 0, timing=timing, freeing=self.watch.freeing)
         if material.hit:
             self.cached_bytes = max(self.cached_bytes, material.footprint)
             self.verdict.phases.cache_hits += 1
