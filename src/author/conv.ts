@@ -132,11 +132,11 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
   const steps = phased.map((d) => `, STEP${d}=${phaseStep(s, d)}`).join("");
   const consts = `${convConstArgs(s)}${steps}, C_IN_G=${cinG}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}`;
   if (red) {
-    b.line(`grid = lambda meta: (triton.cdiv(${mv}, meta["BLOCK_M"]), triton.cdiv(${coutG}, meta["BLOCK_N"]), ${G * P})`);
+    b.line(`grid = lambda meta: (triton.cdiv(${mv}, meta["BLOCK_M"]) * triton.cdiv(${coutG}, meta["BLOCK_N"]), 1, ${G * P})`);
     b.line(`${name}[grid](${[...head, ...strides].join(", ")}, ${consts}, CP=${red.CP}, BLOCK_K=${red.BK})`);
   } else {
     const t = fmaTiles(coutG, cinG * kvol);
-    b.line(`grid = (triton.cdiv(${mv}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G})`);
+    b.line(`grid = (triton.cdiv(${mv}, ${t.BM}) * ${Math.ceil(coutG / t.BN)}, 1, ${G})`);
     b.line(`${name}[grid](${[...head, ...strides].join(", ")}, ${consts}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`);
   }
   b.setVal(finalId, outVar);
@@ -201,8 +201,10 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
   const tuple = (t: ConvTiles) => `(${t.BM}, ${t.BN}, ${t.warps}, ${t.stages})`;
   const k: string[] = o.configs ? [`@triton.autotune(configs=_conv_configs([${o.configs.map(tuple).join(", ")}]), key=["M", "COUT_G", "K"])`] : [];
   k.push(`@triton.jit`, `def ${name}(${params.join(", ")}):`, ...header(s, o, phased));
-  k.push(`    pid_m = tl.program_id(0)`);
-  k.push(`    pid_n = tl.program_id(1)`);
+  k.push(`    # the channel tiles of one row tile are neighbours in launch order: they share its input rows in L2`);
+  k.push(`    num_pid_n = tl.cdiv(COUT_G, BLOCK_N)`);
+  k.push(`    pid_m = tl.program_id(0) // num_pid_n`);
+  k.push(`    pid_n = tl.program_id(0) % num_pid_n`);
   if (phased.length) {
     const P = phased.map((d) => s.stride[d]!).reduce((a, b) => a * b, 1);
     k.push(`    # program_id(2) = group * ${P} + output phase (o mod stride along ${phased.map((d) => `dim ${d}`).join(", ")})`);
@@ -332,7 +334,7 @@ function fmaLoop(s: ConvSpec): string[] {
 function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   const dims = Array.from({ length: s.S }, (_, d) => d);
   const k: string[] = [];
-  k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
+  if (o.extras) k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
   const pix = (pre: string) => [`nb * ${pre}n`, ...dims.map((d) => `o${d} * ${pre}${d}`)].join(" + ");
   k.push(`    c = acc`);
   if (o.bias) k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
@@ -353,7 +355,10 @@ function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   }
   const outDtype = o.epilogue ? o.epilogue.root.dtype! : null;
   k.push(`    c_row = ${pix("sc_")}`);
-  k.push(`    tl.store(c_ptr + c_row[:, None] + co[None, :] * sc_c, ${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}, mask=mask)`);
+  // Triton lays a store out with the pointers' last axis fastest across threads when it cannot prove
+  // either axis contiguous (computed pixel offsets): output pixels go last, as for the A tile
+  k.push(`    # stored as [BLOCK_N, BLOCK_M]: output pixels along the fast axis, neighbouring addresses, so the stores coalesce`);
+  k.push(`    tl.store(c_ptr + co[:, None] * sc_c + c_row[None, :], tl.trans(${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}), mask=n_ok[:, None] & m_ok[None, :])`);
   return k;
 }
 
