@@ -43,8 +43,8 @@ export function convReduction(cinG: number, lastTaps: number): ConvReduction {
  * The configurations Triton's autotuner times on a GPU (keyed on the GEMM sizes M, COUT_G, K):
  * Hopper's usual tiles for TF32 and fp16 products, 128x128 with 8 warps, 128x64 and 64x128 with 4,
  * 3-4 stages, and 64x64 for grids too small to fill the multiprocessors. Columns are clipped to
- * the output channels of a group (at least 16); duplicates after clipping go. The interpreter runs
- * every one of them once, so the list stays short.
+ * the output channels of a group (at least 16); duplicates after clipping go. Each costs a
+ * compilation and a timing per GEMM size, so the list stays short.
  */
 export function convConfigs(coutG: number, BK: number): ConvTiles[] {
   const all: ConvTiles[] = [
