@@ -5,8 +5,10 @@ import type { ConvReduction } from "./conv-tiles.js";
  * The tensor-core main loop of a convolution's implicit GEMM. One flat loop over K steps, each
  * one tap of the outer spatial dimensions (all but the last) and a BLOCK_K slice of (tap along the
  * last dimension, input channel), channels fastest (conv-tiles.ts, `convReduction`). Everything
- * that depends on the tap is scalar per step (one division of the step number by constants), so a
- * step's integer work on vectors is the BLOCK_M rows' input offsets and padding mask for that tap,
+ * that depends on the tap is scalar per step (divisions of the step number by constants, or by a
+ * phase's tap counts), so a step's integer work on vectors is the BLOCK_M rows' input offsets and
+ * padding mask for its tap (once per tap when the channels fit one step; a single loop keeps
+ * Triton's software pipelining over the whole reduction),
  * and the tile itself is an outer sum: row offset + channel offset (the channel stride times
  * c0 + arange), row mask & channel mask. A narrow step (fewer channels than BLOCK_K) packs several
  * last-dimension taps, so only that dimension's bounds check is per element.
