@@ -13,10 +13,10 @@ export interface ConvTiles {
  * How the tensor-core kernel walks its reduction. Each K step is one tap of the outer spatial
  * dimensions and a BLOCK_K slice of (tap along the last dimension, input channel), channels
  * fastest, each tap's channels padded to CP:
- * - wide (C_in/groups >= BLOCK_K): CP is the channel count rounded up to BLOCK_K, so a step holds
+ * - wide (16 channels or more per group): CP is the channel count rounded up to BLOCK_K, so a step holds
  *   one tap and BLOCK_K consecutive channels; BLOCK_K is 16 or 32, whichever pads less (48
  *   channels: 3 steps of 16 rather than 2 of 32 with 16 zeros);
- * - narrow (fewer channels than BLOCK_K): CP is the next power of two, so a step packs BLOCK_K / CP
+ * - narrow (fewer than 16): CP is the next power of two, so a step packs BLOCK_K / CP
  *   consecutive taps of the last dimension (3 channels: 8 taps of 4), split by a shift and a mask;
  *   BLOCK_K is 16 when the last dimension's taps fit in it.
  * `lastTaps` is the most taps a program walks along the last spatial dimension.
