@@ -3,7 +3,10 @@
 Needs only Python, PyTorch and Triton on the GPU host. The candidates are written beforehand
 (on any machine) by `npx tsx bench/prepare-offline.ts`; this script reads their manifest:
 
-    python bench/offline_bench.py --manifest bench/out/offline/manifest.json [--no-compile] [--only NAME]
+    python bench/offline_bench.py --manifest bench/out/offline/manifest.json [--no-compile] [--only NAME] [--part K/N]
+
+`--part K/N` runs the K-th of N equal slices of the manifest (1-based), so that a long list can be
+timed in several shorter runs; each slice prints its own header.
 
 For each problem: a correctness check against the reference (eager, at the harness's tolerances), and
 for fp32 problems also against the reference run in float64 ("f64" column: the candidate's worst
@@ -92,17 +95,41 @@ def reference64(prob, init, inputs):
     return m(*[x.double() if isinstance(x, torch.Tensor) and x.is_floating_point() else x for x in inputs])
 
 
+def tuned_configs(module) -> list[str]:
+    """The configuration Triton's autotuner chose for each autotuned kernel of a candidate module."""
+    from triton.runtime.autotuner import Autotuner
+
+    return [f"{name}: {k.best_config}" for name, k in vars(module).items()
+            if isinstance(k, Autotuner) and getattr(k, "best_config", None) is not None]
+
+
+def part(entries: list, spec: str) -> list:
+    """The K-th of N contiguous slices of entries (K/N, 1-based), the slices differing by at most one."""
+    try:
+        k, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise SystemExit(f"--part {spec!r}: expected K/N with integers, e.g. 1/4")
+    if not 1 <= k <= n:
+        raise SystemExit(f"--part {spec!r}: K must be between 1 and N")
+    return entries[(k - 1) * len(entries) // n:k * len(entries) // n]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--manifest", default=os.path.join(HERE, "out", "offline", "manifest.json"))
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--part", default=None, help="K/N: the K-th of N slices of the manifest (1-based)")
     args = ap.parse_args()
     from triton.testing import do_bench
     from tritonize_harness.problem import load_problem
 
     base = os.path.dirname(os.path.abspath(args.manifest))
     entries = json.load(open(args.manifest))["problems"]
+    if args.only:
+        entries = [e for e in entries if e["name"] in args.only]
+    if args.part:
+        entries = part(entries, args.part)
     dev = torch.device("cuda")
     print(f"device: {torch.cuda.get_device_name(0)}  torch {torch.__version__}")
     # The ceiling for memory-bound kernels: a large device-to-device copy, bytes read plus written.
@@ -111,12 +138,11 @@ def main() -> int:
     copy_gbps = 2 * src.numel() * 4 / (do_bench(lambda: dst.copy_(src), warmup=25, rep=200) * 1e-3) / 1e9
     del src, dst
     print(f"measured copy bandwidth (1 GiB fp32, read + write): {copy_gbps:.0f} GB/s")
-    header = f"{'problem':<22} {'ok':<4} {'err':>9} {'f64':>6} {'eag64':>6} {'triton ms':>10} {'eager ms':>9} {'compile ms':>10} {'vs eager':>9} {'vs comp':>8} {'GB/s':>8} {'% copy':>7} {'% same-size copy':>17}"
+    width = max([22] + [len(e["name"]) for e in entries])
+    header = f"{'problem':<{width}} {'ok':<4} {'err':>9} {'f64':>6} {'eag64':>6} {'triton ms':>10} {'eager ms':>9} {'compile ms':>10} {'vs eager':>9} {'vs comp':>8} {'GB/s':>8} {'% copy':>7} {'% same-size copy':>17}"
     print(header)
     print("-" * len(header))
     for e in entries:
-        if args.only and e["name"] not in args.only:
-            continue
         try:
             prob = load_problem(os.path.join(base, e["problem"]), e["sets"], module_name=f"bench_{e['name']}")
             cand = load_module(os.path.join(base, e["candidate"]), f"cand_{e['name']}")
@@ -155,14 +181,16 @@ def main() -> int:
                 t_copy = do_bench(lambda: b_.copy_(a_), warmup=25, rep=100)
                 size_pct = 100 * gbps / (8 * n4 / (t_copy * 1e-3) / 1e9)
                 del a_, b_
-            print(f"{e['name']:<22} {'yes' if ok else 'NO':<4} {err:>9.2e} {f64:>6} {e64:>6} {t_new:>10.4f} {t_eager:>9.4f} "
+            print(f"{e['name']:<{width}} {'yes' if ok else 'NO':<4} {err:>9.2e} {f64:>6} {e64:>6} {t_new:>10.4f} {t_eager:>9.4f} "
                   f"{(f'{t_comp:.4f}' if t_comp else '-'):>10} {t_eager / t_new:>8.2f}x "
                   f"{(f'{t_comp / t_new:.2f}x' if t_comp else '-'):>8} {(f'{gbps:.0f}' if gbps else '-'):>8} "
                   f"{(f'{100 * gbps / copy_gbps:.0f}%' if gbps else '-'):>7} {(f'{size_pct:.0f}%' if size_pct else '-'):>17}")
+            for line in tuned_configs(cand):
+                print(f"  {line}")
             del ref, new, inputs
             torch.cuda.empty_cache()
         except Exception as exc:
-            print(f"{e['name']:<22} ERROR {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
+            print(f"{e['name']:<{width}} ERROR {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
             traceback.print_exc(limit=2, file=sys.stderr)
     return 0
 

@@ -1,12 +1,6 @@
 import { nextPow2 } from "./codegen.js";
 
-/**
- * Tile sizes of a convolution's implicit GEMM (rows: output pixels, columns: output channels of
- * one group, reduction: input channels of the group times kernel taps). Tensor-core tiles follow
- * what Hopper runs well for fp32/TF32 products: 128 rows, up to 128 channels, 32 deep, 3 stages,
- * 8 warps for the 128x128 tile. The FMA path (depthwise) keeps its [rows, depth, channels] product
- * within 8192 elements per program so it stays in registers.
- */
+/** One launch configuration of a convolution kernel. */
 export interface ConvTiles {
   BM: number;
   BN: number;
@@ -15,13 +9,64 @@ export interface ConvTiles {
   stages: number;
 }
 
-export function dotTiles(coutPerGroup: number, K: number): ConvTiles {
-  const BN = Math.max(16, Math.min(128, nextPow2(coutPerGroup)));
-  const BK = K <= 16 ? 16 : 32;
-  const BM = 128;
-  return { BM, BN, BK, warps: BM * BN >= 128 * 128 ? 8 : 4, stages: 3 };
+/**
+ * How the tensor-core kernel walks its reduction. Each K step is one tap of the outer spatial
+ * dimensions and a BLOCK_K slice of (tap along the last dimension, input channel), channels
+ * fastest, each tap's channels padded to CP:
+ * - wide (16 channels or more per group): CP is the channel count rounded up to BLOCK_K, so a step holds
+ *   one tap and BLOCK_K consecutive channels; BLOCK_K is 16 or 32, whichever pads less (48
+ *   channels: 3 steps of 16 rather than 2 of 32 with 16 zeros);
+ * - narrow (fewer than 16): CP is the next power of two, so a step packs BLOCK_K / CP
+ *   consecutive taps of the last dimension (3 channels: 8 taps of 4), split by a shift and a mask;
+ *   BLOCK_K is 16 when the last dimension's taps fit in it.
+ * `lastTaps` is the most taps a program walks along the last spatial dimension.
+ */
+export interface ConvReduction {
+  BK: number;
+  CP: number;
+  narrow: boolean;
+  /** CP > C_in/groups: the channel slots past the channels are masked */
+  padded: boolean;
 }
 
+export function convReduction(cinG: number, lastTaps: number): ConvReduction {
+  if (cinG >= 16) {
+    const roundUp = (bk: number) => Math.ceil(cinG / bk) * bk;
+    const BK = cinG >= 32 && roundUp(32) <= roundUp(16) ? 32 : 16;
+    return { BK, CP: roundUp(BK), narrow: false, padded: roundUp(BK) !== cinG };
+  }
+  const CP = nextPow2(cinG);
+  return { BK: lastTaps * CP <= 16 ? 16 : 32, CP, narrow: true, padded: CP !== cinG };
+}
+
+/**
+ * The configurations Triton's autotuner times on a GPU (keyed on the GEMM sizes M, COUT_G, K):
+ * Hopper's usual tiles for TF32 and fp16 products, 128x128 with 8 warps, 128x64 and 64x128 with 4,
+ * 3-4 stages, and 64x64 for grids too small to fill the multiprocessors. Columns are clipped to
+ * the output channels of a group (at least 16); duplicates after clipping go. Each costs a
+ * compilation and a timing per GEMM size, so the list stays short.
+ */
+export function convConfigs(coutG: number, BK: number): ConvTiles[] {
+  const all: ConvTiles[] = [
+    { BM: 128, BN: 128, BK, warps: 8, stages: 3 },
+    { BM: 128, BN: 64, BK, warps: 4, stages: 4 },
+    { BM: 64, BN: 128, BK, warps: 4, stages: 4 },
+    { BM: 64, BN: 64, BK, warps: 4, stages: 3 },
+  ];
+  const BNmax = Math.max(16, Math.min(128, nextPow2(coutG)));
+  const out: ConvTiles[] = [];
+  for (const t of all) {
+    const BN = Math.min(t.BN, BNmax);
+    const c = { ...t, BN, warps: t.BM * BN >= 128 * 128 ? t.warps : 4 };
+    if (!out.some((o) => o.BM === c.BM && o.BN === c.BN && o.warps === c.warps && o.stages === c.stages)) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The FMA path (depthwise) keeps its [rows, depth, channels] product within 8192 elements per
+ * program so it stays in registers.
+ */
 export function fmaTiles(coutPerGroup: number, K: number): ConvTiles {
   const BN = Math.min(16, nextPow2(coutPerGroup));
   const BK = Math.min(16, nextPow2(K));

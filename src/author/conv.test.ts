@@ -5,6 +5,7 @@ import { authorOffline } from "./author.js";
 import { parseCaptureDocument, type CapturedGraph, type GraphNode } from "./graph.js";
 import { plan } from "./plan.js";
 import { convSpec, outSize } from "./conv-spec.js";
+import { convConfigs, convReduction } from "./conv-tiles.js";
 
 function fixture(name: string): CapturedGraph {
   const url = new URL(`./fixtures/${name}.graph.json`, import.meta.url);
@@ -73,4 +74,51 @@ test("convolution parameters: defaults, one-element lists, 'same' and 'valid' pa
   const generic = convSpec(node("convolution", [X, W, { param: "b" }, [1, 1], [0, 0], [1, 1], true, [0, 0], 1]), shape);
   assert.deepEqual([generic.transposed, generic.bias], [true, "b"]);
   assert.throws(() => convSpec(node("conv2d", [X, W, null, [2, 2], "same"]), shape), /padding='same' with a stride/);
+});
+
+/** The lines of the tensor-core main loop (from the K-step loop to the product) of a generated module. */
+function mainLoop(code: string): string[] {
+  const lines = code.split("\n");
+  const start = lines.findIndex((l) => /^ {4}for (s|kc) in range\(0, /.test(l));
+  const end = lines.findIndex((l, i) => i > start && /^ {4}\S/.test(l));
+  assert.ok(start > 0 && end > start, "no main loop found");
+  return lines.slice(start, end);
+}
+
+test("the main loop divides only scalars: taps outer, channels in BLOCK_K slices, the weight re-laid per call", () => {
+  const g = structuredClone(fixture("conv_relu_bias"));
+  // 40 input channels: a wide reduction (a tap and a slice of channels per K step), the last slice part padding
+  g.inputs[0]!.shape[1] = 40;
+  g.inputs[0]!.strides = [40 * 99, 99, 9, 1];
+  const w = g.params.find((p) => p.id === "p_conv_weight")!;
+  w.shape = [20, 40, 3, 3];
+  w.strides = [360, 9, 3, 1];
+  const r = authorOffline(g);
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  if (!r.ok) return;
+  const loop = mainLoop(r.code);
+  const divides = loop.filter((l) => /\/\/|%/.test(l)).map((l) => l.trim());
+  // the step number split into (outer tap, K step), the K step into (last-dim tap, first channel): scalars
+  assert.deepEqual(divides, ["tt = s // NC", "jj1 = k_lin // CP"]);
+  assert.ok(loop.includes("        offs_c = (k_lin - jj1 * CP) + tl.arange(0, BLOCK_K)"));
+  assert.ok(loop.some((l) => l.includes("a_row[None, :] + (offs_c * sx_c)[:, None]")));
+  assert.ok(loop.some((l) => l.includes("c_ok = offs_c < C_IN_G")));
+  assert.match(r.code, /CP=48, BLOCK_K=16\)/);
+  assert.match(r.code, /w_conv2d\.reshape\(1, 20, 40, 3, 3\)\.permute\(0, 3, 4, 2, 1\)\.contiguous\(\)/);
+  assert.match(r.code, /@triton\.autotune\(configs=_conv_configs\(\[\(128, 32, 4, 3\), \(128, 32, 4, 4\), \(64, 32, 4, 4\), \(64, 32, 4, 3\)\]\), key=\["M", "COUT_G", "K"\]\)/);
+});
+
+test("a reduction step holds one tap's channel slice, or packs last-dimension taps when the channels are few", () => {
+  // 64 channels: two slices of 32 per tap, no padding; 48: three of 16 rather than two of 32 with 16 zeros
+  assert.deepEqual(convReduction(64, 3), { BK: 32, CP: 64, narrow: false, padded: false });
+  assert.deepEqual(convReduction(48, 3), { BK: 16, CP: 48, narrow: false, padded: false });
+  assert.deepEqual(convReduction(40, 3), { BK: 16, CP: 48, narrow: false, padded: true });
+  assert.deepEqual(convReduction(16, 5), { BK: 16, CP: 16, narrow: false, padded: false });
+  // 3 channels: slots of 4, 3 taps (12 slots) fit a 16-deep step, 7 taps take a 32-deep one
+  assert.deepEqual(convReduction(3, 3), { BK: 16, CP: 4, narrow: true, padded: true });
+  assert.deepEqual(convReduction(3, 7), { BK: 32, CP: 4, narrow: true, padded: true });
+  assert.deepEqual(convReduction(8, 3), { BK: 32, CP: 8, narrow: true, padded: false });
+  // few output channels per group: tiles no wider than needed, 4 warps below 128x128
+  assert.deepEqual(convConfigs(8, 32).map((t) => [t.BM, t.BN, t.warps, t.stages]), [[128, 16, 4, 3], [128, 16, 4, 4], [64, 16, 4, 4], [64, 16, 4, 3]]);
+  assert.deepEqual(convConfigs(128, 32).map((t) => [t.BM, t.BN, t.warps]), [[128, 128, 8], [128, 64, 4], [64, 128, 4], [64, 64, 4]]);
 });

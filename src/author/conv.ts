@@ -3,18 +3,20 @@ import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder 
 import type { GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
-import { dotTiles, fmaTiles, type ConvTiles } from "./conv-tiles.js";
+import { convConfigs, convReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
+import { gemmLoop } from "./conv-gemm.js";
 
 /**
  * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
  * as implicit-GEMM kernels: rows are output pixels (batch and spatial positions), columns the
- * output channels of one group, and the reduction runs over (input channel of the group, kernel
- * tap), the weight's memory order. No im2col buffer: each [BLOCK_K, BLOCK_M] tile of the virtual
- * im2col matrix is gathered from the input through its strides (output pixels along the fast axis,
- * so the loads coalesce), with out-of-range taps (padding) masked to zero. A transposed convolution
- * gathers the input pixel i = (o + padding - tap * dilation) / stride; with a stride, output pixels
- * are split by phase (o mod stride) and each phase walks only the taps that reach it. The bias and
- * any pointwise chain after the convolution run on the tile in registers before the one store.
+ * output channels of one group, and the reduction runs over (kernel tap, input channel of the
+ * group), taps outer (conv-gemm.ts has the main loop). No im2col buffer: each [BLOCK_K, BLOCK_M]
+ * tile of the virtual im2col matrix is gathered from the input through its strides (output pixels
+ * along the fast axis, so the loads coalesce), with out-of-range taps (padding) masked to zero. A
+ * transposed convolution gathers the input pixel i = (o + padding - tap * dilation) / stride; with
+ * a stride, output pixels are split by phase (o mod stride) and each phase walks only the taps that
+ * reach it. The bias and any pointwise chain after the convolution run on the tile in registers
+ * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`).
  *
  * Precision (fp32): the kernel matches what the eager reference computes. cuDNN convolutions use
  * TF32 tensor cores when torch.backends.cudnn.allow_tf32 is on (PyTorch's default), so the kernel
@@ -24,8 +26,9 @@ import { dotTiles, fmaTiles, type ConvTiles } from "./conv-tiles.js";
  * the GPU, or with cuDNN disabled, the products are exact fp32 ("ieee"). The flags are read at
  * call time. Depthwise convolutions (one input channel per group) are not cuDNN's in PyTorch: its
  * own fp32 FMA kernels run them, so the kernel does too (no tensor cores; the reduction is only the
- * kernel's taps). Shapes are read from the tensors at call time (any batch or spatial size); 64-bit
- * offsets are switched on per call when a tensor reaches 2^31 elements.
+ * kernel's taps, in the weight's own order). Shapes are read from the tensors at call time (any
+ * batch or spatial size); 64-bit offsets are switched on per call when a tensor reaches 2^31
+ * elements.
  */
 
 const TF32_ROUND = `@triton.jit
@@ -45,9 +48,8 @@ interface ConvGeometry {
   coutG: number;
   kvol: number;
   lowp: boolean;
-  /** tensor cores (tl.dot), or the FMA product of the depthwise case */
-  dot: boolean;
-  tiles: ConvTiles;
+  /** the tensor-core reduction, or null for the FMA product of the depthwise case */
+  red: ConvReduction | null;
 }
 
 function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
@@ -60,24 +62,44 @@ function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
   const dtype = b.meta(s.x).dtype;
   // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
   const dot = s.transposed || cinG > 1;
-  const tiles = dot ? dotTiles(coutG, cinG * kvol) : fmaTiles(coutG, cinG * kvol);
-  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", dot, tiles };
+  const L = s.S - 1;
+  const lastTaps = phasedDims(s).includes(L) ? Math.ceil(s.kernel[L]! / phaseStep(s, L)) : s.kernel[L]!;
+  const red = dot ? convReduction(cinG, lastTaps) : null;
+  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red };
 }
+
+/** A phase of a strided transposed dimension walks every STEP-th tap. */
+function phaseStep(s: ConvSpec, d: number): number {
+  return s.stride[d]! / gcd(s.stride[d]!, s.dilation[d]!);
+}
+
+/**
+ * Python for the autotuner's configurations: every one on a GPU, the first off it (Triton's
+ * autotuner times with the GPU's benchmarker, which a module run under the interpreter outside the
+ * harness lacks; python/tests/each_config.py checks the others on the CPU one at a time).
+ */
+const CONV_CONFIGS_HELPER = `def _conv_configs(gpu):
+    # (BLOCK_M, BLOCK_N, warps, stages): on a GPU the autotuner times each once per GEMM size;
+    # Triton's interpreter (no GPU) runs the first
+    chosen = gpu if torch.cuda.is_available() else gpu[:1]
+    return [triton.Config({"BLOCK_M": m, "BLOCK_N": n}, num_warps=w, num_stages=s) for m, n, w, s in chosen]`;
 
 export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null): void {
   const geo = geometry(b, node);
   const { s } = geo;
   const name = b.kernelName(s.transposed ? "conv_transpose" : "conv");
   const what = describe(node, s, b.meta(s.x).shape, b.meta(s.w).shape);
-  const opts = { dot: geo.dot, lowp: geo.lowp, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
+  const configs = geo.red ? convConfigs(geo.coutG, geo.red.BK) : null;
+  const opts = { geo, configs, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
   b.kernels.push(kernelSource(name, s, opts).join("\n"));
-  if (geo.dot && !geo.lowp) b.helpers.add(TF32_ROUND);
+  if (geo.red && !geo.lowp) b.helpers.add(TF32_ROUND);
+  if (configs) b.helpers.add(CONV_CONFIGS_HELPER);
   emitLaunch(b, node, epilogue, geo, name, what);
 }
 
 /** The wrapper: output sizes from the input's shape, then one launch over (row tiles, channel tiles, groups x phases). */
 function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null, geo: ConvGeometry, name: string, what: string): void {
-  const { s, cinG, cout, coutG, kvol, tiles: t } = geo;
+  const { s, cinG, cout, coutG, kvol, red } = geo;
   const S = s.S;
   const G = s.groups;
   const ext = epilogue ? epilogue.externals : [];
@@ -105,23 +127,41 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
   const qs = spatial(outVar).map((e, d) => (phased.includes(d) ? `triton.cdiv(${e}, ${s.stride[d]})` : e));
   b.line(`${qv} = (${qs.join(", ")}${S === 1 ? "," : ""})`);
   b.line(`${mv} = ${xv}.shape[0] * ${qs.map((_, d) => `${qv}[${d}]`).join(" * ")}`);
-  const wStrides = s.transposed
-    ? [`${wv}.stride(1)`, `${wv}.stride(0)`] // weight (C_in, C_out/groups, k...): out-channel, in-channel
-    : [`${wv}.stride(0)`, `${wv}.stride(1)`];
-  const args = [
-    xv, wv, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars,
-    String(cinG), String(coutG), mv, String(cinG * kvol), ...spatial(xv), ...spatial(outVar), `*${qv}`,
-    `*${xv}.stride()`, ...wStrides, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`),
+  const head = [xv, red ? relaidWeight(b, s, wv, cinG, coutG) : wv, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars, mv, String(coutG), String(cinG * kvol)];
+  const strides = [
+    ...spatial(xv), ...spatial(outVar), `*${qv}`,
+    `*${xv}.stride()`, ...(red ? [] : [`${wv}.stride(0)`, `${wv}.stride(1)`, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`)]),
     `*${outVar}.stride()`, ...extraVars.map((v) => `*${v}.stride()`),
   ];
-  const tf32 = geo.dot && !geo.lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
+  const tf32 = red && !geo.lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
   const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
-  const steps = phased.map((d) => `, STEP${d}=${s.stride[d]! / gcd(s.stride[d]!, s.dilation[d]!)}`).join("");
-  b.line(`grid = (triton.cdiv(${mv}, ${t.BM}), ${Math.ceil(coutG / t.BN)}, ${G * P})`);
-  b.line(
-    `${name}[grid](${args.join(", ")}, ${convConstArgs(s)}${steps}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`,
-  );
+  const steps = phased.map((d) => `, STEP${d}=${phaseStep(s, d)}`).join("");
+  const consts = `${convConstArgs(s)}${steps}, C_IN_G=${cinG}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}`;
+  if (red) {
+    b.line(`grid = lambda meta: (triton.cdiv(${mv}, meta["BLOCK_M"]) * triton.cdiv(${coutG}, meta["BLOCK_N"]), 1, ${G * P})`);
+    b.line(`${name}[grid](${[...head, ...strides].join(", ")}, ${consts}, CP=${red.CP}, BLOCK_K=${red.BK})`);
+  } else {
+    const t = fmaTiles(coutG, cinG * kvol);
+    b.line(`grid = (triton.cdiv(${mv}, ${t.BM}) * ${Math.ceil(coutG / t.BN)}, 1, ${G})`);
+    b.line(`${name}[grid](${[...head, ...strides].join(", ")}, ${consts}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`);
+  }
   b.setVal(finalId, outVar);
+}
+
+/**
+ * Wrapper lines re-laying the weight as [groups, taps..., C_in/groups, C_out/groups], contiguous,
+ * so that a B tile row is contiguous output channels. It costs one read and one write of the weight
+ * per call (KVOL x C_in x C_out / groups elements, small next to the activations the kernel reads).
+ */
+function relaidWeight(b: ModuleBuilder, s: ConvSpec, wv: string, cinG: number, coutG: number): string {
+  const taps = s.kernel.map((_, d) => d + 3);
+  // weight: (C_out, C_in/groups, k...); transposed: (C_in, C_out/groups, k...)
+  const [rows, cols] = s.transposed ? [cinG, coutG] : [coutG, cinG];
+  const order = s.transposed ? [0, ...taps, 1, 2] : [0, ...taps, 2, 1];
+  const v = `${wv}_r`;
+  b.line(`# the weight as [groups, taps, C_in/groups, C_out/groups]: one copy of it per call, B tile rows contiguous`);
+  b.line(`${v} = ${wv}.reshape(${[s.groups, rows, cols, ...s.kernel].join(", ")}).permute(${order.join(", ")}).contiguous()`);
+  return v;
 }
 
 function describe(node: GraphNode, s: ConvSpec, x: number[], w: number[]): string {
@@ -133,8 +173,9 @@ function describe(node: GraphNode, s: ConvSpec, x: number[], w: number[]): strin
 }
 
 interface KernelOpts {
-  dot: boolean;
-  lowp: boolean;
+  geo: ConvGeometry;
+  /** the autotuner's configurations (tensor-core path); null: the FMA path's fixed tile */
+  configs: ConvTiles[] | null;
   extras: number;
   bias: boolean;
   what: string;
@@ -147,23 +188,29 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
   const S = s.S;
   const dims = Array.from({ length: S }, (_, d) => d);
   const phased = phasedDims(s);
+  const red = o.geo.red;
   const ext = Array.from({ length: o.extras }, (_, j) => `e${j}`);
   const consts = dims.flatMap((d) => [`KS${d}: tl.constexpr`, `ST${d}: tl.constexpr`, `PD${d}: tl.constexpr`, `DL${d}: tl.constexpr`]);
   const params = [
     "x_ptr", "w_ptr", "c_ptr", ...(o.bias ? ["bias_ptr"] : []), ...ext.map((e) => `${e}_ptr`),
-    "C_IN_G", "COUT_G", "M", "K", ...argNames("I", S), ...argNames("O", S), ...argNames("Q", S),
+    "M", "COUT_G", "K", ...argNames("I", S), ...argNames("O", S), ...argNames("Q", S),
     "sx_n", "sx_c", ...argNames("sx_", S),
-    "sw_o", "sw_c", ...argNames("sw_", S),
+    ...(red ? [] : ["sw_o", "sw_c", ...argNames("sw_", S)]),
     "sc_n", "sc_c", ...argNames("sc_", S),
     ...ext.flatMap((e) => [`${e}_sn`, `${e}_sc`, ...argNames(`${e}_s`, S)]),
     ...consts,
     ...phased.map((d) => `STEP${d}: tl.constexpr`),
-    "KVOL: tl.constexpr", "TF32: tl.constexpr", "WIDE: tl.constexpr",
+    "C_IN_G: tl.constexpr", "KVOL: tl.constexpr", "TF32: tl.constexpr", "WIDE: tl.constexpr",
+    ...(red ? ["CP: tl.constexpr"] : []),
     "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_K: tl.constexpr",
   ];
-  const k: string[] = [`@triton.jit`, `def ${name}(${params.join(", ")}):`, ...header(s, o, phased)];
-  k.push(`    pid_m = tl.program_id(0)`);
-  k.push(`    pid_n = tl.program_id(1)`);
+  const tuple = (t: ConvTiles) => `(${t.BM}, ${t.BN}, ${t.warps}, ${t.stages})`;
+  const k: string[] = o.configs ? [`@triton.autotune(configs=_conv_configs([${o.configs.map(tuple).join(", ")}]), key=["M", "COUT_G", "K"])`] : [];
+  k.push(`@triton.jit`, `def ${name}(${params.join(", ")}):`, ...header(s, o, phased));
+  k.push(`    # the channel tiles of one row tile are neighbours in launch order: they share its input rows in L2`);
+  k.push(`    num_pid_n = tl.cdiv(COUT_G, BLOCK_N)`);
+  k.push(`    pid_m = tl.program_id(0) // num_pid_n`);
+  k.push(`    pid_n = tl.program_id(0) % num_pid_n`);
   if (phased.length) {
     const P = phased.map((d) => s.stride[d]!).reduce((a, b) => a * b, 1);
     k.push(`    # program_id(2) = group * ${P} + output phase (o mod stride along ${phased.map((d) => `dim ${d}`).join(", ")})`);
@@ -201,16 +248,7 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     }
   }
   k.push(`    co = g * COUT_G + offs_n`);
-  if (s.transposed) {
-    k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c`);
-    k.push(`    w_col = offs_n * sw_o + g * C_IN_G * sw_c`);
-  } else {
-    for (const d of dims) k.push(`    h${d} = o${d} * ST${d} - PD${d}`);
-    k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c + ${dims.map((d) => `h${d} * sx_${d}`).join(" + ")}`);
-    k.push(`    w_col = co * sw_o`);
-  }
-  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
-  k.push(...reductionLoop(s, o, phased));
+  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp) : fmaLoop(s)));
   k.push(...epilogueLines(s, o));
   return k;
 }
@@ -223,18 +261,23 @@ function phasedDims(s: ConvSpec): number[] {
 function header(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
   const k = [`    # ${o.what}.`];
   k.push(`    # Implicit GEMM: rows = output pixels, columns = output channels of one group, reduction k =`);
-  k.push(`    # (input channel, kernel tap), gathered from the input through its strides (no im2col buffer).`);
+  k.push(
+    o.geo.red
+      ? `    # (kernel tap, input channel), gathered from the input through its strides (no im2col buffer).`
+      : `    # the kernel taps of the one input channel, gathered from the input through its strides.`,
+  );
   if (phased.length) {
     k.push(`    # Transposed with a stride: output pixels o of one phase (o mod stride) receive exactly the taps`);
     k.push(`    # t with (o + padding - t * dilation) divisible by the stride, every STEP-th tap from the first`);
     k.push(`    # one, so each program walks only those (no multiply by a masked-out zero).`);
   }
-  if (o.lowp) k.push(`    # fp16/bf16 operands on the tensor cores, fp32 accumulation.`);
-  else if (o.dot) {
+  if (!o.geo.red) {
+    k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
+  } else if (o.geo.lowp) {
+    k.push(`    # fp16/bf16 operands on the tensor cores, fp32 accumulation.`);
+  } else {
     k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
     k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies in exact fp32.`);
-  } else {
-    k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
   }
   return k;
 }
@@ -252,76 +295,52 @@ function phaseTaps(phased: number[]): string[] {
     k.push(`        n${d} += tl.where(hit, 1, 0)`);
     k.push(`        t0_${d} = tl.where(hit & (t0_${d} == KS${d}), kk, t0_${d})`);
   }
-  k.push(`    NT = ${phased.map((d) => `n${d}`).join(" * ")}`);
   return k;
 }
 
-function reductionLoop(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
+/**
+ * The depthwise convolution's loop (one input channel per group, never transposed): k is the flat
+ * kernel tap in the weight's own memory order, BLOCK_K taps a step, an FMA product in registers.
+ */
+function fmaLoop(s: ConvSpec): string[] {
   const S = s.S;
   const dims = Array.from({ length: S }, (_, d) => d);
   const k: string[] = [];
-  // taps per input channel: KVOL, or in a phase the product of its per-dim tap counts
-  const fixed = dims.filter((d) => !phased.includes(d)).map((d) => `KS${d}`);
-  const taps = phased.length ? ["NT", ...fixed].join(" * ") : "KVOL";
-  const countOf = (d: number) => (phased.includes(d) ? `n${d}` : `KS${d}`);
-  if (phased.length) {
-    k.push(`    K_PH = C_IN_G * ${taps}`);
-    k.push(`    TAPS = ${taps}`);
-  }
-  k.push(`    for k0 in range(0, ${phased.length ? "K_PH" : "K"}, BLOCK_K):`);
+  for (const d of dims) k.push(`    h${d} = o${d} * ST${d} - PD${d}`);
+  k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c + ${dims.map((d) => `h${d} * sx_${d}`).join(" + ")}`);
+  k.push(`    w_col = co * sw_o`);
+  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  k.push(`    for k0 in range(0, K, BLOCK_K):`);
   k.push(`        offs_k = k0 + tl.arange(0, BLOCK_K)`);
   k.push(`        if WIDE:`);
   k.push(`            offs_k = offs_k.to(tl.int64)`);
-  k.push(`        k_ok = offs_k < ${phased.length ? "K_PH" : "K"}`);
-  k.push(`        # k = input channel * taps + ${tapIndex(S)}: the weight's own memory order, so a column of`);
-  k.push(`        # B is contiguous, and consecutive taps of one channel are neighbours in the input too`);
-  k.push(`        ci = offs_k // ${phased.length ? "TAPS" : "KVOL"}`);
-  k.push(`        t = offs_k % ${phased.length ? "TAPS" : "KVOL"}`);
+  k.push(`        k_ok = offs_k < K`);
+  k.push(`        # k = ${tapIndex(S)}, the weight's own memory order`);
+  k.push(`        t = offs_k`);
   for (let d = S - 1; d >= 1; d--) {
-    k.push(`        j${d} = t % ${countOf(d)}`);
-    k.push(`        t = t // ${countOf(d)}`);
+    k.push(`        kp${d} = t % KS${d}`);
+    k.push(`        t = t // KS${d}`);
   }
-  k.push(`        j0 = t`);
-  for (const d of dims) k.push(phased.includes(d) ? `        kp${d} = t0_${d} + j${d} * STEP${d}` : `        kp${d} = j${d}`);
+  k.push(`        kp0 = t`);
   k.push(`        # the A tile is gathered as [BLOCK_K, BLOCK_M] (output pixels along the fast axis: neighbouring`);
   k.push(`        # pixels are neighbouring addresses, so the loads coalesce), then transposed for the product`);
   k.push(`        mask = k_ok[:, None] & m_ok[None, :]`);
-  if (s.transposed) {
-    k.push(`        a_off = x_row[None, :] + (ci * sx_c)[:, None]`);
-    for (const d of dims) {
-      k.push(`        # input pixel along dim ${d}: (o + PD - tap * DL) / ST${phased.includes(d) ? " (exact: the phase's taps)" : ""}`);
-      k.push(`        t${d} = o${d}[None, :] + (PD${d} - kp${d} * DL${d})[:, None]`);
-      k.push(`        mask = mask & (t${d} >= 0) & (t${d} < I${d} * ST${d})`);
-      k.push(`        a_off = a_off + ${phased.includes(d) ? `(t${d} // ST${d})` : `t${d}`} * sx_${d}`);
-    }
-  } else {
-    k.push(`        a_off = x_row[None, :] + (ci * sx_c + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
-    for (const d of dims) {
-      k.push(`        i${d} = h${d}[None, :] + (kp${d} * DL${d})[:, None]`);
-      k.push(`        mask = mask & (i${d} >= 0) & (i${d} < I${d})`);
-    }
+  k.push(`        a_off = x_row[None, :] + (${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
+  for (const d of dims) {
+    k.push(`        i${d} = h${d}[None, :] + (kp${d} * DL${d})[:, None]`);
+    k.push(`        mask = mask & (i${d} >= 0) & (i${d} < I${d})`);
   }
-  const cast = o.lowp && o.dot ? "" : ".to(tl.float32)";
-  k.push(`        a = tl.trans(tl.load(x_ptr + a_off, mask=mask, other=0.0)${cast})`);
-  k.push(`        w_off = w_col[None, :] + (ci * sw_c + ${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")})[:, None]`);
-  k.push(`        b = tl.load(w_ptr + w_off, mask=k_ok[:, None] & n_ok[None, :], other=0.0)${cast}`);
-  if (!o.dot) {
-    k.push(`        acc += tl.sum(a[:, :, None] * b[None, :, :], axis=1)`);
-  } else if (o.lowp) {
-    k.push(`        acc = tl.dot(a, b, acc)`);
-  } else {
-    k.push(`        if TF32:`);
-    k.push(`            acc = tl.dot(_round_tf32(a), _round_tf32(b), acc, input_precision="tf32")`);
-    k.push(`        else:`);
-    k.push(`            acc = tl.dot(a, b, acc, input_precision="ieee")`);
-  }
+  k.push(`        a = tl.trans(tl.load(x_ptr + a_off, mask=mask, other=0.0).to(tl.float32))`);
+  k.push(`        w_off = w_col[None, :] + (${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")})[:, None]`);
+  k.push(`        b = tl.load(w_ptr + w_off, mask=k_ok[:, None] & n_ok[None, :], other=0.0).to(tl.float32)`);
+  k.push(`        acc += tl.sum(a[:, :, None] * b[None, :, :], axis=1)`);
   return k;
 }
 
 function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   const dims = Array.from({ length: s.S }, (_, d) => d);
   const k: string[] = [];
-  k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
+  if (o.extras) k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
   const pix = (pre: string) => [`nb * ${pre}n`, ...dims.map((d) => `o${d} * ${pre}${d}`)].join(" + ");
   k.push(`    c = acc`);
   if (o.bias) k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
@@ -342,7 +361,10 @@ function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   }
   const outDtype = o.epilogue ? o.epilogue.root.dtype! : null;
   k.push(`    c_row = ${pix("sc_")}`);
-  k.push(`    tl.store(c_ptr + c_row[:, None] + co[None, :] * sc_c, ${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}, mask=mask)`);
+  // Triton lays a store out with the pointers' last axis fastest across threads when it cannot prove
+  // either axis contiguous (computed pixel offsets): output pixels go last, as for the A tile
+  k.push(`    # stored as [BLOCK_N, BLOCK_M]: output pixels along the fast axis, neighbouring addresses, so the stores coalesce`);
+  k.push(`    tl.store(c_ptr + co[:, None] * sc_c + c_row[None, :], tl.trans(${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}), mask=n_ok[:, None] & m_ok[None, :])`);
   return k;
 }
 
