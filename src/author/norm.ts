@@ -7,6 +7,7 @@ import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { refOf } from "./reduction.js";
 import { bindViews, warpsFor, WHOLE_ROW_MAX } from "./softmax.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
+import { welfordInit, welfordMerge, welfordStep } from "./welford.js";
 
 /**
  * Normalisations as one row kernel: statistics over the reduced dimensions of each row, then
@@ -190,18 +191,12 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
           `        tl.store(rv_ptr + rv_row, (1.0 - momentum) * old_v + momentum * var * n_cols / tl.maximum(n_cols - 1, 1), mask=row_mask)`,
         ]
       : [];
-  // Welford per lane over columns [lo, hi): every lane valid in a block was valid in all the blocks
-  // before it, so its count is the block number and the update's 1/count is one scalar per block
   const welfordLoop = (lo: string, hi: string, indent: string): string[] => [
-    `${indent}mean_l = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`,
-    `${indent}m2_l = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`,
+    ...welfordInit(indent),
     `${indent}for start in range(${lo}, ${hi}, BLOCK_N):`,
     ...colBlock(s, ops, "start", `${indent}    `),
     ...main.lines(`${indent}    `, "0.0"),
-    `${indent}    inv = 1.0 / ((start - ${lo}) // BLOCK_N + 1)`,
-    `${indent}    d = tl.where(mask, xv - mean_l, 0.0)`,
-    `${indent}    mean_l = mean_l + d * inv`,
-    `${indent}    m2_l = m2_l + d * tl.where(mask, xv - mean_l, 0.0)`,
+    ...welfordStep(`${indent}    `, lo),
   ];
   function emitSplitNormKernels(): void {
     const SMS4 = 528;
@@ -232,12 +227,9 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
       q.push(`            acc = acc + xv * xv`);
       q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), tl.sum(acc, axis=1), mask=row_mask)`);
     } else {
-      q.push(...welfordLoop("c_lo", "c_hi", "        "));
-      q.push(`        lane_n = ((c_hi - c_lo - cols0 + BLOCK_N - 1) // BLOCK_N).to(tl.float32)`);
-      q.push(`        chunk_sum = tl.sum(mean_l * lane_n[None, :], axis=1)`);
-      q.push(`        dm = tl.where(lane_n[None, :] > 0, mean_l - (chunk_sum / (c_hi - c_lo))[:, None], 0.0)`);
-      q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), chunk_sum, mask=row_mask)`);
-      q.push(`        tl.store(dev_ptr + rows * SPLIT + tl.program_id(1), tl.sum(m2_l + lane_n[None, :] * dm * dm, axis=1), mask=row_mask)`);
+      q.push(...welfordLoop("c_lo", "c_hi", "        "), ...welfordMerge("        ", "c_hi - c_lo"));
+      q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), w_sum, mask=row_mask)`);
+      q.push(`        tl.store(dev_ptr + rows * SPLIT + tl.program_id(1), w_m2, mask=row_mask)`);
     }
     q.push(`    else:`);
     if (rms) {
@@ -324,11 +316,8 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
       k.push(`    sq = tl.sum(acc, axis=1)`);
     } else {
       k.push(`    # pass 1: mean and variance in one read`);
-      k.push(...welfordLoop("0", "n_cols", "    "));
-      k.push(`    lane_n = ((n_cols - cols0 + BLOCK_N - 1) // BLOCK_N).to(tl.float32)`);
-      k.push(`    mean = tl.sum(mean_l * lane_n[None, :], axis=1) / n_cols`);
-      k.push(`    dm = tl.where(lane_n[None, :] > 0, mean_l - mean[:, None], 0.0)`);
-      k.push(`    var = tl.sum(m2_l + lane_n[None, :] * dm * dm, axis=1) / n_cols`);
+      k.push(...welfordLoop("0", "n_cols", "    "), ...welfordMerge("    ", "n_cols"));
+      k.push(`    mean = w_sum / n_cols`, `    var = w_m2 / n_cols`);
       k.push(...runningStats());
     }
     k.push(...stats("    "));

@@ -15,7 +15,7 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  */
 type Kind = "sum" | "mean" | "max" | "min" | "prod" | "argmax" | "argmin" | "var" | "std" | "l1" | "l2" | "linf";
 
-interface ReductionSpec {
+export interface ReductionSpec {
   kind: Kind;
   dims: number[] | null;
   keepdim: boolean;
