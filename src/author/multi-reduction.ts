@@ -52,8 +52,9 @@ export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
   const base = b.meta(refOf(first.args[0])).shape;
   const rank = base.length;
   const dims = specs[0]!.dims ?? Array.from({ length: rank }, (_, i) => i);
-  const indexed = specs.some((sp) => sp.kind === "argmax" || sp.kind === "argmin" || sp.tuple);
-  const s = rowSpace(base, rank === 0 ? [] : dims, indexed ? null : mainStrides(b, first, null, base));
+  // index reductions group over one dim only (groupKey), where the visiting order of the kept
+  // dims does not change the index: every group takes the input's memory order
+  const s = rowSpace(base, rank === 0 ? [] : dims, mainStrides(b, first, null, base));
   const main = mainLoad(b, s, first, null);
   const outs: RowOperand[] = specs.flatMap((sp, j): RowOperand[] => [
     { name: `o${j}`, space: "row" },
