@@ -3,7 +3,7 @@ import { bindViews } from "./softmax.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { Arg, GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
-import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { colBlock, fullPtr, kernelParams, launchArgs, perm, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
 import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { welfordInit, welfordMerge, welfordStep } from "./welford.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -24,6 +24,10 @@ export interface ReductionSpec {
   tuple: boolean;
   /** var / std: the divisor is n - correction */
   correction?: number;
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A float the capture wrote as text ("inf", "-inf", "nan"). */
@@ -101,6 +105,9 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const strides = indexed && dims.length > 1 ? null : mainStrides(b, node, prologue, base);
   const s = rowSpace(base, rank === 0 ? [] : dims, strides);
   if (indexed && s.red.length > 1 && spec.dims !== null) throw new UnsupportedOp(node.op, "an index reduction over several dimensions");
+  // an epilogue over the whole input (x / x.sum(dim, keepdim=True)): the row's result is applied to
+  // every element of the row, so the kernel writes the input's shape
+  const broadcast = !!epilogue && !sameShape(epilogue.root.shape!, node.shape!);
   const outMeta = spec.tuple ? node.outputs![0]! : { shape: node.shape!, dtype: node.dtype! };
   const idxMeta = spec.tuple ? node.outputs![1]! : null;
   const outShape = outMeta.shape;
@@ -108,13 +115,12 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const cmp = spec.kind === "argmax" || (spec.tuple && spec.kind === "max") ? ">" : "<";
 
   const main = mainLoad(b, s, node, prologue);
-  const outOps: RowOperand[] = [{ name: "out", space: "row" }];
+  const outOps: RowOperand[] = [{ name: "out", space: broadcast ? "full" : "row" }];
   if (spec.tuple) outOps.push({ name: "idx", space: "row" });
-  const epi = epilogueLoad(b, s, node, epilogue, "row", outShape);
+  const epi = epilogueLoad(b, s, node, epilogue, broadcast ? "full" : "row", broadcast ? base : outShape);
   const ops = [...main.operands, ...epi.operands, ...outOps];
   const { BM, BN } = tileFor(s, s.unitKept, false);
-  // too few row blocks to fill the GPU (two waves of 132 SMs) and long rows: split the columns
-  if (SPLITTABLE.has(spec.kind) && !spec.tuple && Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN) {
+  if (!broadcast && splitsColumns(spec, s)) {
     emitSplitReduction(b, node, spec, s, main, epi, outShape, epilogue);
     return;
   }
@@ -214,19 +220,27 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
       }
   }
   const anchorTy = res === "res_i" ? "i" : "f";
-  const e = epi.lines("    ", { code: res, ty: anchorTy }, "row_mask");
-  k.push(...e.lines);
   const outDtype = epilogue ? epilogue.root.dtype! : outMeta.dtype!;
-  k.push(`    tl.store(out_ptr + out_row, ${e.result.code}${storeCast(outDtype)}, mask=row_mask)`);
+  if (broadcast) {
+    // the epilogue over the row's columns: from registers when the row is one block, else one more
+    // read of the row (the program's own rows, recently read)
+    if (!single) k.push(`    for start in range(0, n_cols, BLOCK_N):`, ...colBlock(s, ops, "start", "        "));
+    const e = epi.lines(ind, { code: `${res}[:, None]`, ty: anchorTy }, "mask");
+    k.push(...e.lines, `${ind}tl.store(${fullPtr("out")}, ${e.result.code}${storeCast(outDtype)}, mask=mask)`);
+  } else {
+    const e = epi.lines("    ", { code: res, ty: anchorTy }, "row_mask");
+    k.push(...e.lines);
+    k.push(`    tl.store(out_ptr + out_row, ${e.result.code}${storeCast(outDtype)}, mask=row_mask)`);
+  }
   if (spec.tuple) k.push(`    tl.store(idx_ptr + idx_row, res_i, mask=row_mask)`);
   b.kernels.push(k.join("\n"));
 
   const finalId = epilogue ? epilogue.root.id : node.id;
   const out = spec.tuple ? `v_${ident(node.id)}_values` : `v_${ident(finalId)}`;
   const views = new Map([...main.views, ...epi.views]);
-  b.line(`# ${spec.kind} over dims ${JSON.stringify(s.red)}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}`);
-  b.line(`${out} = torch.empty(${pyList(outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-  views.set("out", rowView(s, out, outShape));
+  b.line(`# ${spec.kind} over dims ${JSON.stringify(s.red)}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it${broadcast ? " over the whole input" : ""}` : ""}`);
+  b.line(`${out} = torch.empty(${pyList(broadcast ? base : outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  views.set("out", broadcast ? `${out}.permute(${pyList(perm(s))})` : rowView(s, out, outShape));
   if (spec.tuple) {
     const idx = `v_${ident(node.id)}_indices`;
     b.line(`${idx} = torch.empty(${pyList(idxMeta!.shape)}, device=${b.device()}, dtype=torch.int64)`);
@@ -249,6 +263,12 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
 /** Kinds whose partial results combine with one associative operation (var/std: two of them). */
 const SPLITTABLE = new Set<Kind>(["sum", "mean", "max", "min", "prod", "l1", "l2", "linf", "var", "std"]);
 
+/** Too few row blocks to fill the GPU (two waves of 132 SMs) and long rows: the columns are split. */
+export function splitsColumns(spec: ReductionSpec, s: RowSpace): boolean {
+  const { BM, BN } = tileFor(s, s.unitKept, false);
+  return SPLITTABLE.has(spec.kind) && !spec.tuple && Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN;
+}
+
 /**
  * Few row blocks, long columns (a sum over everything, a mean over all but the contiguous dim): one
  * program per row block would leave most of the GPU idle, so each row's columns are split into
@@ -261,7 +281,7 @@ function emitSplitReduction(
   b: ModuleBuilder,
   node: GraphNode,
   spec: ReductionSpec,
-  s: ReturnType<typeof rowSpace>,
+  s: RowSpace,
   main: ReturnType<typeof mainLoad>,
   epi: ReturnType<typeof epilogueLoad>,
   outShape: number[],
