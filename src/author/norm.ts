@@ -7,7 +7,7 @@ import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { refOf } from "./reduction.js";
 import { bindViews, warpsFor, WHOLE_ROW_MAX } from "./softmax.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
-import { welfordInit, welfordMerge, welfordStep } from "./welford.js";
+import { chunkMerge, welfordInit, welfordMerge, welfordStep } from "./welford.js";
 
 /**
  * Normalisations as one row kernel: statistics over the reduced dimensions of each row, then
@@ -237,12 +237,8 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
       q.push(`        rstd = 1.0 / tl.sqrt(sq / n_cols + eps)`);
     } else {
       q.push(`        if USE_BATCH_STATS:`);
-      q.push(`            # chunk c holds n_c columns, their sum and their squared deviations from the chunk's mean`);
-      q.push(`            chunk_n = tl.minimum(n_cols - sidx * CHUNK, CHUNK).to(tl.float32)`);
-      q.push(`            chunk_sum = tl.load(sum_ptr + soffs, mask=smask, other=0.0)`);
-      q.push(`            mean = tl.sum(chunk_sum, axis=1) / n_cols`);
-      q.push(`            dm = tl.where(smask, chunk_sum / tl.maximum(chunk_n, 1.0)[None, :] - mean[:, None], 0.0)`);
-      q.push(`            var = tl.sum(tl.load(dev_ptr + soffs, mask=smask, other=0.0) + chunk_n[None, :] * dm * dm, axis=1) / n_cols`);
+      q.push(...chunkMerge("            ", "sidx", "smask", "tl.load(sum_ptr + soffs, mask=smask, other=0.0)", "tl.load(dev_ptr + soffs, mask=smask, other=0.0)"));
+      q.push(`            var = m2 / n_cols`);
       if (hasRunning) {
         q.push(`        else:`);
         q.push(`            # eval mode: the running statistics replace the batch ones (PHASE 0 did not run)`);

@@ -5,7 +5,7 @@ import type { Arg, GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { colBlock, fullPtr, kernelParams, launchArgs, perm, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
 import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
-import { welfordInit, welfordMerge, welfordStep } from "./welford.js";
+import { chunkMerge, welfordInit, welfordMerge, welfordStep } from "./welford.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
 /**
@@ -346,11 +346,7 @@ function emitSplitReduction(
   if (kind === "mean") res = `${res} / n_cols`;
   if (kind === "l2") res = `tl.sqrt(${res})`;
   if (dev) {
-    f.push(`    # chunk c: n_c columns, their sum and their squared deviations from the chunk's mean (exact merge)`);
-    f.push(`    chunk_n = tl.minimum(n_cols - cols0 * CHUNK, CHUNK).to(tl.float32)`);
-    f.push(`    mean = tl.sum(p, axis=1) / n_cols`);
-    f.push(`    dm = tl.where(pmask, p / tl.maximum(chunk_n, 1.0)[None, :] - mean[:, None], 0.0)`);
-    f.push(`    m2 = tl.sum(tl.load(dev_ptr + rows[:, None] * SPLIT + cols0[None, :], mask=pmask, other=0.0) + chunk_n[None, :] * dm * dm, axis=1)`);
+    f.push(...chunkMerge("    ", "cols0", "pmask", "p", "tl.load(dev_ptr + rows[:, None] * SPLIT + cols0[None, :], mask=pmask, other=0.0)"));
     res = `m2 / (n_cols - ${spec.correction ?? 1})`;
   }
   if (kind === "std") res = `tl.sqrt(${res})`;

@@ -35,3 +35,18 @@ export function welfordMerge(indent: string, span: string): string[] {
     `${indent}w_m2 = tl.sum(m2_l + lane_n[None, :] * w_dm * w_dm, axis=1)`,
   ];
 }
+
+/**
+ * Kernel lines merging a row's chunks (split rows): chunk c (index `idx`, valid under `mask`) holds
+ * min(CHUNK, n_cols - c * CHUNK) columns, their sum (`sums`, a [BLOCK_M, S] load) and their squared
+ * deviations from the chunk's mean (`m2s`). Leaves `mean` and `m2` (over the whole row) per row.
+ */
+export function chunkMerge(indent: string, idx: string, mask: string, sums: string, m2s: string): string[] {
+  return [
+    `${indent}chunk_n = tl.minimum(n_cols - ${idx} * CHUNK, CHUNK).to(tl.float32)`,
+    `${indent}chunk_sum = ${sums}`,
+    `${indent}mean = tl.sum(chunk_sum, axis=1) / n_cols`,
+    `${indent}dm = tl.where(${mask}, chunk_sum / tl.maximum(chunk_n, 1.0)[None, :] - mean[:, None], 0.0)`,
+    `${indent}m2 = tl.sum(${m2s} + chunk_n[None, :] * dm * dm, axis=1)`,
+  ];
+}
