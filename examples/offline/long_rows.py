@@ -1,14 +1,11 @@
-"""Rows longer than one block: LayerNorm, a row sum and a row std over 10007 columns; few rows of
-many columns (a mean over everything, a row max of 70001): reduced in parallel chunks, then
-combined; many rows of 3000 columns far from zero: a variance looping over each row once."""
+"""Rows longer than one block: LayerNorm and a row sum over 10007 columns; few rows of many columns
+(a mean over everything, a row max of 70001): reduced in parallel chunks, then combined."""
 import torch
 import torch.nn as nn
 
 ROWS = 3
 COLS = 10007
 WIDE = 70001
-MANY = 300
-MID = 3000
 
 
 class Model(nn.Module):
@@ -16,12 +13,12 @@ class Model(nn.Module):
         super().__init__()
         self.ln = nn.LayerNorm(cols)
 
-    def forward(self, x, w, z):
-        return self.ln(x), x.sum(dim=-1), x.std(dim=-1), (w * w).mean(), torch.amax(w, dim=1) + 1.0, z.var(dim=1)
+    def forward(self, x, w):
+        return self.ln(x), x.sum(dim=-1), (w * w).mean(), torch.amax(w, dim=1) + 1.0
 
 
 def get_inputs():
-    return [torch.randn(ROWS, COLS) + 5.0, torch.randn(ROWS, WIDE), torch.randn(MANY, MID) * 2 + 50.0]
+    return [torch.randn(ROWS, COLS) + 5.0, torch.randn(ROWS, WIDE)]
 
 
 def get_init_inputs():
