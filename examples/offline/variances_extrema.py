@@ -1,7 +1,9 @@
 """Variances read once and extrema with indices in one-pass groups: a row std over 10007 columns of
 three rows (split across programs), a variance over many rows of 3000 columns far from zero (one
 looping read per row), mean, variance and min-with-indices of rows longer than one block (one
-kernel, one read), and sum, argmin and max (keepdim, values) of short rows (one kernel)."""
+kernel, one read), sum, argmin and max (keepdim, values) of short rows (one kernel), and mean, std,
+max-abs and 1-norm over the long slow dimension of a narrow input (few long rows: one group split
+across programs; its argmax keeps a kernel of its own)."""
 import torch
 import torch.nn as nn
 
@@ -16,7 +18,7 @@ class Model(nn.Module):
     def __init__(self):
         super().__init__()
 
-    def forward(self, x, z, u, y):
+    def forward(self, x, z, u, y, v):
         lo, at = torch.min(u, dim=-1)
         return (
             x.std(dim=-1),
@@ -28,11 +30,16 @@ class Model(nn.Module):
             y.sum(dim=1),
             y.argmin(dim=1),
             torch.max(y, dim=1, keepdim=True)[0],
+            v.mean(dim=0),
+            v.std(dim=0),
+            torch.linalg.vector_norm(v, float("inf"), dim=0),
+            torch.linalg.vector_norm(v, 1, dim=0),
+            v.argmax(dim=0),
         )
 
 
 def get_inputs():
-    return [torch.randn(ROWS, COLS) + 5.0, torch.randn(MANY, MID) * 2 + 50.0, torch.randn(6, 5000) + 3.0, torch.randn(MANY, SHORT)]
+    return [torch.randn(ROWS, COLS) + 5.0, torch.randn(MANY, MID) * 2 + 50.0, torch.randn(6, 5000) + 3.0, torch.randn(MANY, SHORT), torch.randn(5000, 7) * 3 + 20.0]
 
 
 def get_init_inputs():
