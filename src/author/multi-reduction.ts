@@ -62,8 +62,9 @@ export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
   const accs = [...new Set(specs.map(accOf))];
   const tile = tileFor(s, s.unitKept, false);
   const dev = specs.some((sp) => sp.kind === "var" || sp.kind === "std");
-  // several accumulators share the registers of one (a looped variance adds Welford's two)
-  const nAcc = accs.length + (dev && s.nCols > tile.BN / 2 ? 2 : 0);
+  // several accumulators share the registers of one (a variance over rows longer than one block
+  // adds Welford's two; a row that fits one block stays whole, deviations taken in registers)
+  const nAcc = accs.length + (dev && s.nCols > tile.BN ? 2 : 0);
   const BN = nAcc > 2 && tile.BN >= 64 ? tile.BN / 2 : tile.BN;
   const BM = tile.BM;
   const single = s.nCols <= BN;
