@@ -79,6 +79,20 @@ test("the pointwise chain before a reduction is folded into its load", () => {
   assert.ok(p.steps.some((s) => s.kind === "norm" && s.node.op === "rms_norm"));
 });
 
+test("a pointwise chain that applies a reduction's result to its own input runs in the reduction's kernel", () => {
+  // x / sqrt(mean(x ** 2, dim=1, keepdim=True) + eps): the division over x needs no kernel of its own
+  const g = fixture("rmsnorm");
+  const red = plan(g).steps.find((s) => s.kind === "reduction");
+  assert.ok(red && red.kind === "reduction");
+  assert.deepEqual(red.epilogue?.nodes.map((n) => n.op), ["add", "sqrt", "div"]);
+  const r = authorOffline(g);
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  if (!r.ok) return;
+  assert.equal(r.kernels, 2);
+  assert.match(r.code, /fused after it over the whole input/);
+  assert.match(r.code, /tl\.store\(out_ptr \+ out_row\[:, None\] \+ out_col\[None, :\], t_div/);
+});
+
 test("triu, tril and diag of a vector are index-masked kernels; diag of a matrix is a copy of its diagonal", () => {
   const g = fixture("indexed");
   const p = plan(g);

@@ -2,24 +2,28 @@ import { ident, pyList, torchDtype } from "./codegen.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { CapturedGraph, GraphNode } from "./graph.js";
 import { valueMeta } from "./plan.js";
-import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
 import { mainLoad, mainStrides } from "./rowload.js";
-import { PROD_COMBINE, reductionSpec, refOf } from "./reduction.js";
+import { PROD_COMBINE, reductionSpec, refOf, type ReductionSpec } from "./reduction.js";
+import { welfordInit, welfordMerge, welfordStep } from "./welford.js";
+import { emitSplitMultiReduction } from "./multi-reduction-split.js";
 import { bindViews, warpsFor } from "./softmax.js";
 
 /**
  * Several reductions of one input over the same dimensions (mean and variance, sum and max, a
  * norm and a maximum, ...) as one kernel: each tile is loaded once and feeds every accumulator the
  * reductions need (sum, sum of |x|, sum of squares, max, min, product, the first arg-max/arg-min);
- * variance and standard deviation take their squared deviations from the exact mean, in registers
- * when the row is one block, else in one more pass shared by all of them.
+ * variance and standard deviation take their squared deviations from the exact mean in registers
+ * when the row is one block, else from Welford statistics gathered in the same pass (welford.ts).
+ * max/min with indices join as their arg-max/arg-min accumulator, storing values and indices.
+ * Few long rows: multi-reduction-split.ts.
  */
-type Acc = "sum" | "abs" | "sq" | "max" | "min" | "amax" | "prod" | "argmax" | "argmin";
+export type Acc = "sum" | "abs" | "sq" | "max" | "min" | "amax" | "prod" | "argmax" | "argmin";
 
 const ACC_OF: Record<string, Acc> = {
   sum: "sum", mean: "sum", var: "sum", std: "sum", l1: "abs", l2: "sq", linf: "amax", max: "max", min: "min", prod: "prod", argmax: "argmax", argmin: "argmin",
 };
-const ACC_INIT: Record<Acc, string> = {
+export const ACC_INIT: Record<Acc, string> = {
   sum: "0.0", abs: "0.0", sq: "0.0", amax: "0.0", prod: "1.0", max: 'float("-inf")', min: 'float("inf")', argmax: 'float("-inf")', argmin: 'float("inf")',
 };
 
@@ -31,12 +35,17 @@ export function groupKey(n: GraphNode, rank: number): string | null {
   } catch {
     return null;
   }
-  if (spec.tuple) return null;
   const dims = (spec.dims ?? Array.from({ length: rank }, (_, i) => i)).map((d) => (d < 0 ? d + rank : d));
   const sorted = [...new Set(dims)].sort((a, b) => a - b);
   // index reductions over several dims count in logical order: their row space differs
-  if ((spec.kind === "argmax" || spec.kind === "argmin") && sorted.length > 1) return null;
+  if ((spec.kind === "argmax" || spec.kind === "argmin" || spec.tuple) && sorted.length > 1) return null;
   return `${refOf(n.args[0])}|${sorted.join(",")}`;
+}
+
+/** max/min with indices (`torch.max(x, dim)`) keep the arg-max/arg-min accumulator: values and index. */
+export function accOf(sp: ReductionSpec): Acc {
+  if (sp.tuple) return sp.kind === "max" ? "argmax" : "argmin";
+  return ACC_OF[sp.kind]!;
 }
 
 export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
@@ -45,24 +54,31 @@ export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
   const base = b.meta(refOf(first.args[0])).shape;
   const rank = base.length;
   const dims = specs[0]!.dims ?? Array.from({ length: rank }, (_, i) => i);
-  const indexed = specs.some((sp) => sp.kind === "argmax" || sp.kind === "argmin");
-  const s = rowSpace(base, rank === 0 ? [] : dims, indexed ? null : mainStrides(b, first, null, base));
+  // index reductions group over one dim only (groupKey), where the visiting order of the kept
+  // dims does not change the index: every group takes the input's memory order
+  const s = rowSpace(base, rank === 0 ? [] : dims, mainStrides(b, first, null, base));
   const main = mainLoad(b, s, first, null);
-  const outs: RowOperand[] = nodes.map((_, j) => ({ name: `o${j}`, space: "row" }));
-  const ops = [...main.operands, ...outs];
-  const accs = [...new Set(specs.map((sp) => ACC_OF[sp.kind]!))];
+  const ops = [...main.operands, ...outOperands(specs)];
+  const accs = [...new Set(specs.map(accOf))];
   const tile = tileFor(s, s.unitKept, false);
-  // several accumulators share the registers of one
-  const BN = accs.length > 2 && tile.BN >= 64 ? tile.BN / 2 : tile.BN;
+  const dev = specs.some((sp) => sp.kind === "var" || sp.kind === "std");
+  // several accumulators share the registers of one (a variance over rows longer than one block
+  // adds Welford's two; a row that fits one block stays whole, deviations taken in registers)
+  const nAcc = accs.length + (dev && s.nCols > tile.BN ? 2 : 0);
+  const BN = nAcc > 2 && tile.BN >= 64 ? tile.BN / 2 : tile.BN;
   const BM = tile.BM;
   const single = s.nCols <= BN;
-  const dev = specs.some((sp) => sp.kind === "var" || sp.kind === "std");
   const kinds = specs.map((sp) => sp.kind).join(", ");
   const name = b.kernelName("multi_reduce");
+  if (fewLongRows(s)) {
+    emitSplitMultiReduction(b, nodes, specs, s, main, accs, name);
+    return;
+  }
   const k: string[] = [`@triton.jit`, `def ${name}(${[...kernelParams(s, ops), "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`];
   k.push(`    # ${kinds} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}, in one pass: every tile of ${main.description} is loaded once`);
   k.push(`    # and feeds each accumulator (${accs.join(", ")}).`);
   k.push(...rowPrologue(s, ops));
+  if (dev && !single) k.push(...welfordInit("    "));
   for (const a of accs) {
     k.push(`    acc_${a} = tl.full([BLOCK_M, BLOCK_N], ${ACC_INIT[a]}, tl.float32)`);
     if (a === "argmax" || a === "argmin") k.push(`    idx_${a} = tl.zeros([BLOCK_M, BLOCK_N], ${s.wide ? "tl.int64" : "tl.int32"})`);
@@ -71,69 +87,112 @@ export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
   k.push(single ? `    # the row is one block: no loop` : `    for start in range(0, n_cols, BLOCK_N):`);
   k.push(...colBlock(s, ops, single ? "0" : "start", ind));
   k.push(...main.lines(ind, "0.0"));
-  for (const a of accs) {
-    const x = `tl.where(mask, xv, ${ACC_INIT[a]})`;
-    const step: Record<Acc, string> = {
-      sum: `acc_sum + ${x}`, abs: `acc_abs + tl.abs(${x})`, sq: `acc_sq + ${x} * ${x}`, amax: `tl.maximum(acc_amax, tl.abs(${x}))`,
-      prod: `acc_prod * ${x}`, max: `tl.maximum(acc_max, ${x})`, min: `tl.minimum(acc_min, ${x})`, argmax: "", argmin: "",
-    };
-    if (a === "argmax" || a === "argmin") {
-      k.push(`${ind}x_${a} = ${x}`);
-      k.push(`${ind}better = x_${a} ${a === "argmax" ? ">" : "<"} acc_${a}  # strict: the first occurrence wins`);
-      k.push(`${ind}idx_${a} = tl.where(better, cols[None, :], idx_${a})`);
-      k.push(`${ind}acc_${a} = tl.where(better, x_${a}, acc_${a})`);
-    } else k.push(`${ind}acc_${a} = ${step[a]}`);
-  }
-  if (dev) {
+  for (const a of accs) k.push(...accStep(a, ind));
+  if (dev && !single) k.push(...welfordStep(ind, "0"));
+  if (dev && single) {
     k.push(`    mean = tl.sum(acc_sum, axis=1) / n_cols`);
-    if (single) {
-      k.push(`    # squared deviations from the exact mean, on the row still in registers`);
-      k.push(`    d = tl.where(mask, xv - mean[:, None], 0.0)`);
-      k.push(`    dev = tl.sum(d * d, axis=1)`);
-    } else {
-      k.push(`    # one more pass, shared by every variance: squared deviations from the exact mean`);
-      k.push(`    acc_dev = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-      k.push(...colBlock(s, ops, "start", "        "));
-      k.push(...main.lines("        ", "0.0"));
-      k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
-      k.push(`        acc_dev = acc_dev + d * d`);
-      k.push(`    dev = tl.sum(acc_dev, axis=1)`);
-    }
+    k.push(`    # squared deviations from the exact mean, on the row still in registers`);
+    k.push(`    d = tl.where(mask, xv - mean[:, None], 0.0)`);
+    k.push(`    dev = tl.sum(d * d, axis=1)`);
+  } else if (dev) {
+    k.push(`    # squared deviations from the mean, from the lanes' Welford statistics (no second pass)`);
+    k.push(...welfordMerge("    ", "n_cols"), `    dev = w_m2`);
   }
   if (accs.includes("prod")) b.helpers.add(PROD_COMBINE);
+  k.push(...resultLines(nodes, specs));
+  b.kernels.push(k.join("\n"));
+
+  const views = new Map(main.views);
+  b.line(`# ${kinds} over dims ${JSON.stringify(s.red)}: one kernel reads the input once for all of them`);
+  allocOutputs(b, s, nodes, specs, views);
+  bindViews(b, ops, views);
+  b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
+  b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${warpsFor(BM * BN * Math.min(accs.length, 2))})`);
+}
+
+/** Kernel lines: one accumulator's update with the tile `xv` (padding lanes hold its neutral value). */
+export function accStep(a: Acc, ind: string): string[] {
+  const x = `tl.where(mask, xv, ${ACC_INIT[a]})`;
+  if (a === "argmax" || a === "argmin") {
+    return [
+      `${ind}x_${a} = ${x}`,
+      `${ind}better = x_${a} ${a === "argmax" ? ">" : "<"} acc_${a}  # strict: the first occurrence wins`,
+      `${ind}idx_${a} = tl.where(better, cols[None, :], idx_${a})`,
+      `${ind}acc_${a} = tl.where(better, x_${a}, acc_${a})`,
+    ];
+  }
+  const step: Record<Exclude<Acc, "argmax" | "argmin">, string> = {
+    sum: `acc_sum + ${x}`, abs: `acc_abs + tl.abs(${x})`, sq: `acc_sq + ${x} * ${x}`, amax: `tl.maximum(acc_amax, tl.abs(${x}))`,
+    prod: `acc_prod * ${x}`, max: `tl.maximum(acc_max, ${x})`, min: `tl.minimum(acc_min, ${x})`,
+  };
+  return [`${ind}acc_${a} = ${step[a]}`];
+}
+
+/**
+ * Kernel lines: each member's result from the accumulators (reduced along axis 1: a row's lanes, or
+ * its chunks' partials) and `dev` (squared deviations, for var/std), stored to its outputs.
+ */
+export function resultLines(nodes: GraphNode[], specs: ReductionSpec[]): string[] {
+  const k: string[] = [];
   specs.forEach((sp, j) => {
     const r: Record<string, string> = {
       sum: `tl.sum(acc_sum, axis=1)`, mean: `tl.sum(acc_sum, axis=1) / n_cols`, l1: `tl.sum(acc_abs, axis=1)`, l2: `tl.sqrt(tl.sum(acc_sq, axis=1))`,
       linf: `tl.max(acc_amax, axis=1)`, max: `tl.max(acc_max, axis=1)`, min: `tl.min(acc_min, axis=1)`, prod: `tl.reduce(acc_prod, 1, _prod_combine)`,
       var: `dev / (n_cols - ${sp.correction ?? 1})`, std: `tl.sqrt(dev / (n_cols - ${sp.correction ?? 1}))`,
     };
-    if (sp.kind === "argmax" || sp.kind === "argmin") {
-      const a = sp.kind;
+    if (sp.kind === "argmax" || sp.kind === "argmin" || sp.tuple) {
+      const a = accOf(sp);
       k.push(`    best_${j} = ${a === "argmax" ? "tl.max" : "tl.min"}(acc_${a}, axis=1)`);
       k.push(`    res_${j} = tl.min(tl.where(acc_${a} == best_${j}[:, None], idx_${a}, n_cols), axis=1)`);
     } else k.push(`    res_${j} = ${r[sp.kind]}`);
-    k.push(`    tl.store(o${j}_ptr + o${j}_row, res_${j}${storeCast(nodes[j]!.dtype!)}, mask=row_mask)`);
+    if (sp.tuple) {
+      k.push(`    # values and indices`);
+      k.push(`    tl.store(o${j}_ptr + o${j}_row, best_${j}${storeCast(nodes[j]!.outputs![0]!.dtype!)}, mask=row_mask)`);
+      k.push(`    tl.store(o${j}i_ptr + o${j}i_row, res_${j}, mask=row_mask)`);
+    } else k.push(`    tl.store(o${j}_ptr + o${j}_row, res_${j}${storeCast(nodes[j]!.dtype!)}, mask=row_mask)`);
   });
-  b.kernels.push(k.join("\n"));
+  return k;
+}
 
-  const views = new Map(main.views);
-  b.line(`# ${kinds} over dims ${JSON.stringify(s.red)}: one kernel reads the input once for all of them`);
+/** The group's output operands (a max/min with indices writes two). */
+export function outOperands(specs: ReductionSpec[]): RowOperand[] {
+  return specs.flatMap((sp, j): RowOperand[] => [
+    { name: `o${j}`, space: "row" },
+    ...(sp.tuple ? [{ name: `o${j}i`, space: "row" as const }] : []),
+  ]);
+}
+
+/** Wrapper lines: every member's output tensors, and their views on the row space in `views`. */
+export function allocOutputs(b: ModuleBuilder, s: RowSpace, nodes: GraphNode[], specs: ReductionSpec[], views: Map<string, string>): void {
   nodes.forEach((n, j) => {
+    if (specs[j]!.tuple) {
+      const [vm, im] = [n.outputs![0]!, n.outputs![1]!];
+      const [vals, idx] = [`v_${ident(n.id)}_values`, `v_${ident(n.id)}_indices`];
+      b.line(`${vals} = torch.empty(${pyList(vm.shape)}, device=${b.device()}, dtype=${torchDtype(vm.dtype)})`);
+      b.line(`${idx} = torch.empty(${pyList(im.shape)}, device=${b.device()}, dtype=torch.int64)`);
+      views.set(`o${j}`, rowView(s, vals, vm.shape));
+      views.set(`o${j}i`, rowView(s, idx, im.shape));
+      b.setVal(`${n.id}#0`, vals);
+      b.setVal(`${n.id}#1`, idx);
+      return;
+    }
     const out = `v_${ident(n.id)}`;
     b.line(`${out} = torch.empty(${pyList(n.shape!)}, device=${b.device()}, dtype=${torchDtype(n.dtype!)})`);
     views.set(`o${j}`, rowView(s, out, n.shape!));
     b.setVal(n.id, out);
   });
-  bindViews(b, ops, views);
-  b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
-  b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${warpsFor(BM * BN * Math.min(accs.length, 2))})`);
+}
+
+/** Too few row blocks to fill the GPU (two waves of 132 SMs) and long rows: the columns are split. */
+function fewLongRows(s: RowSpace): boolean {
+  const { BM, BN } = tileFor(s, s.unitKept, false);
+  return Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN;
 }
 
 /**
  * Groups of reductions (two or more) that read the same value over the same dims, with no
- * prologue or epilogue of their own, keyed by the first member's id. Rows too few to fill the GPU
- * keep their split kernels (one each), which parallelise over the columns instead.
+ * prologue or epilogue of their own, keyed by the first member's id. Over few long rows the group
+ * is split across programs (multi-reduction-split.ts); index reductions then keep their own kernels.
  */
 export function planMultiReductions(g: CapturedGraph, candidates: GraphNode[]): Map<string, GraphNode[]> {
   const byKey = new Map<string, GraphNode[]>();
@@ -144,9 +203,9 @@ export function planMultiReductions(g: CapturedGraph, candidates: GraphNode[]): 
     if (key === null) continue;
     const spec = reductionSpec(n);
     const dims = spec.dims ?? Array.from({ length: m.shape.length }, (_, i) => i);
-    const s = rowSpace(m.shape, m.shape.length === 0 ? [] : dims, m.strides);
-    const { BM, BN } = tileFor(s, s.unitKept, false);
-    if (Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN) continue;
+    // few long rows are split across programs, which index reductions do not do
+    const indexed = spec.tuple || spec.kind === "argmax" || spec.kind === "argmin";
+    if (indexed && fewLongRows(rowSpace(m.shape, m.shape.length === 0 ? [] : dims, m.strides))) continue;
     byKey.set(key, [...(byKey.get(key) ?? []), n]);
   }
   const out = new Map<string, GraphNode[]>();

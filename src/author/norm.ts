@@ -7,6 +7,7 @@ import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { refOf } from "./reduction.js";
 import { bindViews, warpsFor, WHOLE_ROW_MAX } from "./softmax.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
+import { chunkMerge, welfordInit, welfordMerge, welfordStep } from "./welford.js";
 
 /**
  * Normalisations as one row kernel: statistics over the reduced dimensions of each row, then
@@ -15,8 +16,10 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  *   batch_norm:            rows = channels, columns = batch and spatial dims (eval: running stats)
  *   instance_norm:         rows = (batch, channel), columns = spatial dims
  *   group_norm:            rows = (batch, group), columns = channels of the group and spatial dims
- * The variance is computed around the mean (two passes over registers or memory), never as
- * E[x^2] - E[x]^2, which cancels catastrophically when the mean is large.
+ * The variance is never E[x^2] - E[x]^2, which cancels catastrophically when the mean is large: a
+ * row held whole takes deviations from the exact mean in registers; a longer row is read once for
+ * its statistics, each lane of the tile running Welford's update over its columns, and the lanes
+ * (and the chunks of split rows) are merged with the exact pairwise formula (Chan et al.).
  */
 const FINFO_EPS: Record<string, number> = { float32: 1.1920928955078125e-7, float16: 0.0009765625, bfloat16: 0.0078125 };
 
@@ -188,6 +191,13 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
           `        tl.store(rv_ptr + rv_row, (1.0 - momentum) * old_v + momentum * var * n_cols / tl.maximum(n_cols - 1, 1), mask=row_mask)`,
         ]
       : [];
+  const welfordLoop = (lo: string, hi: string, indent: string): string[] => [
+    ...welfordInit(indent),
+    `${indent}for start in range(${lo}, ${hi}, BLOCK_N):`,
+    ...colBlock(s, ops, "start", `${indent}    `),
+    ...main.lines(`${indent}    `, "0.0"),
+    ...welfordStep(`${indent}    `, lo),
+  ];
   function emitSplitNormKernels(): void {
     const SMS4 = 528;
     const rowBlocks = Math.ceil(s.nRows / BM);
@@ -202,28 +212,24 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
     );
     q.push(`    # ${node.op} of ${JSON.stringify(xShape)}: statistics per row over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)}; input: ${main.description}.`);
     q.push(`    # Rows are few and long, so program (rows, c) owns columns [c * CHUNK, (c + 1) * CHUNK) of BLOCK_M rows, and the`);
-    q.push(`    # statistics go through per-chunk partials: PHASE 0 sums${rms ? " squares" : ""}, ${rms ? "" : "PHASE 1 sums squared deviations from the exact mean, "}PHASE 2 normalises.`);
+    q.push(`    # statistics go through per-chunk partials: PHASE 0 reads the chunk once for its sum${rms ? " of squares" : " and its sum of squared deviations from its own mean"}, PHASE 1 ${rms ? "" : "merges the chunks' (exactly) and "}normalises.`);
     q.push(...rowPrologue(s, ops), ...rowParams());
     q.push(`    c_lo = tl.program_id(1) * CHUNK`);
     q.push(`    c_hi = tl.minimum(c_lo + CHUNK, n_cols)`);
     q.push(`    sidx = tl.arange(0, BLOCK_S)`);
     q.push(`    soffs = rows[:, None] * SPLIT + sidx[None, :]`);
     q.push(`    smask = row_mask[:, None] & (sidx < SPLIT)[None, :]`);
-    const loop = (): string[] => [`        for start in range(c_lo, c_hi, BLOCK_N):`, ...colBlock(s, ops, "start", "            "), ...main.lines("            ", "0.0")];
     q.push(`    if PHASE == 0:`);
-    q.push(`        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-    q.push(...loop());
-    q.push(`            xv = tl.where(mask, xv, 0.0)`);
-    q.push(rms ? `            acc = acc + xv * xv` : `            acc = acc + xv`);
-    q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), tl.sum(acc, axis=1), mask=row_mask)`);
-    if (!rms) {
-      q.push(`    elif PHASE == 1:`);
-      q.push(`        mean = tl.sum(tl.load(sum_ptr + soffs, mask=smask, other=0.0), axis=1) / n_cols`);
+    if (rms) {
       q.push(`        acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-      q.push(...loop());
-      q.push(`            xc = tl.where(mask, xv - mean[:, None], 0.0)`);
-      q.push(`            acc = acc + xc * xc`);
-      q.push(`        tl.store(dev_ptr + rows * SPLIT + tl.program_id(1), tl.sum(acc, axis=1), mask=row_mask)`);
+      q.push(`        for start in range(c_lo, c_hi, BLOCK_N):`, ...colBlock(s, ops, "start", "            "), ...main.lines("            ", "0.0"));
+      q.push(`            xv = tl.where(mask, xv, 0.0)`);
+      q.push(`            acc = acc + xv * xv`);
+      q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), tl.sum(acc, axis=1), mask=row_mask)`);
+    } else {
+      q.push(...welfordLoop("c_lo", "c_hi", "        "), ...welfordMerge("        ", "c_hi - c_lo"));
+      q.push(`        tl.store(sum_ptr + rows * SPLIT + tl.program_id(1), w_sum, mask=row_mask)`);
+      q.push(`        tl.store(dev_ptr + rows * SPLIT + tl.program_id(1), w_m2, mask=row_mask)`);
     }
     q.push(`    else:`);
     if (rms) {
@@ -231,11 +237,11 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
       q.push(`        rstd = 1.0 / tl.sqrt(sq / n_cols + eps)`);
     } else {
       q.push(`        if USE_BATCH_STATS:`);
-      q.push(`            mean = tl.sum(tl.load(sum_ptr + soffs, mask=smask, other=0.0), axis=1) / n_cols`);
-      q.push(`            var = tl.sum(tl.load(dev_ptr + soffs, mask=smask, other=0.0), axis=1) / n_cols`);
+      q.push(...chunkMerge("            ", "sidx", "smask", "tl.load(sum_ptr + soffs, mask=smask, other=0.0)", "tl.load(dev_ptr + soffs, mask=smask, other=0.0)"));
+      q.push(`            var = m2 / n_cols`);
       if (hasRunning) {
         q.push(`        else:`);
-        q.push(`            # eval mode: the running statistics replace the batch ones (PHASE 0 and 1 did not run)`);
+        q.push(`            # eval mode: the running statistics replace the batch ones (PHASE 0 did not run)`);
         q.push(`            mean = tl.load(rm_ptr + rm_row, mask=row_mask).to(tl.float32)`);
         q.push(`            var = tl.load(rv_ptr + rv_row, mask=row_mask).to(tl.float32)`);
       }
@@ -269,13 +275,12 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
     b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}), ${nSplit})`);
     const call = (phase: number): string =>
       `${name}[grid](${launchArgs(s, ops, views).join(", ")}, part_sum, part_dev, ${chunk}, ${nSplit}, ${floatLit(eps)}, ${floatLit(momentum)}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_S=${BS}, PHASE=${phase}, USE_BATCH_STATS=${ub}, UPDATE_RUNNING=${upd}, num_warps=${warpsFor(BM * BN)})`;
-    const statPhases = rms ? [0] : [0, 1];
-    if (ub === "True" || rms) for (const ph of statPhases) b.line(call(ph));
+    if (ub === "True" || rms) b.line(call(0));
     else if (ub !== "False") {
       b.line(`if ${ub}:`);
-      for (const ph of statPhases) b.line(`    ${call(ph)}`);
+      b.line(`    ${call(0)}`);
     }
-    b.line(call(2));
+    b.line(call(1));
     b.setVal(finalId, out);
   }
   if (split) {
@@ -306,18 +311,9 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
       k.push(`        xv = tl.where(mask, xv, 0.0)`, `        acc = acc + xv * xv`);
       k.push(`    sq = tl.sum(acc, axis=1)`);
     } else {
-      k.push(`    # pass 1: mean`);
-      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-      k.push(...colBlock(s, ops, "start", "        "), ...main.lines("        ", "0.0"));
-      k.push(`        acc = acc + tl.where(mask, xv, 0.0)`);
-      k.push(`    mean = tl.sum(acc, axis=1) / n_cols`);
-      k.push(`    # pass 2: variance around the mean`);
-      k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-      k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-      k.push(...colBlock(s, ops, "start", "        "), ...main.lines("        ", "0.0"));
-      k.push(`        xc = tl.where(mask, xv - mean[:, None], 0.0)`, `        acc = acc + xc * xc`);
-      k.push(`    var = tl.sum(acc, axis=1) / n_cols`);
+      k.push(`    # pass 1: mean and variance in one read`);
+      k.push(...welfordLoop("0", "n_cols", "    "), ...welfordMerge("    ", "n_cols"));
+      k.push(`    mean = w_sum / n_cols`, `    var = w_m2 / n_cols`);
       k.push(...runningStats());
     }
     k.push(...stats("    "));

@@ -69,6 +69,16 @@ test("reductions of one input over the same dims are one kernel each group", () 
   assert.equal((code(fixture("multi_reductions")).match(/^def k\d+_multi_reduce/gm) ?? []).length, 3);
 });
 
+test("a one-pass group over few long rows is split across programs, each chunk read once for all of it", () => {
+  // y.mean(0) and y.std(0) of a (30000, 43) input: 43 rows of 30000 columns
+  const g = scaled(fixture("multi_reductions"), 100);
+  assert.equal(plan(g).steps.filter((s) => s.kind === "multireduction").length, 3);
+  const c = code(g);
+  assert.match(c, /mean, std over dims \[0\]: 43 row\(s\) of 30000 split into \d+ chunks, each read once for all of them/);
+  assert.match(c, /^def k\d+_multi_reduce_partial\(/m);
+  assert.match(c, /^def k\d+_multi_reduce_combine\(/m);
+});
+
 test("row kernels use 64-bit rows and columns only when an operand has 2^31 elements or more", () => {
   const small = code(fixture("cumsum_reverse"));
   assert.doesNotMatch(small, /int64/);

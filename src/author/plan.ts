@@ -4,6 +4,8 @@ import { INDEXED_OPS } from "./indexed.js";
 import { CONV_OPS } from "./conv-spec.js";
 import { isOpsNode, planOps, type OpsStep } from "./ops-plan.js";
 import { planMultiReductions } from "./multi-reduction.js";
+import { reductionSpec, splitsColumns } from "./reduction.js";
+import { rowSpace } from "./rowspace.js";
 
 /**
  * Planning: which kernels to write for a captured graph. Nodes are classified into families, then
@@ -189,7 +191,7 @@ export function plan(g: CapturedGraph): Plan {
     // a group that combines two anchors (norm(a) - norm(b)) is the epilogue of the first only:
     // the second is then an ordinary input it reads
     if (absorbed.has(grp)) continue;
-    if (!sameShape(grp.root.shape, n.shape)) continue;
+    if (!sameShape(grp.root.shape, n.shape) && !(f === "reduction" && perRowEpilogue(g, n, grp))) continue;
     epilogueOf.set(n.id, { ...grp, externals: externalsOf(grp, n.id) });
     absorbed.add(grp);
   }
@@ -316,6 +318,40 @@ export function plan(g: CapturedGraph): Plan {
   for (const o of ops.placed) placed.push({ at: o.at, step: { kind: "ops", op: o.step } });
   placed.sort((a, b) => a.at - b.at);
   return { steps: placed.map((p) => p.step), unsupported };
+}
+
+/**
+ * A reduction whose result is broadcast back over its own input by the group (x / x.sum(1, keepdim),
+ * x / sqrt(mean(x**2, 1, keepdim) + eps)): the reduction kernel applies the group to the rows it
+ * has just reduced, so the input is not read once more by a separate kernel. Only where each row's
+ * result lands on that row (kept dims in place), the group writes the input's shape in its default
+ * layout, and the rows are not split across programs.
+ */
+function perRowEpilogue(g: CapturedGraph, n: GraphNode, grp: PwGroup): boolean {
+  let spec;
+  try {
+    spec = reductionSpec(n);
+  } catch {
+    return false;
+  }
+  if (spec.tuple || spec.kind === "argmax" || spec.kind === "argmin") return false;
+  const first = n.args[0];
+  const m = first !== undefined && isRef(first) ? valueMeta(g, refId(first)) : null;
+  const out = n.shape;
+  if (!m || !out || !sameShape(grp.root.shape, m.shape) || !sameShape(grp.root.strides, contiguous(m.shape))) return false;
+  const rank = m.shape.length;
+  const red = (spec.dims ?? Array.from({ length: rank }, (_, i) => i)).map((d) => (d < 0 ? d + rank : d));
+  // right-aligned broadcasting of the result over the input: 1 (or absent) on reduced dims, the
+  // input's size on kept ones
+  const lead = rank - out.length;
+  if (lead < 0 || !m.shape.every((x, d) => (d < lead ? red.includes(d) : red.includes(d) ? out[d - lead] === 1 : out[d - lead] === x))) return false;
+  return !splitsColumns(spec, rowSpace(m.shape, rank === 0 ? [] : red, m.strides));
+}
+
+function contiguous(shape: number[]): number[] {
+  const st = shape.map(() => 1);
+  for (let d = shape.length - 2; d >= 0; d--) st[d] = st[d + 1]! * Math.max(1, shape[d + 1]!);
+  return st;
 }
 
 /** Values a group reads from outside itself, in first-use order. */

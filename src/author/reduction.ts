@@ -3,8 +3,9 @@ import { bindViews } from "./softmax.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { Arg, GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
-import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { colBlock, fullPtr, kernelParams, launchArgs, perm, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
 import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
+import { chunkMerge, welfordInit, welfordMerge, welfordStep } from "./welford.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
 
 /**
@@ -15,7 +16,7 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  */
 type Kind = "sum" | "mean" | "max" | "min" | "prod" | "argmax" | "argmin" | "var" | "std" | "l1" | "l2" | "linf";
 
-interface ReductionSpec {
+export interface ReductionSpec {
   kind: Kind;
   dims: number[] | null;
   keepdim: boolean;
@@ -23,6 +24,10 @@ interface ReductionSpec {
   tuple: boolean;
   /** var / std: the divisor is n - correction */
   correction?: number;
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A float the capture wrote as text ("inf", "-inf", "nan"). */
@@ -100,6 +105,9 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const strides = indexed && dims.length > 1 ? null : mainStrides(b, node, prologue, base);
   const s = rowSpace(base, rank === 0 ? [] : dims, strides);
   if (indexed && s.red.length > 1 && spec.dims !== null) throw new UnsupportedOp(node.op, "an index reduction over several dimensions");
+  // an epilogue over the whole input (x / x.sum(dim, keepdim=True)): the row's result is applied to
+  // every element of the row, so the kernel writes the input's shape
+  const broadcast = !!epilogue && !sameShape(epilogue.root.shape!, node.shape!);
   const outMeta = spec.tuple ? node.outputs![0]! : { shape: node.shape!, dtype: node.dtype! };
   const idxMeta = spec.tuple ? node.outputs![1]! : null;
   const outShape = outMeta.shape;
@@ -107,13 +115,12 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const cmp = spec.kind === "argmax" || (spec.tuple && spec.kind === "max") ? ">" : "<";
 
   const main = mainLoad(b, s, node, prologue);
-  const outOps: RowOperand[] = [{ name: "out", space: "row" }];
+  const outOps: RowOperand[] = [{ name: "out", space: broadcast ? "full" : "row" }];
   if (spec.tuple) outOps.push({ name: "idx", space: "row" });
-  const epi = epilogueLoad(b, s, node, epilogue, "row", outShape);
+  const epi = epilogueLoad(b, s, node, epilogue, broadcast ? "full" : "row", broadcast ? base : outShape);
   const ops = [...main.operands, ...epi.operands, ...outOps];
   const { BM, BN } = tileFor(s, s.unitKept, false);
-  // too few row blocks to fill the GPU (two waves of 132 SMs) and long rows: split the columns
-  if (SPLITTABLE.has(spec.kind) && !spec.tuple && Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN) {
+  if (!broadcast && splitsColumns(spec, s)) {
     emitSplitReduction(b, node, spec, s, main, epi, outShape, epilogue);
     return;
   }
@@ -127,7 +134,8 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   k.push(`    # ${spec.kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(base)} (keepdim=${spec.keepdim}); input: ${main.description}.`);
   k.push(`    # Each program reduces BLOCK_M rows, looping over their n_cols columns BLOCK_N at a time.`);
   k.push(...rowPrologue(s, ops));
-  k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[spec.kind]}, tl.float32)`);
+  const welford = (spec.kind === "var" || spec.kind === "std") && !single;
+  k.push(...(welford ? welfordInit("    ") : [`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[spec.kind]}, tl.float32)`]));
   if (track) k.push(`    acc_i = tl.zeros([BLOCK_M, BLOCK_N], ${s.wide ? "tl.int64" : "tl.int32"})`);
   const ind = single ? "    " : "        ";
   if (single) k.push(`    # the row is one block: no loop`);
@@ -141,7 +149,7 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
     case "mean":
     case "var":
     case "std":
-      k.push(`${ind}acc = acc + xv`);
+      k.push(...(welford ? welfordStep(ind, "0") : [`${ind}acc = acc + xv`]));
       break;
     case "prod":
       k.push(`${ind}acc = acc * xv`);
@@ -175,21 +183,16 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
       break;
     case "var":
     case "std":
-      k.push(`    mean = tl.sum(acc, axis=1) / n_cols`);
       if (single) {
+        k.push(`    mean = tl.sum(acc, axis=1) / n_cols`);
         k.push(`    # squared deviations from the mean (stable, unlike E[x^2] - E[x]^2), on the row still in registers`);
         k.push(`    d = tl.where(mask, xv - mean[:, None], 0.0)`);
-        k.push(`    acc = d * d`);
+        k.push(`    res = tl.sum(d * d, axis=1) / (n_cols - ${spec.correction ?? 1})`);
       } else {
-        k.push(`    # second pass: squared deviations from the mean (stable, unlike E[x^2] - E[x]^2)`);
-        k.push(`    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)`);
-        k.push(`    for start in range(0, n_cols, BLOCK_N):`);
-        k.push(...colBlock(s, ops, "start", "        "));
-        k.push(...main.lines("        ", "0.0"));
-        k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
-        k.push(`        acc = acc + d * d`);
+        k.push(`    # squared deviations from the mean from the lanes' Welford statistics (stable, one read)`);
+        k.push(...welfordMerge("    ", "n_cols"));
+        k.push(`    res = w_m2 / (n_cols - ${spec.correction ?? 1})`);
       }
-      k.push(`    res = tl.sum(acc, axis=1) / (n_cols - ${spec.correction ?? 1})`);
       if (spec.kind === "std") k.push(`    res = tl.sqrt(res)`);
       break;
     case "l1":
@@ -217,19 +220,27 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
       }
   }
   const anchorTy = res === "res_i" ? "i" : "f";
-  const e = epi.lines("    ", { code: res, ty: anchorTy }, "row_mask");
-  k.push(...e.lines);
   const outDtype = epilogue ? epilogue.root.dtype! : outMeta.dtype!;
-  k.push(`    tl.store(out_ptr + out_row, ${e.result.code}${storeCast(outDtype)}, mask=row_mask)`);
+  if (broadcast) {
+    // the epilogue over the row's columns: from registers when the row is one block, else one more
+    // read of the row (the program's own rows, recently read)
+    if (!single) k.push(`    for start in range(0, n_cols, BLOCK_N):`, ...colBlock(s, ops, "start", "        "));
+    const e = epi.lines(ind, { code: `${res}[:, None]`, ty: anchorTy }, "mask");
+    k.push(...e.lines, `${ind}tl.store(${fullPtr("out")}, ${e.result.code}${storeCast(outDtype)}, mask=mask)`);
+  } else {
+    const e = epi.lines("    ", { code: res, ty: anchorTy }, "row_mask");
+    k.push(...e.lines);
+    k.push(`    tl.store(out_ptr + out_row, ${e.result.code}${storeCast(outDtype)}, mask=row_mask)`);
+  }
   if (spec.tuple) k.push(`    tl.store(idx_ptr + idx_row, res_i, mask=row_mask)`);
   b.kernels.push(k.join("\n"));
 
   const finalId = epilogue ? epilogue.root.id : node.id;
   const out = spec.tuple ? `v_${ident(node.id)}_values` : `v_${ident(finalId)}`;
   const views = new Map([...main.views, ...epi.views]);
-  b.line(`# ${spec.kind} over dims ${JSON.stringify(s.red)}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}`);
-  b.line(`${out} = torch.empty(${pyList(outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-  views.set("out", rowView(s, out, outShape));
+  b.line(`# ${spec.kind} over dims ${JSON.stringify(s.red)}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it${broadcast ? " over the whole input" : ""}` : ""}`);
+  b.line(`${out} = torch.empty(${pyList(broadcast ? base : outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
+  views.set("out", broadcast ? `${out}.permute(${pyList(perm(s))})` : rowView(s, out, outShape));
   if (spec.tuple) {
     const idx = `v_${ident(node.id)}_indices`;
     b.line(`${idx} = torch.empty(${pyList(idxMeta!.shape)}, device=${b.device()}, dtype=torch.int64)`);
@@ -252,19 +263,25 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
 /** Kinds whose partial results combine with one associative operation (var/std: two of them). */
 const SPLITTABLE = new Set<Kind>(["sum", "mean", "max", "min", "prod", "l1", "l2", "linf", "var", "std"]);
 
+/** Too few row blocks to fill the GPU (two waves of 132 SMs) and long rows: the columns are split. */
+export function splitsColumns(spec: ReductionSpec, s: RowSpace): boolean {
+  const { BM, BN } = tileFor(s, s.unitKept, false);
+  return SPLITTABLE.has(spec.kind) && !spec.tuple && Math.ceil(s.nRows / BM) < 264 && s.nCols >= 4 * BN;
+}
+
 /**
  * Few row blocks, long columns (a sum over everything, a mean over all but the contiguous dim): one
  * program per row block would leave most of the GPU idle, so each row's columns are split into
  * chunks reduced in parallel (stage 1: a partial result per row and chunk in a small buffer), then
- * one short pass combines the partials and applies the epilogue (stage 2). var/std take one more
- * parallel pass: stage 1 sums, the deviation pass reads the row's partial sums to get the exact
- * mean and sums squared deviations from it per chunk (stable), and stage 2 combines those.
+ * one short pass combines the partials and applies the epilogue (stage 2). var/std: stage 1 keeps
+ * each chunk's sum and its squared deviations from the chunk's own mean (Welford, one read), and
+ * stage 2 merges the chunks exactly.
  */
 function emitSplitReduction(
   b: ModuleBuilder,
   node: GraphNode,
   spec: ReductionSpec,
-  s: ReturnType<typeof rowSpace>,
+  s: RowSpace,
   main: ReturnType<typeof mainLoad>,
   epi: ReturnType<typeof epilogueLoad>,
   outShape: number[],
@@ -287,51 +304,40 @@ function emitSplitReduction(
   const warps = BM * BN >= 2048 ? 8 : 4;
 
   const ops1 = main.operands;
-  const stage = (nameKind: string, withMean: boolean): string => {
-    const name = b.kernelName(nameKind);
-    const k: string[] = [];
-    k.push(`@triton.jit`);
-    k.push(`def ${name}(${[...kernelParams(s, ops1), ...(withMean ? ["sum_ptr"] : []), "part_ptr", "CHUNK", "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr", "BLOCK_S: tl.constexpr"].join(", ")}):`);
-    k.push(withMean
-      ? `    # deviation pass of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: the exact mean from stage 1's partial sums, then`
-      : `    # stage 1 of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: program (rows, c) reduces columns [c * CHUNK, (c + 1) * CHUNK)`);
-    k.push(withMean
-      ? `    # the squared deviations from it over columns [c * CHUNK, (c + 1) * CHUNK); input: ${main.description}.`
-      : `    # of its rows (CHUNK is a multiple of BLOCK_N, so chunks never overlap); input: ${main.description}.`);
-    k.push(...rowPrologue(s, ops1));
-    if (withMean) {
-      k.push(`    sidx = tl.arange(0, BLOCK_S)`);
-      k.push(`    ps = tl.load(sum_ptr + rows[:, None] * SPLIT + sidx[None, :], mask=row_mask[:, None] & (sidx < SPLIT)[None, :], other=0.0)`);
-      k.push(`    mean = tl.sum(ps, axis=1) / n_cols`);
-    }
-    k.push(`    acc = tl.full([BLOCK_M, BLOCK_N], ${withMean ? "0.0" : INIT[stageKind]}, tl.float32)`);
-    k.push(`    c_lo = tl.program_id(1) * CHUNK`);
-    k.push(`    for start in range(c_lo, tl.minimum(c_lo + CHUNK, n_cols), BLOCK_N):`);
-    k.push(...colBlock(s, ops1, "start", "        "));
-    k.push(...main.lines("        ", "0.0"));
-    if (withMean) {
-      k.push(`        d = tl.where(mask, xv - mean[:, None], 0.0)`);
-      k.push(`        acc = acc + d * d`);
-    } else {
-      k.push(`        xv = tl.where(mask, xv, ${INIT[stageKind]})`);
-      const step: Record<string, string> = {
-        sum: "acc + xv", mean: "acc + xv", prod: "acc * xv", max: "tl.maximum(acc, xv)", min: "tl.minimum(acc, xv)",
-        l1: "acc + tl.abs(xv)", l2: "acc + xv * xv", linf: "tl.maximum(acc, tl.abs(xv))",
-      };
-      k.push(`        acc = ${step[stageKind]}`);
-    }
-    k.push(`    tl.store(part_ptr + rows * SPLIT + tl.program_id(1), ${withMean ? "tl.sum(acc, axis=1)" : reduceCode("acc")}, mask=row_mask)`);
-    b.kernels.push(k.join("\n"));
-    return name;
-  };
-  const name1 = stage(`${stageKind}_partial`, false);
-  const nameDev = dev ? stage(`${kind}_deviation`, true) : null;
+  const name1 = b.kernelName(`${kind}_partial`);
+  const k: string[] = [];
+  k.push(`@triton.jit`);
+  k.push(`def ${name1}(${[...kernelParams(s, ops1), "part_ptr", ...(dev ? ["dev_ptr"] : []), "CHUNK", "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
+  k.push(`    # stage 1 of ${kind} over dims ${JSON.stringify(s.red)} of ${JSON.stringify(s.base)}: program (rows, c) reduces columns [c * CHUNK, (c + 1) * CHUNK)`);
+  k.push(`    # of its rows (CHUNK is a multiple of BLOCK_N, so chunks never overlap); input: ${main.description}.`);
+  if (dev) k.push(`    # Each chunk's sum and its squared deviations from its own mean, in one read (welford.ts).`);
+  k.push(...rowPrologue(s, ops1));
+  k.push(`    c_lo = tl.program_id(1) * CHUNK`);
+  k.push(`    c_hi = tl.minimum(c_lo + CHUNK, n_cols)`);
+  k.push(...(dev ? welfordInit("    ") : [`    acc = tl.full([BLOCK_M, BLOCK_N], ${INIT[stageKind]}, tl.float32)`]));
+  k.push(`    for start in range(c_lo, c_hi, BLOCK_N):`);
+  k.push(...colBlock(s, ops1, "start", "        "));
+  k.push(...main.lines("        ", "0.0"));
+  if (dev) {
+    k.push(...welfordStep("        ", "c_lo"), ...welfordMerge("    ", "c_hi - c_lo"));
+    k.push(`    tl.store(part_ptr + rows * SPLIT + tl.program_id(1), w_sum, mask=row_mask)`);
+    k.push(`    tl.store(dev_ptr + rows * SPLIT + tl.program_id(1), w_m2, mask=row_mask)`);
+  } else {
+    k.push(`        xv = tl.where(mask, xv, ${INIT[stageKind]})`);
+    const step: Record<string, string> = {
+      sum: "acc + xv", mean: "acc + xv", prod: "acc * xv", max: "tl.maximum(acc, xv)", min: "tl.minimum(acc, xv)",
+      l1: "acc + tl.abs(xv)", l2: "acc + xv * xv", linf: "tl.maximum(acc, tl.abs(xv))",
+    };
+    k.push(`        acc = ${step[stageKind]}`);
+    k.push(`    tl.store(part_ptr + rows * SPLIT + tl.program_id(1), ${reduceCode("acc")}, mask=row_mask)`);
+  }
+  b.kernels.push(k.join("\n"));
 
   const ops2: RowOperand[] = [...epi.operands, { name: "out", space: "row" }];
   const name2 = b.kernelName(`${kind}_combine`);
   const f: string[] = [];
   f.push(`@triton.jit`);
-  f.push(`def ${name2}(${["part_ptr", ...kernelParams(s, ops2), "SPLIT", "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
+  f.push(`def ${name2}(${["part_ptr", ...(dev ? ["dev_ptr"] : []), ...kernelParams(s, ops2), "SPLIT", ...(dev ? ["CHUNK"] : []), "BLOCK_M: tl.constexpr", "BLOCK_N: tl.constexpr"].join(", ")}):`);
   f.push(`    # stage 2: combine each row's SPLIT partial results, then finish`);
   f.push(...rowPrologue(s, ops2));
   f.push(`    pmask = row_mask[:, None] & (cols0 < SPLIT)[None, :]`);
@@ -339,7 +345,10 @@ function emitSplitReduction(
   let res = reduceCode("p");
   if (kind === "mean") res = `${res} / n_cols`;
   if (kind === "l2") res = `tl.sqrt(${res})`;
-  if (dev) res = `${res} / (n_cols - ${spec.correction ?? 1})`;
+  if (dev) {
+    f.push(...chunkMerge("    ", "cols0", "pmask", "p", "tl.load(dev_ptr + rows[:, None] * SPLIT + cols0[None, :], mask=pmask, other=0.0)"));
+    res = `m2 / (n_cols - ${spec.correction ?? 1})`;
+  }
   if (kind === "std") res = `tl.sqrt(${res})`;
   f.push(`    res = ${res}`);
   const e = epi.lines("    ", { code: "res", ty: "f" }, "row_mask");
@@ -359,12 +368,10 @@ function emitSplitReduction(
   bindViews(b, [...ops1, ...ops2], views);
   const BS = Math.max(2, nextPow2(nSplit));
   const grid1 = `(triton.cdiv(${s.nRows}, ${BM}), ${nSplit})`;
-  b.line(`${name1}[${grid1}](${launchArgs(s, ops1, views).join(", ")}, part, ${chunk}, ${nSplit}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_S=${BS}, num_warps=${warps})`);
-  if (nameDev) {
-    b.line(`${nameDev}[${grid1}](${launchArgs(s, ops1, views).join(", ")}, part, part_dev, ${chunk}, ${nSplit}, BLOCK_M=${BM}, BLOCK_N=${BN}, BLOCK_S=${BS}, num_warps=${warps})`);
-  }
+  const parts = dev ? "part, part_dev" : "part";
+  b.line(`${name1}[${grid1}](${launchArgs(s, ops1, views).join(", ")}, ${parts}, ${chunk}, ${nSplit}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${warps})`);
   const BM2 = Math.max(1, Math.min(nextPow2(s.nRows), Math.floor(4096 / BS)));
-  b.line(`${name2}[(triton.cdiv(${s.nRows}, ${BM2}),)](${dev ? "part_dev" : "part"}, ${launchArgs(s, ops2, views).join(", ")}, ${nSplit}, BLOCK_M=${BM2}, BLOCK_N=${BS}, num_warps=4)`);
+  b.line(`${name2}[(triton.cdiv(${s.nRows}, ${BM2}),)](${parts}, ${launchArgs(s, ops2, views).join(", ")}, ${nSplit}${dev ? `, ${chunk}` : ""}, BLOCK_M=${BM2}, BLOCK_N=${BS}, num_warps=4)`);
   b.setVal(finalId, out);
 }
 

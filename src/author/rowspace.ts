@@ -67,8 +67,10 @@ export function kernelParams(s: RowSpace, ops: RowOperand[]): string[] {
     ...ops.map((o) => `${o.name}_ptr`),
     "n_rows",
     "n_cols",
-    ...argNames("KS", nk),
-    ...argNames("DS", nr),
+    // sizes are compile-time constants (the module is specialised to them): splitting a flat row
+    // or column index into coordinates is then shifts and multiplications, not integer divisions
+    ...argNames("KS", nk).map((x) => `${x}: tl.constexpr`),
+    ...argNames("DS", nr).map((x) => `${x}: tl.constexpr`),
     ...ops.flatMap((o) => [...argNames(`${o.name}_k`, nk), ...(o.space === "full" ? argNames(`${o.name}_d`, nr) : [])]),
   ];
 }
