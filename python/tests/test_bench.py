@@ -32,7 +32,7 @@ def test_honest_candidate_is_timed_against_eager_and_compile():
     t = doc["timings"]
     assert t["candidate"]["median"] > 0 and t["eager"]["median"] > 0
     assert t["compiled"] is not None or t["compileError"]
-    assert len(doc["trials"]) == 3  # two before timing, one re-check after
+    assert len(doc["trials"]) == 4  # two before timing, two re-checks after (as timed, and poisoned)
     print(bench.summary(doc))
 
 
@@ -41,3 +41,27 @@ def test_a_candidate_that_does_less_when_timed_is_rejected():
     doc = bench.run(args(fixture("scale_lazy_when_timed.py")))
     assert not doc["ok"]
     assert (doc["stage"], doc["code"]) == ("integrity", "timing_mismatch")
+
+
+@gpu
+def test_a_candidate_that_tells_timing_apart_by_the_poison_is_rejected():
+    doc = bench.run(args(fixture("scale_short_when_unpoisoned.py")))
+    assert not doc["ok"]
+    assert doc["stage"] == "correctness", doc["message"]
+
+
+def test_timing_conditions_are_entered_and_left_whole():
+    """The candidate is timed with deterministic mode (and its fresh-memory poison) off, and the
+    mode is back on afterwards, even when the timed code raised."""
+    from tritonize_harness.worker.main import _unpoisoned
+
+    torch._C._set_deterministic_algorithms(True, warn_only=True)
+    try:
+        with pytest.raises(RuntimeError):
+            with _unpoisoned():
+                assert not torch.are_deterministic_algorithms_enabled()
+                raise RuntimeError("the candidate failed while timed")
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)

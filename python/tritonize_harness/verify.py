@@ -425,8 +425,10 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         if opts.bench is not None:
             services.say("timing candidate, eager and torch.compile")
             verdict.timings = _bench(worker, ref, outbox, refs, opts, verdict.launches_per_call)
-            # Re-check correctness after timing, on inputs never seen before.
-            trial.run(trials, _seed(opts, trials), 1)
+            # Re-check correctness after timing, on inputs never seen before: once as timed
+            # (without the fresh-memory poison, which the candidate could tell), once poisoned.
+            trial.run(trials, _seed(opts, trials), 1, poison=False)
+            trial.run(trials + 1, _seed(opts, trials + 1), 1)
         _account_memory(verdict, ref, services, trial, watch, built != refs.built)
     except (Failure, torch.OutOfMemoryError) as exc:
         f = exc if isinstance(exc, Failure) else Failure(
@@ -514,7 +516,7 @@ class _Trials:
         self.watch.mark("reference")
         return material
 
-    def run(self, t: int, seed: int, calls: int, material: Material | None = None) -> None:
+    def run(self, t: int, seed: int, calls: int, material: Material | None = None, poison: bool = True) -> None:
         material = material or self.material(t, seed)
         phases, record = self.verdict.phases, self.record(t)
         if t == 0:
@@ -523,7 +525,7 @@ class _Trials:
         launches = 0
         started = time.monotonic()
         try:
-            reply, got = self._call(material, t, calls, record)
+            reply, got = self._call(material, t, calls, record, poison)
             launches = self.verdict.add_calls(reply)
             _raise_worker_failure(reply)
             with phases.timed("judge", record):
@@ -553,7 +555,8 @@ class _Trials:
         if failure is not None:
             raise failure
 
-    def _call(self, material: Material, t: int, calls: int, record: dict) -> tuple[dict, list[torch.Tensor]]:
+    def _call(self, material: Material, t: int, calls: int, record: dict,
+              poison: bool = True) -> tuple[dict, list[torch.Tensor]]:
         phases = self.verdict.phases
         with phases.timed("transfer", record):
             shared = [_shareable(self.outbox, x) for x in material.inputs]
@@ -561,7 +564,7 @@ class _Trials:
             self.buffer_bytes = max(self.buffer_bytes, tensor_bytes(got))
             self.largest_output = max([self.largest_output] + [e.numel() for e in material.expected])
             message = {"cmd": "call", "inputs": self.outbox.pack(shared), "outputs": self.outbox.pack(got),
-                       "calls": calls, "trial": t}
+                       "calls": calls, "trial": t, "poison": poison}
         with phases.timed("candidateWait", record):
             reply = self.worker.request(message, during=f"trial {t}")
         self.watch.mark("candidate")
