@@ -93,7 +93,9 @@ class WorkerPool:
             self._cond.notify_all()
         for queue in queues:
             while queue:
-                queue.popleft().close()
+                worker = queue.popleft()
+                worker.kill()  # it never ran a candidate: nothing to wait for (it may be mid-import)
+                worker.close()
         self._thread.join(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -1,3 +1,4 @@
+import { closeHarnessServers } from "../harness/harness-server.js";
 import { EXIT } from "./exit-codes.js";
 
 /**
@@ -69,6 +70,7 @@ export async function interruptible(
 ): Promise<number> {
   const interrupt = onInterrupt();
   const stopped = async (got: NodeJS.Signals) => {
+    await closeHarnessServers(); // warm verification's servers too, not only the spawns of this command
     await onInterrupted(got);
     process.stderr.write(`tritonize ${command}: interrupted by ${got}; every process it started has ended\n`);
     return EXIT.interrupted;

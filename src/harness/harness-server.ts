@@ -60,6 +60,8 @@ export class HarnessServer {
   private stderr = "";
   private exited = false;
   readonly ready: Promise<number>;
+  /** settles when the server's process has exited */
+  private readonly gone: Promise<void>;
 
   private constructor(private readonly child: ChildProcess) {
     let markReady!: (pid: number) => void;
@@ -74,6 +76,7 @@ export class HarnessServer {
       if (msg.data.type === "ready") markReady(msg.data.pid);
       else this.dispatch(msg.data);
     });
+    this.gone = new Promise((res) => child.once("exit", () => res()));
     child.once("exit", () => {
       this.exited = true;
       const tail = this.stderr.trim().split("\n").slice(-4).join("\n");
@@ -165,6 +168,16 @@ export class HarnessServer {
     setTimeout(() => this.exited || killTree(pid), graceMs).unref();
   }
 
+  /** close(), then waits until the server's process has exited (killed as a tree after the grace). */
+  async shutdown(graceMs = 3000): Promise<void> {
+    this.close(graceMs);
+    if (this.exited) return;
+    let timer: NodeJS.Timeout | undefined;
+    const backstop = new Promise<void>((res) => (timer = setTimeout(res, graceMs + 2000)));
+    await Promise.race([this.gone, backstop]);
+    clearTimeout(timer);
+  }
+
   private send(msg: object): void {
     if (!this.exited) this.child.stdin!.write(JSON.stringify(msg) + "\n");
   }
@@ -244,12 +257,12 @@ export async function sharedServer(opts: ServerOptions = {}): Promise<HarnessSer
   return starting;
 }
 
-/** Ends every server this process started (their candidate processes with them). */
+/** Ends every server this process started (their candidate processes with them), and waits until they have exited. */
 export async function closeHarnessServers(): Promise<void> {
   const servers = await Promise.all([...shared.values()].map((p) => p.catch(() => undefined)));
   shared.clear();
-  for (const s of servers) s?.close();
-  for (const s of live) s.close();
+  const all = new Set([...servers.filter((s): s is HarnessServer => s !== undefined), ...live]);
+  await Promise.all([...all].map((s) => s.shutdown()));
 }
 
 function safeJson(line: string): unknown {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { ServerGone, sharedServer } from "./harness-server.js";
 import { runHarness } from "./run-harness.js";
 import { parseVerdict, type Verdict } from "./verdict.js";
@@ -57,6 +58,23 @@ export async function verifyCandidate(opts: VerifyOptions): Promise<Verdict> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts this process's harness server and its ready candidate processes now, for verifications
+ * that come later (`tritonize run` captures the graph meanwhile): torch's import and the pool's
+ * process starts, seconds each on a GPU host, are then paid beside the capture. A start that
+ * fails is met again, and reported, by the first verification.
+ */
+export function prewarmHarness(device: Device, python?: string): void {
+  if (process.env.TRITONIZE_WARM === "0") return;
+  sharedServer({ python, warm: [device === "auto" ? likelyDevice() : device] }).catch(() => undefined);
+}
+
+/** The device `auto` most likely resolves to: a GPU when the driver is there and not hidden. */
+function likelyDevice(): "cuda" | "cpu" {
+  const hidden = process.env.CUDA_VISIBLE_DEVICES === "" || process.env.CUDA_VISIBLE_DEVICES === "-1";
+  return !hidden && existsSync("/dev/nvidiactl") ? "cuda" : "cpu";
 }
 
 /** One harness process for one candidate, started and ended here: `tritonize verify`'s path. */

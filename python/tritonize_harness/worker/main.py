@@ -25,6 +25,22 @@ import traceback
 
 STARTED = time.monotonic()  # before torch: its import is the largest part of a process's start
 
+
+def _die_with_parent(argv: list[str]) -> None:
+    """The kernel sends SIGKILL when the supervisor goes, armed before torch's import (a second or
+    more) so that a process still starting ends with it too."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    parent = argv[argv.index("--parent-pid") + 1] if "--parent-pid" in argv[:-1] else None
+    if parent is not None and str(os.getppid()) != parent:  # it left before the signal was armed
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    _die_with_parent(sys.argv)
+
 import torch  # noqa: E402
 
 from ..failure import Failure  # noqa: E402
@@ -334,13 +350,9 @@ def _warm_profiler(device: torch.device) -> None:
 
 
 def _end_with_supervisor(cmd_fd: int, parent: int) -> None:
-    """The process dies with its supervisor: the kernel sends SIGKILL when the parent goes, and a
-    watcher ends it when the command pipe closes (a supervisor that closed it has given up)."""
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent left before the signal was armed
+    """The process dies with its supervisor: the parent-death signal (`_die_with_parent`), and a
+    watcher that ends it when the command pipe closes (a supervisor that closed it has given up)."""
+    if os.getppid() != parent:
         os._exit(0)
     exit_now = os._exit  # held before the guard wraps os._exit
 

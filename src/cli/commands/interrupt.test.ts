@@ -37,8 +37,8 @@ function processesOf(mark: string | null, dir: string): number[] {
   return found;
 }
 
-/** Starts the CLI, waits until a process works inside dir (the candidate's worker), sends SIGINT. */
-async function interruptWhenSpinning(args: string[], env: Record<string, string>) {
+/** Starts the CLI, waits until the candidate runs in a process inside dir (after `ready` is printed), sends SIGINT. */
+async function interruptWhenSpinning(args: string[], env: Record<string, string>, ready = "") {
   const dir = mkdtempSync(join(tmpdir(), "tritonize-ctrlc-"));
   const mark = randomBytes(6).toString("hex");
   const child = spawn(process.execPath, ["--import", "tsx", join(projectRoot(), "src/cli/main.ts"), ...args.map((a) => a.replace("$DIR", dir))], {
@@ -50,11 +50,21 @@ async function interruptWhenSpinning(args: string[], env: Record<string, string>
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  // only the candidate's worker works inside the TMPDIR (the CLI and the harness work in the project)
-  const workerUp = () => processesOf(null, dir).length > 0;
-  for (let i = 0; i < 900 && !workerUp() && child.exitCode === null; i++) await sleep(100);
-  assert.ok(workerUp(), `the candidate's worker never started:\n${output}`);
-  await sleep(500);
+  // only candidate processes work inside the TMPDIR (the CLI and the harness work in the
+  // project); ready ones of a pool wait on their pipe, the spinning candidate's runs
+  const running = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("R") ?? false;
+    } catch {
+      return false;
+    }
+  };
+  const spinning = () => output.includes(ready) && processesOf(null, dir).some(running);
+  for (let i = 0, seen = 0; i < 900 && seen < 5 && child.exitCode === null; i++) {
+    seen = spinning() ? seen + 1 : 0;
+    await sleep(100);
+  }
+  assert.ok(spinning(), `the candidate never ran:\n${output}`);
   child.kill("SIGINT");
   const code = await exited;
   return { code, output, dir, mark };
@@ -83,6 +93,7 @@ test("SIGINT to run while the kernel agent verifies a spinning candidate marks t
       ["run", "--problem", fixture("scale.py"), "--author", "model", "--device", "cpu", "--trials", "1", "--set", "n=100",
         "--workers", "1", "--rounds", "1", "--wall-time", "600", "--out", "$DIR/runs"],
       { OPENAI_BASE_URL: server.url, TRITONIZE_MODEL: "test-model", TRITONIZE_MAX_RETRIES: "0" },
+      "[direct] started", // past capture: the harness server's ready processes are up before it ends
     );
     assert.equal(r.code, EXIT.interrupted, r.output);
     assert.deepEqual(processesOf(r.mark, r.dir), []);

@@ -8,7 +8,7 @@ import { pythonEnvironment } from "../../harness/environment.js";
 import { pipelineDeps, parseRouteOptions } from "../../pipeline/cli-deps.js";
 import { runPipeline, type PipelineResult } from "../../pipeline/run-pipeline.js";
 import { eventLine, renderPipeline } from "../../pipeline/render.js";
-import { verifyCandidate } from "../../harness/verify.js";
+import { prewarmHarness, verifyCandidate } from "../../harness/verify.js";
 import { resolveConfig, type TritonizeConfig } from "../../config/config.js";
 import { EXIT, exitFor, helpFooter, PROBLEM_STATUSES } from "../exit-codes.js";
 import { interruptible } from "../interrupt.js";
@@ -122,8 +122,10 @@ export async function runCommand(o: RunFlags): Promise<number> {
           onEvent: createKernelView({ write: (t) => process.stderr.write(t), live: false }).onEvent,
         })
       : null;
-    // the route decision's capture serves the direct route too
+    // the route decision's capture serves the direct route too, and the harness server starts
+    // while it runs
     const capture = captureOnce();
+    prewarmHarness(o.device);
     const result = await runPipeline(
       { problem: o.problem ?? "", sets: o.set, device: o.device, trials: o.trials, timeoutMs, outDir: o.out, author, signal, ...routeOpts },
       pipelineDeps({
