@@ -279,6 +279,7 @@ def fold_scalar_constants(ep: Any) -> list[str]:
                 g.erase_node(step)
     if done:
         g.lint()
+        ep.graph_module.recompile()
     return done
 
 

@@ -411,8 +411,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         phases.worker.update(worker.startup)
         if "seconds" in reply:
             phases.worker["load"] = reply["seconds"]
-        trial.worker_peak = reply.get("peakBytes") or 0
-        trial.worker_held = reply.get("heldBytes") or 0
+        trial.note_worker(reply)
         outbox.close()
         _raise_worker_failure(reply)
 
@@ -506,6 +505,11 @@ class _Trials:
             self._records[t] = self.verdict.phases.trial()
         return self._records[t]
 
+    def note_worker(self, reply: dict) -> None:
+        """The candidate's process's memory as a reply reports it: its peak, and what it keeps."""
+        self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
+        self.worker_held = max(self.worker_held, reply.get("heldBytes") or 0)
+
     def material(self, t: int, seed: int) -> Material:
         """The trial's inputs and reference outputs (trial 0's checked to be deterministic)."""
         timing = self.record(t)
@@ -572,8 +576,7 @@ class _Trials:
             self.outbox.close()
             if self.ref.device == "cuda":
                 torch.cuda.ipc_collect()  # frees memory the candidate's process has let go of
-        self.worker_peak = max(self.worker_peak, reply.get("peakBytes") or 0)
-        self.worker_held = max(self.worker_held, reply.get("heldBytes") or 0)
+        self.note_worker(reply)
         _worker_phases(reply.get("phases"), record)
         with phases.timed("inputCheck", record):
             changed = _changed(material) if material.cached else []

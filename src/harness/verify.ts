@@ -66,9 +66,9 @@ export async function verifyCandidate(opts: VerifyOptions): Promise<Verdict> {
  * process starts, seconds each on a GPU host, are then paid beside the capture. A start that
  * fails is met again, and reported, by the first verification.
  */
-export function prewarmHarness(device: Device, python?: string): void {
+export function prewarmHarness(device: Device): void {
   if (process.env.TRITONIZE_WARM === "0") return;
-  sharedServer({ python, warm: [device === "auto" ? likelyDevice() : device] }).catch(() => undefined);
+  sharedServer({ warm: [device === "auto" ? likelyDevice() : device] }).catch(() => undefined);
 }
 
 /** The device `auto` most likely resolves to: a GPU when the driver is there and not hidden. */

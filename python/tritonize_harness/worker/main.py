@@ -26,20 +26,18 @@ import traceback
 STARTED = time.monotonic()  # before torch: its import is the largest part of a process's start
 
 
-def _die_with_parent(argv: list[str]) -> None:
+def _die_with_parent() -> None:
     """The kernel sends SIGKILL when the supervisor goes, armed before torch's import (a second or
-    more) so that a process still starting ends with it too."""
+    more) so that a process still starting ends with it too; a supervisor that left before this
+    is found by `_end_with_supervisor`."""
     import ctypes
 
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    parent = argv[argv.index("--parent-pid") + 1] if "--parent-pid" in argv[:-1] else None
-    if parent is not None and str(os.getppid()) != parent:  # it left before the signal was armed
-        os._exit(0)
 
 
 if __name__ == "__main__":
-    _die_with_parent(sys.argv)
+    _die_with_parent()
 
 import torch  # noqa: E402
 
@@ -295,11 +293,12 @@ def _unpoisoned():
     pass over every output (a third of a memory-bound kernel's time) that eager and torch.compile,
     timed in the supervisor, do not pay. A candidate can tell the mode, so the supervisor checks a
     call made in it too."""
+    was = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
     torch._C._set_deterministic_algorithms(False)
     try:
         yield
     finally:
-        torch._C._set_deterministic_algorithms(True, warn_only=True)
+        torch._C._set_deterministic_algorithms(was[0], warn_only=was[1])
 
 
 def _own_copy(x, device: torch.device):
@@ -352,7 +351,7 @@ def _warm_profiler(device: torch.device) -> None:
 def _end_with_supervisor(cmd_fd: int, parent: int) -> None:
     """The process dies with its supervisor: the parent-death signal (`_die_with_parent`), and a
     watcher that ends it when the command pipe closes (a supervisor that closed it has given up)."""
-    if os.getppid() != parent:
+    if os.getppid() != parent:  # it left before the signal was armed
         os._exit(0)
     exit_now = os._exit  # held before the guard wraps os._exit
 
