@@ -139,3 +139,52 @@ def test_material_the_cache_drops_meanwhile_neither_hides_nor_swells_a_step(monk
     watch.mark("reference")
     watch.mark("candidate")
     assert watch.steps == {"reference": 2 * GiB, "candidate": 2 * GiB}
+
+
+def test_out_of_memory_beside_others_gives_way_then_waits_for_the_whole_need(tmp_path, monkeypatch):
+    """Several verifications that collide must not keep colliding: the one that ran out of memory
+    drops its cached material and is admitted again only when its measured need fits."""
+    import threading
+
+    from tritonize_harness import verify as verify_mod
+    from tritonize_harness.verify import Services
+
+    monkeypatch.setenv("TRITONIZE_LEDGER_DIR", str(tmp_path))
+    budget = 1 << 20
+    ledger = Ledger("cpu", budget, directory=str(tmp_path))
+    other = ledger.try_reserve(1000)  # another verification's share (this process is alive: it stays)
+    refs = References(cache_bytes=1 << 20)
+    real_run, failed = verify_mod._Trials.run, []
+    released, granted = threading.Event(), []
+    real_reserve = Ledger.reserve
+
+    def release_other():
+        ledger.release(other)
+        released.set()
+
+    def reserve(self, need, deadline, poll_s=0.2):
+        token = real_reserve(self, need, deadline, poll_s=0.05)
+        granted.append(released.is_set())
+        return token
+
+    monkeypatch.setattr(Ledger, "reserve", reserve)
+
+    def run(self, t, *args, **kwargs):
+        if not failed:
+            failed.append(refs.held)
+            ledger.resize(other, budget - 1000)  # the other one grew: the whole need no longer fits
+            threading.Timer(0.5, release_other).start()
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real_run(self, t, *args, **kwargs)
+
+    monkeypatch.setattr(verify_mod._Trials, "run", run)
+    said = []
+    doc = verify(VerifyOptions(problem=fixture("scale.py"), candidate=fixture("scale_triton.py"), device="cpu",
+                               trials=2, sets={"n": "300"}, memory_budget=budget),
+                 Services(references=refs, progress=said.append))
+    assert doc["ok"], doc["message"]
+    assert failed == [2 * 600 * 4]  # trial 0's material was cached when the memory ran out
+    assert any("waiting for memory" in s for s in said), said
+    assert refs.computed == 3  # trial 0's cached material was dropped and made again, then trial 1's
+    assert granted == [False, True]  # the retry was admitted only once the other share was released
+    assert ledger.held() == refs.held  # nothing reserved is left behind but the cache's own record

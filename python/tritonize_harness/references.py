@@ -339,6 +339,12 @@ class References:
                 ledger.release(token)
             self._ledger_entries.clear()
 
+    def clear(self, device: str) -> None:
+        """Drops every entry on `device` (a verification that ran out of memory gives way)."""
+        with self._lock:
+            for key in [k for k in self._material if k[0][3] == device]:
+                self._held -= self._material.pop(key).footprint
+
     def drop(self, ref: Reference, seed: int) -> None:
         with self._lock:
             m = self._material.pop((ref.key, seed), None)

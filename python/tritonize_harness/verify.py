@@ -309,15 +309,17 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
             ref = services.references.reference(opts.problem, opts.sets, device, opts.seed)
         ledger = services.ledger(device, opts.memory_budget)
         services.references.account(ledger, device)
+        known_need = None
         for attempt in range(RESOURCE_RETRIES + 1):
             try:
-                _attempt(opts, services, verdict, ref, ledger, workdir, worker or services.worker(device, workdir))
+                _attempt(opts, services, verdict, ref, ledger, workdir, worker or services.worker(device, workdir),
+                         known_need)
                 break
             except _Retry as retry:
                 if attempt == RESOURCE_RETRIES:
                     raise retry.failure
                 services.say(f"out of memory beside other verifications; waiting for memory ({retry.failure.code})")
-                _wait_for_memory(ledger, retry.others, time.monotonic() + opts.timeout_s)
+                known_need = _give_way(retry, services.references, ref, device, _seed(opts, 0))
                 verdict = Verdict(opts)
                 verdict.device, verdict.phases = device, phases  # the time spent so far still counts
                 phases.trials.clear()
@@ -333,17 +335,38 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
                 if unused is not None:
                     unused.close()
             services.prestarted = None
+            _return_memory(device)
             if own_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
     return verdict.document(failure)
 
 
 class _Retry(Exception):
-    """Out of memory while other verifications held memory on the device: try again when they free it."""
+    """Out of memory while other verifications held memory on the device: try again once the whole
+    need fits. `need` is what the attempt measured (None when it failed before trial 0's material)."""
 
-    def __init__(self, failure: Failure, others: int) -> None:
+    def __init__(self, failure: Failure, need: int | None) -> None:
         super().__init__(failure.code)
-        self.failure, self.others = failure, others
+        self.failure, self.need = failure, need
+
+
+def _give_way(retry: _Retry, refs: References, ref: Reference, device: str, seed: int) -> int:
+    """Before a retry: this process's cached material and its allocator's free blocks go back to the
+    device (other processes cannot use either), and the retry is admitted for its whole measured
+    need, so that several verifications that collided are admitted one after another instead of
+    colliding again, each waiting on memory the others hold."""
+    refs.clear(device)
+    _return_memory(device)
+    if retry.need is not None:
+        return retry.need
+    return _need(estimate_footprint(ref, seed) + ref.param_bytes, 0)
+
+
+def _return_memory(device: str) -> None:
+    """Blocks PyTorch's allocator keeps after a verification are invisible to the ledger but
+    unusable by other processes: they are handed back to the driver."""
+    if device == "cuda":
+        torch.cuda.empty_cache()
 
 
 def _first_estimate(ref: Reference, ledger: Ledger | None, refs: References, seed: int) -> int:
@@ -362,20 +385,17 @@ def _need(footprint: int, cached: int) -> int:
     return int(MEMORY_FACTOR * footprint) - cached
 
 
-def _wait_for_memory(ledger: Ledger | None, others: int, deadline: float) -> None:
-    while ledger is not None and ledger.held() >= others > 0 and time.monotonic() < deadline:
-        time.sleep(0.25)
-
-
 def _seed(opts: VerifyOptions, t: int) -> int:
     return opts.seed + 1000 * (t + 1)
 
 
 def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Reference,
-             ledger: Ledger | None, workdir: str, worker) -> None:
-    """One try with a fresh candidate process, which it closes. Fills the verdict; raises a Failure."""
+             ledger: Ledger | None, workdir: str, worker, known_need: int | None = None) -> None:
+    """One try with a fresh candidate process, which it closes. Fills the verdict; raises a Failure.
+    `known_need`: what an earlier attempt measured, reserved whole before anything is made."""
     refs, phases = services.references, verdict.phases
     token, outbox = None, Outbox(workdir)
+    need, measured = 0, None  # measured: the whole need, once trial 0's material gives it
     watch = MemoryWatch(ref.device, services.exclusive())
     built = refs.built
     try:
@@ -384,7 +404,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
             footprint = first.footprint if first else _first_estimate(ref, ledger, refs, _seed(opts, 0))
         verdict.footprint = footprint + ref.param_bytes  # an estimate until trial 0's material exists
         # Cached material is already on the device (and reserved by the cache).
-        need = _need(verdict.footprint, footprint if first else 0)
+        need = max(_need(verdict.footprint, footprint if first else 0), known_need or 0)
         if ledger is not None:
             with phases.timed("admission"):
                 token = ledger.reserve(need, time.monotonic() + opts.timeout_s)
@@ -400,8 +420,9 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         # buffers; the reservation made from the estimate now follows the real figure.
         verdict.footprint = material0.footprint + ref.param_bytes
         if token is not None:
-            need = _need(verdict.footprint, material0.footprint if material0.hit else 0)
+            need = max(_need(verdict.footprint, material0.footprint if material0.hit else 0), known_need or 0)
             ledger.resize(token, need)
+        measured = _need(verdict.footprint, 0)
         worker.deadline, worker.timeout_s = time.monotonic() + opts.timeout_s, opts.timeout_s
         waited = worker.waited
         with phases.timed("candidateLoad"):
@@ -435,7 +456,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
         if f.stage == "resources" and f.code == "out_of_memory":
             others = (ledger.held() - need) if ledger is not None and token is not None else 0
             if others > 0:
-                raise _Retry(f, others) from exc
+                raise _Retry(f, measured) from exc
         if f is exc:
             raise
         raise f from exc

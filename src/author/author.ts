@@ -1,5 +1,6 @@
 import type { CapturedGraph } from "./graph.js";
-import type { AuthorOptions } from "./builder.js";
+import type { AuthorOptions, PrecisionsUsed } from "./builder.js";
+import { otherPrecision } from "./conv-precision.js";
 import { emitModule } from "./module.js";
 import { describeOps } from "./ops-plan.js";
 import { plan } from "./plan.js";
@@ -11,7 +12,11 @@ import { UnsupportedOp } from "./pointwise-ops.js";
  * or names the first operator it does not cover. The harness verifies its output like any other.
  */
 export type AuthorResult =
-  | { ok: true; author: "offline"; code: string; kernels: number; steps: string[] }
+  | {
+      ok: true; author: "offline"; code: string; kernels: number; steps: string[];
+      /** options for one more try should this code's numbers miss the reference, null when none differ */
+      retry?: AuthorOptions | null;
+    }
   | { ok: false; author: "offline"; code: "unsupported"; op: string; reason: string; line: number | null; message: string };
 
 export interface Author {
@@ -31,14 +36,29 @@ export function authorOffline(graph: CapturedGraph, options: AuthorOptions = {})
   const first = p.unsupported[0];
   if (first) return unsupported(first.node.op, first.reason, first.node.line);
   try {
-    const code = emitModule(graph, p, options);
+    const used: PrecisionsUsed = { tf32x3Products: false, conv: new Set() };
+    const code = emitModule(graph, p, options, used);
     const kernels = (code.match(/^def k\d+_/gm) ?? []).length;
     const steps = p.steps.filter((s) => s.kind !== "view" && s.kind !== "getitem" && s.kind !== "skip").map(describeStep);
-    return { ok: true, author: "offline", code, kernels, steps };
+    return { ok: true, author: "offline", code, kernels, steps, retry: otherPrecisions(used, options) };
   } catch (e) {
     if (e instanceof UnsupportedOp) return unsupported(e.op, e.detail, null);
     throw e;
   }
+}
+
+/**
+ * Where the kernels' precision is a choice about the reference's numbers, the other choice: fp32
+ * products in k order instead of three TF32 products (eager's own rounding can exceed the fp32
+ * tolerance on deep products with large outputs, and exact k order follows it), and a convolution's
+ * other precision where the prediction of cuDNN's (conv-precision.ts) was wrong.
+ */
+function otherPrecisions(used: PrecisionsUsed, options: AuthorOptions): AuthorOptions | null {
+  const next: AuthorOptions = { ...options };
+  if (used.tf32x3Products && options.fp32Products !== "ieee") next.fp32Products = "ieee";
+  const conv = [...used.conv];
+  if (conv.length === 1 && !options.convPrecision) next.convPrecision = otherPrecision(conv[0]!);
+  return next.fp32Products !== options.fp32Products || next.convPrecision !== options.convPrecision ? next : null;
 }
 
 function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {

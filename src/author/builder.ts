@@ -1,3 +1,4 @@
+import type { ConvPrecision } from "./conv-precision.js";
 import type { CapturedGraph, GraphNode } from "./graph.js";
 import { ident, tyOfDtype, tlDtype, type Ty } from "./codegen.js";
 import { pointwiseExpr, type Operand } from "./pointwise-ops.js";
@@ -9,8 +10,17 @@ import { valueMeta } from "./plan.js";
  * Collects the pieces of the generated module: Triton kernels (module level) and the lines of
  * ModelNew.forward, and knows the Python expression that holds each graph value.
  */
+/** The precisions the emitted kernels chose where the reference's own is a guess (author.ts retries the other). */
+export interface PrecisionsUsed {
+  /** an fp32 matrix product on three TF32 products */
+  tf32x3Products: boolean;
+  /** fp32 convolutions on the tensor cores, by the precision they match */
+  conv: Set<ConvPrecision>;
+}
+
 export class ModuleBuilder {
   readonly kernels: string[] = [];
+  readonly used: PrecisionsUsed = { tf32x3Products: false, conv: new Set() };
   readonly helpers = new Set<string>();
   readonly forward: string[] = [];
   private readonly vals = new Map<string, string>();
@@ -66,6 +76,8 @@ export interface AuthorOptions {
    * accuracy and several times faster) or "ieee" (fp32 FMA, summed in plain k order like cuBLAS).
    */
   fp32Products?: "tf32x3" | "ieee";
+  /** fp32 convolutions: match this precision instead of the one predicted (conv-precision.ts) */
+  convPrecision?: ConvPrecision;
 }
 
 /** "layers.0.weight" -> "layers[0].weight" (ModuleList/Sequential children are indexed). */

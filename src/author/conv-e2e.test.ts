@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { z } from "zod";
 import { captureGraph } from "./capture.js";
 import { resolvePython } from "../harness/python.js";
 import { runProblem } from "./run-offline.js";
+import { authorOffline } from "./author.js";
 import { verifyCandidate } from "../harness/verify.js";
 
 /**
@@ -57,3 +58,56 @@ for (const name of ["conv_transpose_1d_2d", "conv_same_dilated_grouped"]) {
     assert.ok(doc.ok, JSON.stringify(doc.configs.filter((c) => !c.ok)));
   });
 }
+
+test("a 1x1 convolution's TF32 rounding is to nearest even, ties included, as cuDNN's (Triton's interpreter)", { timeout: 120_000 }, async () => {
+  const problem = join(out, "conv1x1.py");
+  writeFileSync(problem, CONV_1X1);
+  const g = await captureGraph({ problem });
+  assert.ok(g.ok, g.ok ? "" : g.message);
+  if (!g.ok) return;
+  const r = authorOffline(g);
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  if (!r.ok) return;
+  const helper = /@triton\.jit\ndef _round_tf32_even[\s\S]*?return bits\.to\(tl\.float32, bitcast=True\)/.exec(r.code);
+  assert.ok(helper, "the 1x1 convolution's module defines _round_tf32_even");
+  assert.match(r.code, /tl\.dot\(_round_tf32_even\(a\), _round_tf32_even\(b\), acc, input_precision="tf32"\)/);
+  // 1 + 2^-11 is a tie (goes down to the even 1.0); 1 + 3*2^-11 too (goes up to 1 + 2^-9);
+  // just above a tie goes up; a negative tie goes to even as well
+  const script = `import torch, triton, triton.language as tl
+${helper[0]}
+
+@triton.jit
+def apply(x_ptr, y_ptr, N: tl.constexpr):
+    o = tl.arange(0, N)
+    tl.store(y_ptr + o, _round_tf32_even(tl.load(x_ptr + o)))
+
+x = torch.tensor([1 + 2**-11, 1 + 3 * 2**-11, 1 + 2**-11 + 2**-20, -(1 + 2**-11), 3.0, -0.0, float("inf"), 1e-40], dtype=torch.float32)
+y = torch.empty_like(x)
+apply[(1,)](x, y, N=8)
+print(",".join(repr(v) for v in y.tolist()))
+`;
+  const { stdout } = await promisify(execFile)(await resolvePython(), ["-c", script], { env: { ...process.env, TRITON_INTERPRET: "1" } });
+  const got = stdout.trim().split(",").map((v) => (v === "inf" ? Infinity : Number(v)));
+  const tf32Ulp = 2 ** -10;
+  assert.deepEqual(got.slice(0, 6), [1, 1 + 2 * tf32Ulp, 1 + tf32Ulp, -1, 3, -0]);
+  assert.equal(got[6], Infinity);
+  assert.equal(got[7], 9 * 2 ** -136); // a subnormal keeps ten bits below the exponent too
+});
+
+const CONV_1X1 = `import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 16, kernel_size=1, bias=False)
+
+    def forward(self, x):
+        return self.conv(x)
+
+def get_inputs():
+    return [torch.randn(2, 8, 5, 5)]
+
+def get_init_inputs():
+    return []
+`;

@@ -25,7 +25,8 @@ import type { ConvReduction } from "./conv-tiles.js";
  *   taps t0_d + jj * STEP_d make (ph_d + padding - tap * dilation) divisible by the stride, so the
  *   offset is that exact quotient.
  */
-export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp: boolean): string[] {
+/** `round`: the helper that rounds an fp32 tile to TF32 the way the reference's algorithm does. */
+export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp: boolean, round: string): string[] {
   const S = s.S;
   const L = S - 1;
   const outer = Array.from({ length: L }, (_, d) => d);
@@ -77,9 +78,9 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
     k.push(`        acc = tl.dot(a, b, acc)`);
   } else {
     k.push(`        if TF32:`);
-    k.push(`            acc = tl.dot(_round_tf32(a), _round_tf32(b), acc, input_precision="tf32")`);
+    k.push(`            acc = tl.dot(${round}(a), ${round}(b), acc, input_precision="tf32")`);
     k.push(`        else:`);
-    k.push(`            acc = tl.dot(a, b, acc, input_precision="ieee")`);
+    k.push(`            acc = tl.dot(a, b, acc, input_precision="tf32x3")`);
   }
   return k;
 }

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import { authorOffline } from "./author.js";
 import { parseCaptureDocument, type CapturedGraph, type GraphNode } from "./graph.js";
 import { plan } from "./plan.js";
-import { convSpec, outSize } from "./conv-spec.js";
+import { convSpec, outSize, type ConvSpec } from "./conv-spec.js";
+import { predictedConvPrecision } from "./conv-precision.js";
 import { convConfigs, convReduction } from "./conv-tiles.js";
 
 function fixture(name: string): CapturedGraph {
@@ -32,14 +33,36 @@ test("a convolution's bias, ReLU and added per-channel bias are one kernel: the 
   assert.ok(r.ok, r.ok ? "" : r.message);
   if (!r.ok) return;
   assert.equal(r.kernels, 1);
-  // the precision follows the reference's: TF32 (rounded like cuDNN) when cuDNN's TF32 flag is on, exact fp32 otherwise
+  // the precision follows the reference's: TF32 (rounded like cuDNN) when cuDNN's TF32 flag is on, near-exact fp32 otherwise
   assert.match(r.code, /TF32=x_conv2d\.is_cuda and torch\.backends\.cudnn\.enabled and torch\.backends\.cudnn\.allow_tf32/);
   assert.match(r.code, /cvt\.rna\.tf32\.f32/);
   assert.match(r.code, /input_precision="tf32"/);
-  assert.match(r.code, /input_precision="ieee"/);
+  assert.match(r.code, /input_precision="tf32x3"/);
+  // where the prediction is wrong, the run tries the other precision: exact fp32 always
+  assert.deepEqual(r.retry, { convPrecision: "exact" });
+  const exact = authorOffline(g, r.retry!);
+  assert.ok(exact.ok);
+  if (exact.ok) {
+    assert.match(exact.code, /TF32=False/);
+    assert.match(exact.code, /matching the eager reference's exact fp32/);
+    assert.deepEqual(exact.retry, null); // the other precision is the last try
+  }
   // shapes are read at call time, 64-bit offsets switched on per call
   assert.match(r.code, /\(x_conv2d\.shape\[2\] - 1\) \/\/ 1 \+ 1/);
   assert.match(r.code, /WIDE=x_conv2d\.numel\(\) >= 2\*\*31 - 1/);
+});
+
+test("a standard 3-D convolution matches cuDNN's exact fp32 algorithm; a transposed grouped one with output padding too", () => {
+  const spec = (over: Partial<ConvSpec>): ConvSpec => ({
+    S: 2, transposed: false, groups: 1, stride: [1, 1], padLo: [0, 0], same: false, dilation: [1, 1], outputPadding: [0, 0], kernel: [3, 3],
+    x: "x", w: "w", bias: null, ...over,
+  });
+  assert.equal(predictedConvPrecision(spec({})), "tf32");
+  assert.equal(predictedConvPrecision(spec({ S: 3, dilation: [1, 1, 1], outputPadding: [0, 0, 0] })), "exact");
+  assert.equal(predictedConvPrecision(spec({ S: 3, transposed: true, dilation: [1, 1, 1], outputPadding: [0, 0, 0] })), "tf32");
+  assert.equal(predictedConvPrecision(spec({ S: 3, transposed: true, groups: 4, dilation: [1, 1, 1], outputPadding: [1, 1, 1] })), "exact");
+  assert.equal(predictedConvPrecision(spec({ transposed: true, groups: 4, dilation: [2, 1] })), "exact");
+  assert.equal(predictedConvPrecision(spec({ transposed: true, groups: 4 })), "tf32");
 });
 
 test("a depthwise convolution multiplies in exact fp32 without tensor cores, as PyTorch's own depthwise kernels do", () => {
@@ -53,7 +76,11 @@ test("a depthwise convolution multiplies in exact fp32 without tensor cores, as 
   assert.ok(r.ok, r.ok ? "" : r.message);
   if (!r.ok) return;
   assert.doesNotMatch(r.code, /tl\.dot|_round_tf32/);
-  assert.match(r.code, /tl\.sum\(a\[:, :, None\] \* b\[None, :, :\], axis=1\)/);
+  // PyTorch's depthwise kernel's order: the bias first, then one FMA per tap in the weight's order
+  assert.match(r.code, /acc = tl\.zeros\(\(BLOCK_M, BLOCK_N\), dtype=tl\.float32\) \+ tl\.load\(bias_ptr \+ co, .*# bias first/);
+  assert.match(r.code, /for kp0 in tl\.static_range\(KS0\):\n\s+for kp1 in tl\.static_range\(KS1\):/);
+  assert.match(r.code, /acc = tl\.fma\(xv\[:, None\], wv\[None, :\], acc\)/);
+  assert.doesNotMatch(r.code, /c = c \+ tl\.load\(bias_ptr/);
 });
 
 test("convolution parameters: defaults, one-element lists, 'same' and 'valid' padding, transposed and generic forms", () => {

@@ -5,6 +5,7 @@ import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
 import { convConfigs, convReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
 import { gemmLoop } from "./conv-gemm.js";
+import { predictedConvPrecision, tf32Rounding, type ConvPrecision, type Tf32Rounding } from "./conv-precision.js";
 
 /**
  * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
@@ -18,23 +19,33 @@ import { gemmLoop } from "./conv-gemm.js";
  * reach it. The bias and any pointwise chain after the convolution run on the tile in registers
  * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`).
  *
- * Precision (fp32): the kernel matches what the eager reference computes. cuDNN convolutions use
- * TF32 tensor cores when torch.backends.cudnn.allow_tf32 is on (PyTorch's default), so the kernel
- * then rounds both operands to TF32 (round to nearest, cvt.rna: the conversion CUTLASS's TF32
- * kernels use) and multiplies on the tensor cores: products of TF32 values are exact in fp32, so
- * the result differs from the reference only by the order of the fp32 sums. With the flag off, off
- * the GPU, or with cuDNN disabled, the products are exact fp32 ("ieee"). The flags are read at
- * call time. Depthwise convolutions (one input channel per group) are not cuDNN's in PyTorch: its
- * own fp32 FMA kernels run them, so the kernel does too (no tensor cores; the reduction is only the
+ * Precision (fp32): the kernel matches what the eager reference computes (conv-precision.ts says
+ * which that is). Where cuDNN's algorithm rounds to TF32, the kernel rounds both operands to TF32
+ * too (round to nearest, cvt.rna: the conversion CUTLASS's TF32 kernels use) and multiplies on the
+ * tensor cores: products of TF32 values are exact in fp32, so the result differs from the
+ * reference only by the order of the fp32 sums. The TF32 flags are read at call time: with
+ * torch.backends.cudnn.allow_tf32 off, off the GPU, or with cuDNN disabled, and where cuDNN's
+ * algorithm is exact fp32, the products are three TF32 products (hi*hi + hi*lo + lo*hi, close to
+ * fp32 accuracy on the tensor cores). Depthwise convolutions (one input channel per group) are not
+ * cuDNN's in PyTorch: its own fp32 FMA kernels run them, so the kernel does too (no tensor cores; the reduction is only the
  * kernel's taps, in the weight's own order). Shapes are read from the tensors at call time (any
  * batch or spatial size); 64-bit offsets are switched on per call when a tensor reaches 2^31
  * elements.
  */
 
-const TF32_ROUND = `@triton.jit
+const TF32_ROUND: Record<Tf32Rounding, string> = {
+  away: `@triton.jit
 def _round_tf32(x):
-    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties away from zero, as cuDNN does
-    return tl.inline_asm_elementwise("cvt.rna.tf32.f32 $0, $1;", "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)`;
+    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties away from zero, as cuDNN does here
+    return tl.inline_asm_elementwise("cvt.rna.tf32.f32 $0, $1;", "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)`,
+  even: `@triton.jit
+def _round_tf32_even(x):
+    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties to even, as cuDNN's 1x1 convolutions
+    # do: add just under half of the 13 dropped bits, plus the kept last bit, then drop them
+    bits = x.to(tl.int32, bitcast=True)
+    bits = (bits + 0xFFF + ((bits >> 13) & 1)) & -8192
+    return bits.to(tl.float32, bitcast=True)`,
+};
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -68,6 +79,14 @@ function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
   return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red };
 }
 
+/** The precision a tensor-core fp32 convolution matches (recorded for a retry), null for other cases. */
+function fp32Precision(b: ModuleBuilder, geo: ConvGeometry): ConvPrecision | null {
+  if (!geo.red || geo.lowp) return null;
+  const p = b.options.convPrecision ?? predictedConvPrecision(geo.s);
+  b.used.conv.add(p);
+  return p;
+}
+
 /** A phase of a strided transposed dimension walks every STEP-th tap. */
 function phaseStep(s: ConvSpec, d: number): number {
   return s.stride[d]! / gcd(s.stride[d]!, s.dilation[d]!);
@@ -92,7 +111,7 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
   const configs = geo.red ? convConfigs(geo.coutG, geo.red.BK) : null;
   const opts = { geo, configs, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
   b.kernels.push(kernelSource(name, s, opts).join("\n"));
-  if (geo.red && !geo.lowp) b.helpers.add(TF32_ROUND);
+  if (geo.red && !geo.lowp) b.helpers.add(TF32_ROUND[tf32Rounding(s)]);
   if (configs) b.helpers.add(CONV_CONFIGS_HELPER);
   emitLaunch(b, node, epilogue, geo, name, what);
 }
@@ -133,7 +152,9 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
     `*${xv}.stride()`, ...(red ? [] : [`${wv}.stride(0)`, `${wv}.stride(1)`, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`)]),
     `*${outVar}.stride()`, ...extraVars.map((v) => `*${v}.stride()`),
   ];
-  const tf32 = red && !geo.lowp ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
+  const precision = fp32Precision(b, geo);
+  const tf32 = precision === "tf32" ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
+  if (precision) b.line(`# fp32 on the tensor cores, matching the eager reference's ${precision === "tf32" ? "TF32 rounding (cuDNN's TF32 algorithm)" : "exact fp32 (cuDNN's algorithm here is not TF32)"}`);
   const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
   const steps = phased.map((d) => `, STEP${d}=${phaseStep(s, d)}`).join("");
   const consts = `${convConstArgs(s)}${steps}, C_IN_G=${cinG}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}`;
@@ -248,7 +269,7 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     }
   }
   k.push(`    co = g * COUT_G + offs_n`);
-  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp) : fmaLoop(s)));
+  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp, tf32Rounding(s) === "even" ? "_round_tf32_even" : "_round_tf32") : fmaLoop(s, o.bias)));
   k.push(...epilogueLines(s, o));
   return k;
 }
@@ -277,7 +298,8 @@ function header(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
     k.push(`    # fp16/bf16 operands on the tensor cores, fp32 accumulation.`);
   } else {
     k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
-    k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies in exact fp32.`);
+    k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies with three TF32`);
+    k.push(`    # products (close to exact fp32), where the reference is exact fp32.`);
   }
   return k;
 }
@@ -299,42 +321,38 @@ function phaseTaps(phased: number[]): string[] {
 }
 
 /**
- * The depthwise convolution's loop (one input channel per group, never transposed): k is the flat
- * kernel tap in the weight's own memory order, BLOCK_K taps a step, an FMA product in registers.
+ * The depthwise convolution's loop (one input channel per group, never transposed), in the order of
+ * PyTorch's own depthwise kernel, which the eager reference runs: for each output element the bias
+ * first (1-D and 2-D; PyTorch's 3-D kernel adds it last), then one fused multiply-add per kernel
+ * tap in the weight's memory order, taps outside the input skipped (a masked load gives 0, and
+ * fma(0, w, acc) is acc). The same order makes the same fp32 roundings, so a TF32 layer after it
+ * (KernelBench 86's depthwise-separable pair) rounds the same intermediate values as eager's.
  */
-function fmaLoop(s: ConvSpec): string[] {
+function fmaLoop(s: ConvSpec, bias: boolean): string[] {
   const S = s.S;
   const dims = Array.from({ length: S }, (_, d) => d);
   const k: string[] = [];
   for (const d of dims) k.push(`    h${d} = o${d} * ST${d} - PD${d}`);
   k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c + ${dims.map((d) => `h${d} * sx_${d}`).join(" + ")}`);
   k.push(`    w_col = co * sw_o`);
-  k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
-  k.push(`    for k0 in range(0, K, BLOCK_K):`);
-  k.push(`        offs_k = k0 + tl.arange(0, BLOCK_K)`);
-  k.push(`        if WIDE:`);
-  k.push(`            offs_k = offs_k.to(tl.int64)`);
-  k.push(`        k_ok = offs_k < K`);
-  k.push(`        # k = ${tapIndex(S)}, the weight's own memory order`);
-  k.push(`        t = offs_k`);
-  for (let d = S - 1; d >= 1; d--) {
-    k.push(`        kp${d} = t % KS${d}`);
-    k.push(`        t = t // KS${d}`);
-  }
-  k.push(`        kp0 = t`);
-  k.push(`        # the A tile is gathered as [BLOCK_K, BLOCK_M] (output pixels along the fast axis: neighbouring`);
-  k.push(`        # pixels are neighbouring addresses, so the loads coalesce), then transposed for the product`);
-  k.push(`        mask = k_ok[:, None] & m_ok[None, :]`);
-  k.push(`        a_off = x_row[None, :] + (${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")})[:, None]`);
+  k.push(biasFirst(s, bias)
+    ? `    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32) + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias first`
+    : `    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  let pad = "    ";
   for (const d of dims) {
-    k.push(`        i${d} = h${d}[None, :] + (kp${d} * DL${d})[:, None]`);
-    k.push(`        mask = mask & (i${d} >= 0) & (i${d} < I${d})`);
+    k.push(`${pad}for kp${d} in tl.static_range(KS${d}):`);
+    pad += "    ";
   }
-  k.push(`        a = tl.trans(tl.load(x_ptr + a_off, mask=mask, other=0.0).to(tl.float32))`);
-  k.push(`        w_off = w_col[None, :] + (${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")})[:, None]`);
-  k.push(`        b = tl.load(w_ptr + w_off, mask=k_ok[:, None] & n_ok[None, :], other=0.0).to(tl.float32)`);
-  k.push(`        acc += tl.sum(a[:, :, None] * b[None, :, :], axis=1)`);
+  k.push(`${pad}ok = m_ok${dims.map((d) => ` & (h${d} + kp${d} * DL${d} >= 0) & (h${d} + kp${d} * DL${d} < I${d})`).join("")}`);
+  k.push(`${pad}xv = tl.load(x_ptr + x_row + ${dims.map((d) => `kp${d} * DL${d} * sx_${d}`).join(" + ")}, mask=ok, other=0.0).to(tl.float32)`);
+  k.push(`${pad}wv = tl.load(w_ptr + w_col + ${dims.map((d) => `kp${d} * sw_${d}`).join(" + ")}, mask=n_ok, other=0.0).to(tl.float32)`);
+  k.push(`${pad}acc = tl.fma(xv[:, None], wv[None, :], acc)`);
   return k;
+}
+
+/** Whether the bias starts the depthwise sum (PyTorch's 1-D and 2-D depthwise kernels) rather than ending it. */
+function biasFirst(s: ConvSpec, bias: boolean): boolean {
+  return bias && !s.transposed && s.S <= 2;
 }
 
 function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
@@ -343,7 +361,7 @@ function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   if (o.extras) k.push(`    mask = m_ok[:, None] & n_ok[None, :]`);
   const pix = (pre: string) => [`nb * ${pre}n`, ...dims.map((d) => `o${d} * ${pre}${d}`)].join(" + ");
   k.push(`    c = acc`);
-  if (o.bias) k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
+  if (o.bias && !(!o.geo.red && biasFirst(s, o.bias))) k.push(`    c = c + tl.load(bias_ptr + co, mask=n_ok, other=0.0).to(tl.float32)[None, :]  # bias`);
   const loaded = new Map<string, LoadedValue>();
   const extIds = o.epilogue ? o.epilogue.externals : [];
   extIds.forEach((id, j) => {
@@ -366,13 +384,6 @@ function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   k.push(`    # stored as [BLOCK_N, BLOCK_M]: output pixels along the fast axis, neighbouring addresses, so the stores coalesce`);
   k.push(`    tl.store(c_ptr + co[:, None] * sc_c + c_row[None, :], tl.trans(${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}), mask=n_ok[:, None] & m_ok[None, :])`);
   return k;
-}
-
-/** "((tap0 * taps1 + tap1) * taps2 + tap2)" for S = 3: the flat kernel tap. */
-function tapIndex(S: number): string {
-  let e = "tap0";
-  for (let d = 1; d < S; d++) e = `(${e} * taps${d} + tap${d})`;
-  return e;
 }
 
 /** The constexpr keyword arguments of a launch: kernel sizes, strides, padding, dilation per dim. */

@@ -140,6 +140,7 @@ function emitTiled(b: ModuleBuilder, p: Product): void {
   const { sp, lowp, name } = p;
   const R = sp.batch.length;
   const ieee = !lowp && b.options.fp32Products === "ieee";
+  if (!lowp && !ieee) b.used.tf32x3Products = true;
   const fixed = ieee ? ieeeTiles(sp.M, sp.N, sp.K) : tiles(sp.M, sp.N, sp.K, lowp, numel(sp.batch));
   const split = R === 0 ? splitK(sp.M, sp.N, sp.K, fixed.BM, fixed.BN, fixed.BK) : null;
   // The autotuner picks the tile of a single-pass product among several when the product is large

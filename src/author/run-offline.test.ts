@@ -129,3 +129,40 @@ test("a problem the kernel agent found failing ends the run as the problem's fai
   assert.equal(r.status, "problem_failed");
   assert.equal(r.code, "nondeterministic_reference");
 });
+
+test("numbers that miss the reference are tried once more at the other precision; other failures are not", async () => {
+  const mismatch = makeVerdict({ ok: false, stage: "correctness", message: "output 0: 22 elements outside tolerance" });
+  const seen: string[] = [];
+  const verifyScripted = (answers: ReturnType<typeof makeVerdict>[]) => async (o: { candidate: string }) => {
+    seen.push(readFileSync(o.candidate, "utf8"));
+    return answers.shift()!;
+  };
+  const r = await runProblem(
+    { problem: "conv.py", outDir: out, author: "offline" },
+    deps({ capture: async () => graph("conv_relu_bias"), verify: verifyScripted([mismatch, makeVerdict({ ok: true, stage: "passed" })]) }),
+  );
+  assert.equal(r.status, "verified");
+  assert.equal(seen.length, 2);
+  assert.match(seen[0]!, /torch\.backends\.cudnn\.allow_tf32/); // predicted: cuDNN's TF32
+  assert.match(seen[1]!, /TF32=False/); // then exact fp32
+  assert.equal(readFileSync(join(r.runDir, "model_new.first.py"), "utf8"), seen[0]);
+  assert.equal(readFileSync(r.modelNew!, "utf8"), seen[1]);
+  const events = readFileSync(join(r.runDir, "events.jsonl"), "utf8");
+  assert.match(events, /"kind":"retried","data":\{"author":"offline","options":\{"convPrecision":"exact"\}/);
+
+  // the second precision missing too is the run's answer; a timeout is never retried
+  seen.length = 0;
+  const twice = await runProblem(
+    { problem: "conv.py", outDir: out, author: "offline" },
+    deps({ capture: async () => graph("conv_relu_bias"), verify: verifyScripted([mismatch, mismatch, mismatch]) }),
+  );
+  assert.equal(twice.status, "rejected");
+  assert.equal(seen.length, 2);
+  seen.length = 0;
+  const slow = await runProblem(
+    { problem: "conv.py", outDir: out, author: "offline" },
+    deps({ capture: async () => graph("conv_relu_bias"), verify: verifyScripted([makeVerdict({ ok: false, stage: "timeout" })]) }),
+  );
+  assert.equal(slow.status, "rejected");
+  assert.equal(seen.length, 1);
+});

@@ -78,6 +78,12 @@ function entryOf(j: JobSnapshot, out: string): ReportEntry {
 }
 
 /** Writes report.json and report.html, each by rename, so a reader never sees half a file. */
+/** Why a report has no timings, null when it has some. */
+export function noTimingsNote(r: SuiteReport): string | null {
+  if (r.summary.timed > 0) return null;
+  return r.settings.bench ? "no timings: the suite ran without a GPU" : "no timings: the suite ran with --no-bench";
+}
+
 export function writeReport(dir: string, report: SuiteReport): { json: string; html: string } {
   const json = join(dir, "report.json");
   const html = join(dir, "report.html");

@@ -1,5 +1,5 @@
 import { sep } from "node:path";
-import type { ReportEntry, SuiteReport } from "../suite/report.js";
+import { noTimingsNote, type ReportEntry, type SuiteReport } from "../suite/report.js";
 import { esc, fastPCurveSvg, speedupHistogramSvg, type Series } from "./svg.js";
 import { SORT_SCRIPT, STYLE } from "./report-assets.js";
 
@@ -72,7 +72,7 @@ function series(r: SuiteReport): Series[] {
 
 function plots(r: SuiteReport): string {
   const sr = series(r);
-  const note = r.summary.timed === 0 ? "no timings: the suite ran without a GPU" : null;
+  const note = noTimingsNote(r);
   const correct = r.summary.counts.verified ?? 0;
   return `<section id="plots"><h2>Speed</h2><div class="plots">
 <figure>${fastPCurveSvg(sr, r.summary.total, correct, note)}<figcaption>fast_p curve</figcaption></figure>

@@ -8,7 +8,7 @@ import { detectGpus } from "../../suite/detect-gpus.js";
 import { parseGpus, placeWorkers } from "../../suite/placement.js";
 import { findProblems, SuiteInputError } from "../../suite/problems.js";
 import { progressView } from "../../suite/progress.js";
-import type { SuiteReport } from "../../suite/report.js";
+import { noTimingsNote, type SuiteReport } from "../../suite/report.js";
 import { readStoredSettings, runSuite, type StoredSettings } from "../../suite/suite.js";
 import { EXIT } from "../exit-codes.js";
 import { collectSet, parseDevice, parsePositiveInt } from "../options.js";
@@ -164,7 +164,7 @@ function renderSummary(r: SuiteReport, paths: { json: string; html: string }): s
     `suite ${r.complete ? "complete" : "not complete"}: ${s.finished}/${s.total} problems (${counts})`,
     `  vs eager:         ${fp("eager")}  geomean ${gm(s.geomean.eager)}`,
     `  vs torch.compile: ${fp("compiled")}  geomean ${gm(s.geomean.compiled)}`,
-    s.timed === 0 ? "  (no timings: they need a GPU)" : `  ${s.timed} problems timed`,
+    s.timed === 0 ? `  (${noTimingsNote(r)})` : `  ${s.timed} problems timed`,
     `  report: ${paths.html}`,
     `  data:   ${paths.json}`,
   ].join("\n");
