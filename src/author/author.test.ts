@@ -251,7 +251,7 @@ test("a 3xTF32 candidate rejected for a mismatch is retried once with exact fp32
   );
   assert.deepEqual(seen, ["tf32x3", "ieee"]);
   assert.equal(r.ok, true);
-  assert.ok(existsSync(join(r.runDir, "model_new.tf32x3.py")));
+  assert.ok(existsSync(join(r.runDir, "model_new.first.py")));
   // a candidate that passes is not retried
   seen.length = 0;
   await runProblem({ problem: "examples/offline/linear_epilogue.py", outDir: out, author: "offline" }, deps({ verify: async (v) => (seen.push(v.candidate), verdict(true)) }));
