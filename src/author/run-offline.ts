@@ -6,7 +6,7 @@ import { authorOffline, unsupportedMessage } from "./author.js";
 import type { CaptureDocument, CapturedGraph } from "./graph.js";
 import type { CaptureOptions } from "./capture.js";
 import type { AuthorOptions } from "./builder.js";
-import { kernelNames, runReadme, sizesNote } from "./run-readme.js";
+import { exactOnlyNote, kernelNames, runReadme, sizesNote } from "./run-readme.js";
 
 /**
  * `tritonize run`: capture -> author -> write model_new.py -> verify. The offline author needs no
@@ -259,7 +259,7 @@ async function runStages(opts: RunOptions, deps: RunDeps, s: RunScope): Promise<
     }
   }
   const names = kernelNames(authored.code);
-  return finish({
+  const result: RunResult = {
     ...base,
     ok: verdict.ok,
     author: authored.author,
@@ -273,7 +273,10 @@ async function runStages(opts: RunOptions, deps: RunDeps, s: RunScope): Promise<
     sizes: sizesNote(sets, authored.author),
     kernelNames: names,
     modelNewVerdict: verdict.ok ? "verified" : "rejected",
-  });
+  };
+  const exact = exactOnlyNote(result);
+  if (exact) progress(`note: ${exact}`);
+  return finish(result);
 }
 
 function precisionText(o: AuthorOptions): string {

@@ -19,6 +19,20 @@ export function sizesNote(sets: Record<string, string>, author: "offline" | "mod
   return `model_new.py was verified at ${list} only (${why}); run again without --set for the problem's own sizes`;
 }
 
+/**
+ * When an accepted trial matched only the float64 result (eager's own fp32 result was off by more
+ * than the tolerance there): KernelBench's evaluation compares with eager alone, so it may refuse
+ * the same file.
+ */
+export function exactOnlyNote(r: RunResult): string | null {
+  const trials = r.verdict?.ok ? r.verdict.trials.filter((t) => t.judgedAgainstExact) : [];
+  if (!trials.length) return null;
+  return (
+    `trial${trials.length === 1 ? "" : "s"} ${trials.map((t) => t.index + 1).join(", ")} matched the float64 result within the tolerance but not eager's fp32 result; ` +
+    `KernelBench's own evaluation compares with eager alone and may refuse this file`
+  );
+}
+
 /** README.md of a run directory: what was asked, what came out, the verdict, the sizes, the files. */
 export function runReadme(r: RunResult, present: string[]): string {
   const verdict =
@@ -34,6 +48,8 @@ export function runReadme(r: RunResult, present: string[]): string {
   ];
   if (r.verdict) {
     lines.push(`- checked on: ${r.verdict.device}${r.verdict.interpreter ? " (Triton's interpreter)" : ""}, ${r.verdict.trials.length} trials, max abs err ${r.verdict.maxAbsErr ?? "n/a"}`);
+    const exact = exactOnlyNote(r);
+    if (exact) lines.push(`- note: ${exact}`);
   }
   const kernels = r.kernelNames ?? [];
   if (kernels.length) lines.push(`- kernels (${kernels.length}): ${kernels.map((k) => `\`${k}\``).join(", ")}`);
@@ -46,6 +62,7 @@ export function runReadme(r: RunResult, present: string[]): string {
     ["events.jsonl", "every stage as it happened"],
     ["agent", "the kernel agent's run: prompts, replies, candidates, verdicts"],
   ];
+  files.splice(1, 0, ["model_new.first.py", "the first candidate, at the other precision, whose numbers missed the reference"], ["verdict.first.json", "its verdict"]);
   for (const [name, what] of files) if (name === "summary.json" || present.includes(name)) lines.push(`- \`${name}\`: ${what}`);
   return lines.join("\n") + "\n";
 }
