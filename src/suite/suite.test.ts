@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { placeWorkers, type GpuDevice } from "./placement.js";
 import { findProblems } from "./problems.js";
-import { SuiteReportSchema } from "./report.js";
+import { noTimingsNote, SuiteReportSchema } from "./report.js";
 import { readStateLog } from "./state-log.js";
 import { runSuite, type StoredSettings } from "./suite.js";
 import { problemFolder, runDoc, scriptedSpawn, tempDir, verdictDoc, type Script } from "./testing.js";
@@ -139,4 +139,5 @@ test("--no-bench verifies every problem and times none", async () => {
   assert.equal(r.report.summary.counts.verified, 2);
   assert.equal(r.report.settings.bench, false);
   for (const e of r.report.problems) assert.match(e.timingNote ?? "", /--no-bench/);
+  assert.equal(noTimingsNote(r.report), "no timings: the suite ran with --no-bench");
 });
