@@ -18,7 +18,9 @@ import { predictedConvPrecision, tf32Rounding, type ConvPrecision, type Tf32Roun
  * transposed convolution gathers the input pixel i = (o + padding - tap * dilation) / stride; with
  * a stride, output pixels are split by phase (o mod stride) and each phase walks only the taps that
  * reach it. The bias and any pointwise chain after the convolution run on the tile in registers
- * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`).
+ * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`). With
+ * AuthorOptions.convOperands "k-major" the tiles come from a channels-last copy of the input and a
+ * weight re-laid with input channels contiguous instead (conv-gemm-kmajor.ts).
  *
  * Precision (fp32): the kernel matches what the eager reference computes (conv-precision.ts says
  * which that is). Where cuDNN's algorithm rounds to TF32, the kernel rounds both operands to TF32
