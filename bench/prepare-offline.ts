@@ -3,14 +3,18 @@
  * benchmark sizes (capture runs on CPU; no GPU needed), plus a manifest that
  * bench/offline_bench.py reads on the GPU host:
  *
- *   npx tsx bench/prepare-offline.ts [--problems bench/offline-problems.json] [--out bench/out/offline] [--only NAME]...
+ *   npx tsx bench/prepare-offline.ts [--problems bench/offline-problems.json] [--out bench/out/offline] [--only NAME]... [--conv-operands mn-major|k-major]
  *   python bench/offline_bench.py --manifest bench/out/offline/manifest.json
+ *
+ * `--conv-operands k-major` writes the convolutions with K-major operands (AuthorOptions.convOperands);
+ * give it its own `--out` so both variants can be timed.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { authorOffline } from "../src/author/author.js";
 import { captureGraph } from "../src/author/capture.js";
+import type { AuthorOptions } from "../src/author/builder.js";
 
 interface Entry {
   name: string;
@@ -28,6 +32,13 @@ const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--only" ? 
 const listArg = process.argv.indexOf("--problems");
 const listFile = resolve(listArg > 0 ? process.argv[listArg + 1]! : join(root, "bench/offline-problems.json"));
 const list = JSON.parse(await readFile(listFile, "utf8")) as { problems: Entry[] };
+const operandsArg = process.argv.indexOf("--conv-operands");
+const operands = operandsArg > 0 ? process.argv[operandsArg + 1] : "mn-major";
+if (operands !== "mn-major" && operands !== "k-major") {
+  process.stderr.write(`--conv-operands: expected mn-major or k-major, got ${operands ?? "nothing"}\n`);
+  process.exit(2);
+}
+const options: AuthorOptions = operands === "k-major" ? { convOperands: "k-major" } : {};
 if (only.length) list.problems = list.problems.filter((e) => only.includes(e.name));
 await mkdir(out, { recursive: true });
 const manifest: Array<Entry & { candidate: string; kernels: number; steps: string[] }> = [];
@@ -38,7 +49,7 @@ for (const e of list.problems) {
     process.stderr.write(`${e.name}: capture failed: ${doc.message}\n`);
     continue;
   }
-  const r = authorOffline(doc);
+  const r = authorOffline(doc, options);
   if (!r.ok) {
     process.stderr.write(`${e.name}: ${r.message}\n`);
     continue;

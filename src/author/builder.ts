@@ -78,6 +78,12 @@ export interface AuthorOptions {
   fp32Products?: "tf32x3" | "ieee";
   /** fp32 convolutions: match this precision instead of the one predicted (conv-precision.ts) */
   convPrecision?: ConvPrecision;
+  /**
+   * tensor-core convolutions' operand layout: "mn-major" (default: the input in its own layout,
+   * the weight with output channels contiguous) or "k-major" (a channels-last copy of the input and
+   * the weight with input channels contiguous, both contiguous along the reduction; conv-gemm-kmajor.ts)
+   */
+  convOperands?: "mn-major" | "k-major";
 }
 
 /** "layers.0.weight" -> "layers[0].weight" (ModuleList/Sequential children are indexed). */

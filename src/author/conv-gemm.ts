@@ -1,5 +1,6 @@
 import type { ConvSpec } from "./conv-spec.js";
 import type { ConvReduction } from "./conv-tiles.js";
+import { kMajorOperands, kMajorStep } from "./conv-gemm-kmajor.js";
 
 /**
  * The tensor-core main loop of a convolution's implicit GEMM. One flat loop over K steps, each
@@ -24,9 +25,12 @@ import type { ConvReduction } from "./conv-tiles.js";
  * - transposed with a stride (phase ph_d = o_d mod stride): r_d = o_d // stride, and the phase's
  *   taps t0_d + jj * STEP_d make (ph_d + padding - tap * dilation) divisible by the stride, so the
  *   offset is that exact quotient.
+ *
+ * `kMajor`: both operands contiguous along the reduction instead (conv-gemm-kmajor.ts), the same
+ * steps in the same order.
  */
 /** `round`: the helper that rounds an fp32 tile to TF32 the way the reference's algorithm does. */
-export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp: boolean, round: string): string[] {
+export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp: boolean, round: string, kMajor: boolean): string[] {
   const S = s.S;
   const L = S - 1;
   const outer = Array.from({ length: L }, (_, d) => d);
@@ -41,8 +45,13 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
     k.push(`    r${d} = ${!s.transposed ? `o${d} * ST${d} - PD${d}` : isPhased(d) ? `q${d}` : `o${d} + PD${d}`}`);
   }
   k.push(`    x_row = nb * sx_n + g * C_IN_G * sx_c + ${Array.from({ length: S }, (_, d) => `r${d} * sx_${d}`).join(" + ")}`);
-  k.push(`    # the group's block of the re-laid weight [groups, taps, C_IN_G, COUT_G]`);
-  k.push(`    w_grp = g * (KVOL * C_IN_G * COUT_G)`);
+  if (kMajor) {
+    k.push(`    # the group's block of the re-laid weight [groups, taps, COUT_G, CP]`);
+    k.push(`    w_grp = g * (KVOL * COUT_G * CP)`);
+  } else {
+    k.push(`    # the group's block of the re-laid weight [groups, taps, C_IN_G, COUT_G]`);
+    k.push(`    w_grp = g * (KVOL * C_IN_G * COUT_G)`);
+  }
   k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
   k.push(`    # K steps per outer tap: the last dimension's taps times CP channel slots, BLOCK_K at a time`);
   k.push(`    NC = (${count(L)} * CP + BLOCK_K - 1) // BLOCK_K`);
@@ -70,10 +79,14 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
   let tap = "0";
   for (const d of outer) tap = d === 0 ? `j0` : `(${tap}) * KS${d} + j${d}`;
   k.push(`        tap = ${L === 0 ? "0" : `(${tap}) * KS${L}`}`);
-  k.push(...(red.narrow ? narrowStep(red, L, tapOf, offset, count) : wideStep(red, L, tapOf, offset)));
-  const cast = lowp ? "" : ".to(tl.float32)";
-  k.push(`        a = tl.trans(a${cast})`);
-  k.push(`        b = b${cast}`);
+  if (kMajor) {
+    k.push(...kMajorStep(red, L, tapOf, offset, count), ...kMajorOperands(lowp));
+  } else {
+    k.push(...(red.narrow ? narrowStep(red, L, tapOf, offset, count) : wideStep(red, L, tapOf, offset)));
+    const cast = lowp ? "" : ".to(tl.float32)";
+    k.push(`        a = tl.trans(a${cast})`);
+    k.push(`        b = b${cast}`);
+  }
   if (lowp) {
     k.push(`        acc = tl.dot(a, b, acc)`);
   } else {
@@ -85,8 +98,8 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
   return k;
 }
 
-type TapOf = (d: number, jj: string) => string;
-type Offset = (d: number, j: string) => string;
+export type TapOf = (d: number, jj: string) => string;
+export type Offset = (d: number, j: string) => string;
 
 /** One tap of the last dimension and BLOCK_K consecutive channels (CP is a multiple of BLOCK_K). */
 function wideStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset): string[] {

@@ -5,6 +5,7 @@ import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
 import { convConfigs, convReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
 import { gemmLoop } from "./conv-gemm.js";
+import { channelsLastInput, relaidWeightKMajor } from "./conv-gemm-kmajor.js";
 import { predictedConvPrecision, tf32Rounding, type ConvPrecision, type Tf32Rounding } from "./conv-precision.js";
 
 /**
@@ -17,7 +18,9 @@ import { predictedConvPrecision, tf32Rounding, type ConvPrecision, type Tf32Roun
  * transposed convolution gathers the input pixel i = (o + padding - tap * dilation) / stride; with
  * a stride, output pixels are split by phase (o mod stride) and each phase walks only the taps that
  * reach it. The bias and any pointwise chain after the convolution run on the tile in registers
- * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`).
+ * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`). With
+ * AuthorOptions.convOperands "k-major" the tiles come from a channels-last copy of the input and a
+ * weight re-laid with input channels contiguous instead (conv-gemm-kmajor.ts).
  *
  * Precision (fp32): the kernel matches what the eager reference computes (conv-precision.ts says
  * which that is). Where cuDNN's algorithm rounds to TF32, the kernel rounds both operands to TF32
@@ -61,6 +64,8 @@ interface ConvGeometry {
   lowp: boolean;
   /** the tensor-core reduction, or null for the FMA product of the depthwise case */
   red: ConvReduction | null;
+  /** the tensor-core operands contiguous along the reduction (AuthorOptions.convOperands) */
+  kMajor: boolean;
 }
 
 function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
@@ -76,7 +81,8 @@ function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
   const L = s.S - 1;
   const lastTaps = phasedDims(s).includes(L) ? Math.ceil(s.kernel[L]! / phaseStep(s, L)) : s.kernel[L]!;
   const red = dot ? convReduction(cinG, lastTaps) : null;
-  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red };
+  const kMajor = red !== null && b.options.convOperands === "k-major";
+  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red, kMajor };
 }
 
 /** The precision a tensor-core fp32 convolution matches (recorded for a retry), null for other cases. */
@@ -118,7 +124,7 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
 
 /** The wrapper: output sizes from the input's shape, then one launch over (row tiles, channel tiles, groups x phases). */
 function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null, geo: ConvGeometry, name: string, what: string): void {
-  const { s, cinG, cout, coutG, kvol, red } = geo;
+  const { s, cinG, cout, coutG, kvol, red, kMajor } = geo;
   const S = s.S;
   const G = s.groups;
   const ext = epilogue ? epilogue.externals : [];
@@ -146,10 +152,13 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
   const qs = spatial(outVar).map((e, d) => (phased.includes(d) ? `triton.cdiv(${e}, ${s.stride[d]})` : e));
   b.line(`${qv} = (${qs.join(", ")}${S === 1 ? "," : ""})`);
   b.line(`${mv} = ${xv}.shape[0] * ${qs.map((_, d) => `${qv}[${d}]`).join(" * ")}`);
-  const head = [xv, red ? relaidWeight(b, s, wv, cinG, coutG) : wv, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars, mv, String(coutG), String(cinG * kvol)];
+  // the tensor the kernel gathers its input tiles from
+  const xa = kMajor ? channelsLastInput(b, xv) : xv;
+  const wr = red ? (kMajor ? relaidWeightKMajor(b, s, wv, cinG, coutG, red.CP) : relaidWeight(b, s, wv, cinG, coutG)) : wv;
+  const head = [xa, wr, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars, mv, String(coutG), String(cinG * kvol)];
   const strides = [
     ...spatial(xv), ...spatial(outVar), `*${qv}`,
-    `*${xv}.stride()`, ...(red ? [] : [`${wv}.stride(0)`, `${wv}.stride(1)`, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`)]),
+    `*${xa}.stride()`, ...(red ? [] : [`${wv}.stride(0)`, `${wv}.stride(1)`, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`)]),
     `*${outVar}.stride()`, ...extraVars.map((v) => `*${v}.stride()`),
   ];
   const precision = fp32Precision(b, geo);
@@ -269,7 +278,7 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     }
   }
   k.push(`    co = g * COUT_G + offs_n`);
-  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp, tf32Rounding(s) === "even" ? "_round_tf32_even" : "_round_tf32") : fmaLoop(s, o.bias)));
+  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp, tf32Rounding(s) === "even" ? "_round_tf32_even" : "_round_tf32", o.geo.kMajor) : fmaLoop(s, o.bias)));
   k.push(...epilogueLines(s, o));
   return k;
 }

@@ -1,0 +1,97 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { z } from "zod";
+import { captureGraph } from "./capture.js";
+import { resolvePython } from "../harness/python.js";
+import { authorOffline } from "./author.js";
+import { verifyCandidate } from "../harness/verify.js";
+
+/**
+ * Convolutions with K-major operands (convOperands "k-major": a channels-last copy of the input,
+ * the weight with input channels contiguous) give the reference's result on the CPU, Triton's
+ * interpreter: the convolution examples (2-D, grouped and dilated, transposed with strides, 3-D,
+ * fp16), an input that is a strided view, and every autotuned tile alone for a 2-D and a
+ * transposed case.
+ */
+const offline = fileURLToPath(new URL("../../examples/offline/", import.meta.url));
+const eachConfig = fileURLToPath(new URL("../../python/tests/each_config.py", import.meta.url));
+const out = mkdtempSync(join(tmpdir(), "tritonize-conv-kmajor-e2e-"));
+
+/** Captures a problem, authors it with K-major convolution operands, and writes model_new.py. */
+async function kMajorModule(problem: string, name: string): Promise<string> {
+  const g = await captureGraph({ problem });
+  assert.ok(g.ok, g.ok ? "" : g.message);
+  const r = authorOffline(g, { convOperands: "k-major" });
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  assert.match(r.code, /= _channels_last\(/, `${name}: no channels-last copy in the module`);
+  const file = join(out, `${name}.model_new.py`);
+  writeFileSync(file, r.code);
+  return file;
+}
+
+const EXAMPLES = ["conv2d_relu_bias", "conv_same_dilated_grouped", "conv_transpose_1d_2d", "conv3d_pair", "conv1d_half", "conv_transpose3d_chain"];
+
+test("with K-major operands the convolution examples verify on CPU", { timeout: 300_000 }, async () => {
+  const failed: string[] = [];
+  for (const name of EXAMPLES) {
+    const problem = join(offline, `${name}.py`);
+    const candidate = await kMajorModule(problem, name);
+    const v = await verifyCandidate({ problem, candidate, device: "cpu", trials: 1, timeoutMs: 240_000 });
+    if (!v.ok) failed.push(`${name}: ${JSON.stringify(v).slice(0, 600)}`);
+  }
+  assert.deepEqual(failed, []);
+});
+
+test("with K-major operands a convolution of a strided view (the copy reads the input through its strides) verifies", { timeout: 120_000 }, async () => {
+  const problem = join(out, "conv_of_view.py");
+  writeFileSync(problem, CONV_OF_VIEW);
+  const candidate = await kMajorModule(problem, "conv_of_view");
+  const v = await verifyCandidate({ problem, candidate, device: "cpu", trials: 1, timeoutMs: 240_000 });
+  assert.ok(v.ok, JSON.stringify(v).slice(0, 600));
+});
+
+const EachConfig = z.object({
+  ok: z.boolean(),
+  configs: z.array(z.object({ tile: z.string(), ok: z.boolean(), maxAbsErr: z.number().nullable(), error: z.string().nullable() })),
+  error: z.string().nullable(),
+});
+
+for (const name of ["conv_transpose_1d_2d", "conv_same_dilated_grouped"]) {
+  test(`${name}, K-major: every autotuned tile of its convolutions, each alone, gives the reference's result`, { timeout: 300_000 }, async () => {
+    const problem = join(offline, `${name}.py`);
+    const candidate = await kMajorModule(problem, `${name}.tiles`);
+    const { stdout } = await promisify(execFile)(await resolvePython(), [eachConfig, "--reference", problem, "--submission", candidate], {
+      env: { ...process.env, TRITON_INTERPRET: "1" },
+    });
+    const doc = EachConfig.parse(JSON.parse(stdout.trim().split("\n").pop()!));
+    // two convolutions, four tiles each (columns clipped to the output channels of a group)
+    assert.equal(doc.configs.length, 8, JSON.stringify(doc));
+    assert.ok(doc.ok, JSON.stringify(doc.configs.filter((c) => !c.ok)));
+  });
+}
+
+// A grouped, padded convolution over a transposed and sliced input: neither contiguous nor
+// channels-last, so the copy's strided reads are what is checked
+const CONV_OF_VIEW = `import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(36, 12, 3, padding=(1, 2), groups=2)
+
+    def forward(self, x):
+        return self.conv(x.transpose(2, 3)[:, :, 1:, :])
+
+def get_inputs():
+    return [torch.randn(2, 36, 7, 6)]
+
+def get_init_inputs():
+    return []
+`;
