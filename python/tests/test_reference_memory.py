@@ -188,3 +188,36 @@ def test_out_of_memory_beside_others_gives_way_then_waits_for_the_whole_need(tmp
     assert refs.computed == 3  # trial 0's cached material was dropped and made again, then trial 1's
     assert granted == [False, True]  # the retry was admitted only once the other share was released
     assert ledger.held() == refs.held  # nothing reserved is left behind but the cache's own record
+
+
+def test_out_of_memory_while_trial_0_material_is_made_is_retried_and_passes(tmp_path, monkeypatch):
+    """Memory that runs out while trial 0's inputs are made leaves no measured need: it is still a
+    resource condition, retried, and the retry is admitted for the estimate (twice the inputs,
+    times the memory factor) like the first attempt."""
+    from tritonize_harness import verify as verify_mod
+    from tritonize_harness.verify import MEMORY_FACTOR, Services
+
+    monkeypatch.setenv("TRITONIZE_LEDGER_DIR", str(tmp_path))
+    ledger = Ledger("cpu", 1 << 20, directory=str(tmp_path))
+    ledger.try_reserve(1000)  # another verification's share
+    real_material, needs, failed = verify_mod._Trials.material, [], []
+    real_reserve = Ledger.reserve
+
+    def material(self, t, seed):
+        if not failed:
+            failed.append(t)
+            needs.append(None)
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real_material(self, t, seed)
+
+    def reserve(self, need, deadline, poll_s=0.2):
+        needs.append(need)
+        return real_reserve(self, need, deadline, poll_s)
+
+    monkeypatch.setattr(verify_mod._Trials, "material", material)
+    monkeypatch.setattr(Ledger, "reserve", reserve)
+    doc = verify(VerifyOptions(problem=fixture("scale.py"), candidate=fixture("scale_triton.py"), device="cpu",
+                               trials=1, sets={"n": "300"}, memory_budget=1 << 20), Services())
+    assert doc["ok"], doc["message"]
+    estimate = int(MEMORY_FACTOR * 2 * 600 * 4)  # twice the 600-float input, times the factor
+    assert needs == [estimate, None, estimate]  # first admission, the failure, the retry's admission
