@@ -4,8 +4,8 @@ PyTorch lets cuDNN use TF32 for convolutions by default (`torch.backends.cudnn.a
 cuDNN picks the algorithm, and not every algorithm it picks rounds to TF32. A kernel that must
 match the eager reference has to know which one it gets. For each problem file whose name says
 conv, this runs the model at the problem's own sizes with TF32 allowed and with it forbidden and
-prints whether the two results are identical (the algorithm is exact fp32 either way), with the
-cuDNN kernels that ran. One JSON line per problem goes to --out as it finishes.
+prints whether the two results are apart by more than sum-order noise (TF32) or not (the
+algorithm is exact fp32 either way). One JSON line per problem goes to --out as it finishes.
 
     python bench/conv_reference_precision.py --kernelbench KernelBench/level1 [--only NAME] --out conv-precision.jsonl
 """
@@ -22,12 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tritonize_harness.problem import load_problem  # noqa: E402
 
 
-def _kernels(fn) -> list[str]:
-    with torch.autograd.profiler.profile(use_device="cuda") as prof:
-        fn()
-        torch.cuda.synchronize()
-    names = {e.name for e in prof.function_events if e.device_type == torch.autograd.DeviceType.CUDA}
-    return sorted(n[:90] for n in names)
+TF32_APART = 1e-5
 
 
 def probe(path: str) -> dict:
@@ -36,16 +31,16 @@ def probe(path: str) -> dict:
     model = problem.Model(*problem.get_init_inputs()).cuda().eval()
     torch.manual_seed(1)
     inputs = [x.cuda() if isinstance(x, torch.Tensor) else x for x in problem.get_inputs()]
-    results, kernels = {}, {}
+    results = {}
     for tf32 in (True, False):
         torch.backends.cudnn.allow_tf32 = tf32
         with torch.no_grad():
             results[tf32] = model(*inputs)
-            kernels[tf32] = _kernels(lambda: model(*inputs))
     torch.backends.cudnn.allow_tf32 = True
     diff = (results[True] - results[False]).abs().max().item()
-    return {"problem": os.path.basename(path), "tf32": diff > 0, "maxDiff": diff,
-            "kernelsTf32": kernels[True], "kernelsExact": kernels[False]}
+    # TF32 rounding moves results by 1e-4 and more at these sizes; two exact algorithms that sum in
+    # different orders differ by about 1e-7
+    return {"problem": os.path.basename(path), "tf32": diff > TF32_APART, "maxDiff": diff}
 
 
 def main() -> None:
@@ -62,7 +57,7 @@ def main() -> None:
                 row = probe(os.path.join(args.kernelbench, name))
             except Exception as exc:  # one problem's failure is reported and the rest still run
                 row = {"problem": name, "error": f"{type(exc).__name__}: {exc}"[:300]}
-            print(json.dumps({k: v for k, v in row.items() if not k.startswith("kernels")}), flush=True)
+            print(json.dumps(row), flush=True)
             out.write(json.dumps(row) + "\n")
             out.flush()
             torch.cuda.empty_cache()
