@@ -6,7 +6,7 @@ import type { ConvSpec } from "./conv-spec.js";
  * (fp32 products). PyTorch allows TF32 in cuDNN by default, but cuDNN chooses the algorithm and
  * some it chooses are exact. Measured on an H200 with torch 2.11's cuDNN over KernelBench level 1's
  * 35 convolution problems at their sizes (`bench/conv_reference_precision.py`: TF32 allowed and forbidden
- * gave identical results for these): standard 3-D convolutions (54, 59, 60, 66), and transposed
+ * gave the same results, up to sum-order noise, for these): standard 3-D convolutions (54, 59, 60, 66), and transposed
  * grouped ones with an output padding or a dilation (72, 75; 73, grouped without either, is TF32).
  * Depthwise convolutions never reach cuDNN's tensor cores (conv.ts handles them apart). A guess
  * for other geometries: a run whose numbers miss the reference tries the other precision once.
