@@ -6,12 +6,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { z } from "zod";
 import { captureGraph } from "./capture.js";
 import { resolvePython } from "../harness/python.js";
 import { runProblem } from "./run-offline.js";
 import { authorOffline } from "./author.js";
 import { verifyCandidate } from "../harness/verify.js";
+import { eachConfigReport } from "./testing.js";
 
 /**
  * Convolution kernels read their shapes from the tensors: a ModelNew written at one size verifies,
@@ -20,7 +20,6 @@ import { verifyCandidate } from "../harness/verify.js";
  */
 const dir = fileURLToPath(new URL("../../examples/kernelbench_like/", import.meta.url));
 const offline = fileURLToPath(new URL("../../examples/offline/", import.meta.url));
-const eachConfig = fileURLToPath(new URL("../../python/tests/each_config.py", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "tritonize-conv-e2e-"));
 
 test("a transposed convolution written at one size verifies at another batch and image size", { timeout: 300_000 }, async () => {
@@ -35,12 +34,6 @@ test("a transposed convolution written at one size verifies at another batch and
   assert.ok(v.ok, JSON.stringify(v).slice(0, 600));
 });
 
-const EachConfig = z.object({
-  ok: z.boolean(),
-  configs: z.array(z.object({ tile: z.string(), ok: z.boolean(), maxAbsErr: z.number().nullable(), error: z.string().nullable() })),
-  error: z.string().nullable(),
-});
-
 for (const name of ["conv_transpose_1d_2d", "conv_same_dilated_grouped"]) {
   test(`${name}: every autotuned tile of its convolutions, each alone, gives the reference's result`, { timeout: 300_000 }, async () => {
     const problem = join(offline, `${name}.py`);
@@ -49,10 +42,7 @@ for (const name of ["conv_transpose_1d_2d", "conv_same_dilated_grouped"]) {
       { capture: captureGraph, verify: verifyCandidate, modelAuthor: null, providerConfigured: false },
     );
     assert.ok(r.ok && r.modelNew, `${r.status}: ${r.message}`);
-    const { stdout } = await promisify(execFile)(await resolvePython(), [eachConfig, "--reference", problem, "--submission", r.modelNew], {
-      env: { ...process.env, TRITON_INTERPRET: "1" },
-    });
-    const doc = EachConfig.parse(JSON.parse(stdout.trim().split("\n").pop()!));
+    const doc = await eachConfigReport(problem, r.modelNew);
     // two convolutions, four tiles each (columns clipped to the output channels of a group)
     assert.equal(doc.configs.length, 8, JSON.stringify(doc));
     assert.ok(doc.ok, JSON.stringify(doc.configs.filter((c) => !c.ok)));

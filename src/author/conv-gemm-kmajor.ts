@@ -1,7 +1,7 @@
 import type { ModuleBuilder } from "./builder.js";
 import type { ConvSpec } from "./conv-spec.js";
 import type { ConvReduction } from "./conv-tiles.js";
-import type { Offset, TapOf } from "./conv-gemm.js";
+import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./conv-steps.js";
 
 /**
  * The K-major variant of the convolution's main loop (AuthorOptions.convOperands "k-major"): both
@@ -100,16 +100,7 @@ function wideStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset): 
   const cm = red.padded ? ` & c_ok[None, :]` : "";
   return [
     `        # one tap of the last dimension, BLOCK_K of its channels (contiguous in the copy and the weight)`,
-    `        k_lin = kc * BLOCK_K`,
-    `        jj${L} = k_lin // CP`,
-    `        j${L} = ${tapOf(L, `jj${L}`)}`,
-    `        off${L} = ${offset(L, `j${L}`)}`,
-    `        row_ok = row_ok & (r${L} + off${L} >= 0) & (r${L} + off${L} < I${L})`,
-    `        a_row = a_row + off${L} * sx_${L}`,
-    `        offs_c = (k_lin - jj${L} * CP) + tl.arange(0, BLOCK_K)`,
-    `        if WIDE:`,
-    `            offs_c = offs_c.to(tl.int64)`,
-    ...(red.padded ? [`        c_ok = offs_c < C_IN_G`] : []),
+    ...wideIndices(red, L, tapOf, offset),
     `        a = tl.load(x_ptr + a_row[:, None] + offs_c[None, :], mask=row_ok[:, None]${cm}, other=0.0)`,
     ...(red.padded ? [`        # the weight's channels past C_IN_G are zeros: only the columns are masked`] : []),
     `        w_tap = w_grp + (tap + j${L}) * (COUT_G * CP)`,
@@ -122,14 +113,9 @@ function narrowStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset,
   const chOk = red.padded ? `(ch < C_IN_G) & ` : "";
   return [
     `        # BLOCK_K // CP taps of the last dimension, CP channel slots each (CP a power of two: a shift and a mask)`,
-    `        offs_k = kc * BLOCK_K + tl.arange(0, BLOCK_K)`,
-    `        jj${L} = offs_k // CP`,
-    `        ch = offs_k % CP`,
-    `        if WIDE:`,
-    `            ch = ch.to(tl.int64)`,
+    ...narrowSlots(L),
     `        t_ok = jj${L} < ${count(L)}`,
-    `        j${L} = ${tapOf(L, `jj${L}`)}`,
-    `        off${L} = ${offset(L, `j${L}`)}`,
+    ...tapLines(L, tapOf, offset),
     `        i${L} = r${L}[:, None] + off${L}[None, :]`,
     `        mask = row_ok[:, None] & (${chOk}t_ok)[None, :] & (i${L} >= 0) & (i${L} < I${L})`,
     `        a = tl.load(x_ptr + a_row[:, None] + (ch + off${L} * sx_${L})[None, :], mask=mask, other=0.0)`,

@@ -1,6 +1,7 @@
 import type { ConvSpec } from "./conv-spec.js";
 import type { ConvReduction } from "./conv-tiles.js";
 import { kMajorOperands, kMajorStep } from "./conv-gemm-kmajor.js";
+import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./conv-steps.js";
 
 /**
  * The tensor-core main loop of a convolution's implicit GEMM. One flat loop over K steps, each
@@ -98,24 +99,12 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
   return k;
 }
 
-export type TapOf = (d: number, jj: string) => string;
-export type Offset = (d: number, j: string) => string;
-
 /** One tap of the last dimension and BLOCK_K consecutive channels (CP is a multiple of BLOCK_K). */
 function wideStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset): string[] {
   const cm = red.padded ? `c_ok[:, None] & ` : "";
   return [
     `        # one tap of the last dimension, BLOCK_K of its channels`,
-    `        k_lin = kc * BLOCK_K`,
-    `        jj${L} = k_lin // CP`,
-    `        j${L} = ${tapOf(L, `jj${L}`)}`,
-    `        off${L} = ${offset(L, `j${L}`)}`,
-    `        row_ok = row_ok & (r${L} + off${L} >= 0) & (r${L} + off${L} < I${L})`,
-    `        a_row = a_row + off${L} * sx_${L}`,
-    `        offs_c = (k_lin - jj${L} * CP) + tl.arange(0, BLOCK_K)`,
-    `        if WIDE:`,
-    `            offs_c = offs_c.to(tl.int64)`,
-    ...(red.padded ? [`        c_ok = offs_c < C_IN_G`] : []),
+    ...wideIndices(red, L, tapOf, offset),
     `        a = tl.load(x_ptr + a_row[None, :] + (offs_c * sx_c)[:, None], mask=${cm}row_ok[None, :], other=0.0)`,
     `        w_tap = w_grp + (tap + j${L}) * (C_IN_G * COUT_G)`,
     `        b = tl.load(w_ptr + w_tap + offs_c[:, None] * COUT_G + offs_n[None, :], mask=${cm}n_ok[None, :], other=0.0)`,
@@ -127,14 +116,9 @@ function narrowStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset,
   const chOk = red.padded ? `(ch < C_IN_G) & ` : "";
   return [
     `        # BLOCK_K // CP taps of the last dimension, CP channel slots each (CP a power of two: a shift and a mask)`,
-    `        offs_k = kc * BLOCK_K + tl.arange(0, BLOCK_K)`,
-    `        jj${L} = offs_k // CP`,
-    `        ch = offs_k % CP`,
-    `        if WIDE:`,
-    `            ch = ch.to(tl.int64)`,
+    ...narrowSlots(L),
     `        k_ok = ${chOk}(jj${L} < ${count(L)})`,
-    `        j${L} = ${tapOf(L, `jj${L}`)}`,
-    `        off${L} = ${offset(L, `j${L}`)}`,
+    ...tapLines(L, tapOf, offset),
     `        i${L} = r${L}[None, :] + off${L}[:, None]`,
     `        mask = k_ok[:, None] & row_ok[None, :] & (i${L} >= 0) & (i${L} < I${L})`,
     `        a = tl.load(x_ptr + a_row[None, :] + (ch * sx_c + off${L} * sx_${L})[:, None], mask=mask, other=0.0)`,

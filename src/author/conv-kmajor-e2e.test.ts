@@ -1,16 +1,13 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { promisify } from "node:util";
-import { z } from "zod";
 import { captureGraph } from "./capture.js";
-import { resolvePython } from "../harness/python.js";
 import { authorOffline } from "./author.js";
 import { verifyCandidate } from "../harness/verify.js";
+import { eachConfigReport } from "./testing.js";
 
 /**
  * Convolutions with K-major operands (convOperands "k-major": a channels-last copy of the input,
@@ -20,7 +17,6 @@ import { verifyCandidate } from "../harness/verify.js";
  * transposed case.
  */
 const offline = fileURLToPath(new URL("../../examples/offline/", import.meta.url));
-const eachConfig = fileURLToPath(new URL("../../python/tests/each_config.py", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "tritonize-conv-kmajor-e2e-"));
 
 /** Captures a problem, authors it with K-major convolution operands, and writes model_new.py. */
@@ -56,20 +52,11 @@ test("with K-major operands a convolution of a strided view (the copy reads the 
   assert.ok(v.ok, JSON.stringify(v).slice(0, 600));
 });
 
-const EachConfig = z.object({
-  ok: z.boolean(),
-  configs: z.array(z.object({ tile: z.string(), ok: z.boolean(), maxAbsErr: z.number().nullable(), error: z.string().nullable() })),
-  error: z.string().nullable(),
-});
-
 for (const name of ["conv_transpose_1d_2d", "conv_same_dilated_grouped"]) {
   test(`${name}, K-major: every autotuned tile of its convolutions, each alone, gives the reference's result`, { timeout: 300_000 }, async () => {
     const problem = join(offline, `${name}.py`);
     const candidate = await kMajorModule(problem, `${name}.tiles`);
-    const { stdout } = await promisify(execFile)(await resolvePython(), [eachConfig, "--reference", problem, "--submission", candidate], {
-      env: { ...process.env, TRITON_INTERPRET: "1" },
-    });
-    const doc = EachConfig.parse(JSON.parse(stdout.trim().split("\n").pop()!));
+    const doc = await eachConfigReport(problem, candidate);
     // two convolutions, four tiles each (columns clipped to the output channels of a group)
     assert.equal(doc.configs.length, 8, JSON.stringify(doc));
     assert.ok(doc.ok, JSON.stringify(doc.configs.filter((c) => !c.ok)));
