@@ -20,7 +20,6 @@ export interface PrecisionsUsed {
 
 export class ModuleBuilder {
   readonly kernels: string[] = [];
-  readonly used: PrecisionsUsed = { tf32x3Products: false, conv: new Set() };
   readonly helpers = new Set<string>();
   readonly forward: string[] = [];
   private readonly vals = new Map<string, string>();
@@ -29,6 +28,8 @@ export class ModuleBuilder {
   constructor(
     readonly graph: CapturedGraph,
     readonly options: AuthorOptions = {},
+    /** the precisions the kernels choose, recorded as they are emitted */
+    readonly used: PrecisionsUsed = { tf32x3Products: false, conv: new Set() },
   ) {
     for (const i of graph.inputs) this.vals.set(i.id, ident(i.id));
     for (const p of graph.params) this.vals.set(p.id, `self.${attrPath(p.name)}`);
