@@ -25,6 +25,18 @@ def write(tmp_path):
     return _write
 
 
+def capture_body(tmp_path, template: str, body: str) -> list[dict]:
+    """The captured nodes of a problem written from `template`, its forward's `{body}` the given
+    lines (indented into the method); the capture must succeed."""
+    from tritonize_harness.capture import capture
+
+    p = tmp_path / "problem.py"
+    p.write_text(template.format(body="\n".join("        " + l for l in body.strip().splitlines())))
+    doc = capture(str(p))
+    assert doc["ok"], doc
+    return doc["nodes"]
+
+
 def process_gone(pid: int, within: float = 5.0) -> bool:
     """Whether process pid ended (or is a zombie) within `within` seconds."""
     end = time.monotonic() + within

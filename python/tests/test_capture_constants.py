@@ -1,6 +1,6 @@
 """A number made into a tensor in forward (`torch.tensor(0.5)`) is captured as that number where
 the operator reading it has a scalar form."""
-from tritonize_harness.capture import capture
+from conftest import capture_body
 
 PROBLEM = '''
 import torch
@@ -16,11 +16,7 @@ def get_init_inputs():
 
 
 def _nodes(tmp_path, body: str) -> list[dict]:
-    p = tmp_path / "problem.py"
-    p.write_text(PROBLEM.format(body="\n".join("        " + l for l in body.strip().splitlines())))
-    doc = capture(str(p))
-    assert doc["ok"], doc
-    return doc["nodes"]
+    return capture_body(tmp_path, PROBLEM, body)
 
 
 def test_min_and_max_with_a_made_constant_become_clamps(tmp_path):

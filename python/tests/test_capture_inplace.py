@@ -2,6 +2,7 @@
 shared storage they stay as written (their effect reaches beyond one value)."""
 import torch
 
+from conftest import capture_body
 from tritonize_harness.capture import capture
 
 PROBLEM = '''
@@ -22,11 +23,7 @@ def get_init_inputs():
 
 
 def _ops(tmp_path, body: str) -> list[str]:
-    p = tmp_path / "problem.py"
-    p.write_text(PROBLEM.format(body="\n".join("        " + l for l in body.strip().splitlines())))
-    doc = capture(str(p))
-    assert doc["ok"], doc
-    return [n["op"] for n in doc["nodes"]]
+    return [n["op"] for n in capture_body(tmp_path, PROBLEM, body)]
 
 
 def test_inplace_activation_on_an_intermediate_is_captured_out_of_place(tmp_path):
