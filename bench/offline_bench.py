@@ -3,10 +3,13 @@
 Needs only Python, PyTorch and Triton on the GPU host. The candidates are written beforehand
 (on any machine) by `npx tsx bench/prepare-offline.ts`; this script reads their manifest:
 
-    python bench/offline_bench.py --manifest bench/out/offline/manifest.json [--no-compile] [--only NAME] [--part K/N]
+    python bench/offline_bench.py --manifest bench/out/offline/manifest.json [--no-compile] [--no-f64] [--only NAME] [--part K/N] [--alt MANIFEST]
 
 `--part K/N` runs the K-th of N equal slices of the manifest (1-based), so that a long list can be
-timed in several shorter runs; each slice prints its own header.
+timed in several shorter runs; each slice prints its own header. `--alt MANIFEST` times a second
+set of candidates for the same problems (written with other author options, e.g. `--conv-operands
+k-major`) on the same inputs, one row more per problem named `NAME [alt]`. `--no-f64` skips the
+float64 run (slow for large convolutions).
 
 For each problem: a correctness check against the reference (eager, at the harness's tolerances), and
 for fp32 problems also against the reference run in float64 ("f64" column: the candidate's worst
@@ -114,18 +117,52 @@ def part(entries: list, spec: str) -> list:
     return entries[(k - 1) * len(entries) // n:k * len(entries) // n]
 
 
+def time_compiled(ref, inputs, name: str):
+    """torch.compile's median time, or None (with a line saying why) when it fails to compile."""
+    from triton.testing import do_bench
+
+    try:
+        comp = torch.compile(ref)
+        comp(*inputs)
+        return do_bench(lambda: comp(*inputs), warmup=25, rep=100)
+    except Exception as exc:  # compile failures are reported, not fatal
+        print(f"  torch.compile failed for {name}: {type(exc).__name__}: {exc}"[:200])
+        return None
+
+
+def bandwidth(e, inputs, outs, t_new: float, dev):
+    """For memory-bound problems: achieved GB/s (each input and output byte once) and its share of a
+    copy moving the same bytes; (None, None) otherwise."""
+    from triton.testing import do_bench
+
+    if not e["memoryBound"]:
+        return None, None
+    moved = nbytes(tensors(inputs) + tensors(outs))
+    gbps = moved / (t_new * 1e-3) / 1e9
+    # the same traffic as one copy (moved / 2 bytes read and written): small problems do not
+    # reach the 1 GiB copy's bandwidth either (launch, ramp-up and tail take a larger share)
+    n4 = max(1, moved // 8)
+    a_, b_ = torch.empty(n4, device=dev), torch.empty(n4, device=dev)
+    t_copy = do_bench(lambda: b_.copy_(a_), warmup=25, rep=100)
+    return gbps, 100 * gbps / (8 * n4 / (t_copy * 1e-3) / 1e9)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--manifest", default=os.path.join(HERE, "out", "offline", "manifest.json"))
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--part", default=None, help="K/N: the K-th of N slices of the manifest (1-based)")
+    ap.add_argument("--alt", default=None, help="a second manifest: its candidate of each problem is timed too")
+    ap.add_argument("--no-f64", action="store_true", help="skip the float64 comparison")
     args = ap.parse_args()
     from triton.testing import do_bench
     from tritonize_harness.problem import load_problem
 
     base = os.path.dirname(os.path.abspath(args.manifest))
     entries = json.load(open(args.manifest))["problems"]
+    alt_base = os.path.dirname(os.path.abspath(args.alt)) if args.alt else None
+    alts = {e["name"]: e for e in json.load(open(args.alt))["problems"]} if args.alt else {}
     if args.only:
         entries = [e for e in entries if e["name"] in args.only]
     if args.part:
@@ -138,56 +175,46 @@ def main() -> int:
     copy_gbps = 2 * src.numel() * 4 / (do_bench(lambda: dst.copy_(src), warmup=25, rep=200) * 1e-3) / 1e9
     del src, dst
     print(f"measured copy bandwidth (1 GiB fp32, read + write): {copy_gbps:.0f} GB/s")
-    width = max([22] + [len(e["name"]) for e in entries])
+    width = max([22] + [len(e["name"]) + (6 if e["name"] in alts else 0) for e in entries])
     header = f"{'problem':<{width}} {'ok':<4} {'err':>9} {'f64':>6} {'eag64':>6} {'triton ms':>10} {'eager ms':>9} {'compile ms':>10} {'vs eager':>9} {'vs comp':>8} {'GB/s':>8} {'% copy':>7} {'% same-size copy':>17}"
     print(header)
     print("-" * len(header))
     for e in entries:
         try:
             prob = load_problem(os.path.join(base, e["problem"]), e["sets"], module_name=f"bench_{e['name']}")
-            cand = load_module(os.path.join(base, e["candidate"]), f"cand_{e['name']}")
             init = prob.get_init_inputs()
             torch.manual_seed(0)
             ref = prob.Model(*init).to(dev)
-            torch.manual_seed(0)
-            new = cand.ModelNew(*init).to(dev)
             torch.manual_seed(1)
             inputs = [x.to(dev) if isinstance(x, torch.Tensor) else x for x in prob.get_inputs()]
             with torch.no_grad():
-                ok, err = close(ref(*inputs), new(*inputs))
-                t_new = do_bench(lambda: new(*inputs), warmup=25, rep=100)
+                expected = ref(*inputs)
                 t_eager = do_bench(lambda: ref(*inputs), warmup=25, rep=100)
-                t_comp = None
-                if not args.no_compile:
-                    try:
-                        comp = torch.compile(ref)
-                        comp(*inputs)
-                        t_comp = do_bench(lambda: comp(*inputs), warmup=25, rep=100)
-                    except Exception as exc:  # compile failures are reported, not fatal
-                        print(f"  torch.compile failed for {e['name']}: {type(exc).__name__}: {exc}"[:200])
-                outs = new(*inputs)
-                ref64 = reference64(prob, init, inputs)
-                f64 = f"{worst_over_tol(outs, ref64):.2f}" if ref64 is not None else "-"
-                e64 = f"{worst_over_tol(ref(*inputs), ref64):.2f}" if ref64 is not None else "-"
-                del ref64
-            moved = nbytes(tensors(inputs) + tensors(outs))
-            gbps = moved / (t_new * 1e-3) / 1e9 if e["memoryBound"] else None
-            # the same traffic as one copy (moved / 2 bytes read and written): small problems do not
-            # reach the 1 GiB copy's bandwidth either (launch, ramp-up and tail take a larger share)
-            size_pct = None
-            if gbps:
-                n4 = max(1, moved // 8)
-                a_, b_ = torch.empty(n4, device=dev), torch.empty(n4, device=dev)
-                t_copy = do_bench(lambda: b_.copy_(a_), warmup=25, rep=100)
-                size_pct = 100 * gbps / (8 * n4 / (t_copy * 1e-3) / 1e9)
-                del a_, b_
-            print(f"{e['name']:<{width}} {'yes' if ok else 'NO':<4} {err:>9.2e} {f64:>6} {e64:>6} {t_new:>10.4f} {t_eager:>9.4f} "
-                  f"{(f'{t_comp:.4f}' if t_comp else '-'):>10} {t_eager / t_new:>8.2f}x "
-                  f"{(f'{t_comp / t_new:.2f}x' if t_comp else '-'):>8} {(f'{gbps:.0f}' if gbps else '-'):>8} "
-                  f"{(f'{100 * gbps / copy_gbps:.0f}%' if gbps else '-'):>7} {(f'{size_pct:.0f}%' if size_pct else '-'):>17}")
-            for line in tuned_configs(cand):
-                print(f"  {line}")
-            del ref, new, inputs
+                t_comp = None if args.no_compile else time_compiled(ref, inputs, e["name"])
+                ref64 = None if args.no_f64 else reference64(prob, init, inputs)
+                e64 = f"{worst_over_tol(expected, ref64):.2f}" if ref64 is not None else "-"
+            rows = [(e["name"], os.path.join(base, e["candidate"]))]
+            if e["name"] in alts:
+                rows.append((f"{e['name']} [alt]", os.path.join(alt_base, alts[e["name"]]["candidate"])))
+            for label, path in rows:
+                cand = load_module(path, f"cand_{len(label)}_{abs(hash(label))}")
+                torch.manual_seed(0)
+                new = cand.ModelNew(*init).to(dev)
+                with torch.no_grad():
+                    outs = new(*inputs)
+                    ok, err = close(expected, outs)
+                    t_new = do_bench(lambda: new(*inputs), warmup=25, rep=100)
+                    f64 = f"{worst_over_tol(outs, ref64):.2f}" if ref64 is not None else "-"
+                gbps, size_pct = bandwidth(e, inputs, outs, t_new, dev)
+                print(f"{label:<{width}} {'yes' if ok else 'NO':<4} {err:>9.2e} {f64:>6} {e64:>6} {t_new:>10.4f} {t_eager:>9.4f} "
+                      f"{(f'{t_comp:.4f}' if t_comp else '-'):>10} {t_eager / t_new:>8.2f}x "
+                      f"{(f'{t_comp / t_new:.2f}x' if t_comp else '-'):>8} {(f'{gbps:.0f}' if gbps else '-'):>8} "
+                      f"{(f'{100 * gbps / copy_gbps:.0f}%' if gbps else '-'):>7} {(f'{size_pct:.0f}%' if size_pct else '-'):>17}",
+                      flush=True)
+                for line in tuned_configs(cand):
+                    print(f"  {line}")
+                del new, outs
+            del ref, inputs, expected, ref64
             torch.cuda.empty_cache()
         except Exception as exc:
             print(f"{e['name']:<{width}} ERROR {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])

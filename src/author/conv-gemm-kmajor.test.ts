@@ -44,21 +44,21 @@ function kOrder(loop: string[]): string[] {
   return loop.map((l) => l.trim()).filter((l) => /^(for |tt = |kc = |jj\d+ = |j\d+ = |off\d+ = |k_lin = |offs_c = \(|offs_k = |ch = offs_k|tap = )/.test(l));
 }
 
-test("convOperands 'mn-major' is the default: the same module as without the option, no channels-last copy", () => {
+test("convOperands 'k-major' is the default; 'mn-major' gathers from the input as it is, no channels-last copy", () => {
   for (const g of [fixture("conv_relu_bias"), withChannels(40)]) {
-    const plain = code(g);
-    assert.equal(code(g, { convOperands: "mn-major" }), plain);
-    assert.doesNotMatch(plain, /_channels_last/);
-    assert.ok(mainLoop(plain).some((l) => l.includes("a = tl.trans(a.to(tl.float32))")));
+    assert.equal(code(g, { convOperands: "k-major" }), code(g));
+    const mn = code(g, { convOperands: "mn-major" });
+    assert.doesNotMatch(mn, /_channels_last/);
+    assert.ok(mainLoop(mn).some((l) => l.includes("a = tl.trans(a.to(tl.float32))")));
   }
 });
 
 test("k-major, narrow reduction: a channels-last copy of the input, the weight re-laid K-major, B transposed for the product", () => {
   const g = fixture("conv_relu_bias");
   const km = code(g, { convOperands: "k-major" });
-  assert.match(km, /^def _channels_last\(x\):$/m);
-  assert.match(km, /^def _channels_last_copy\(x_ptr, y_ptr, P, C, D, H, W, sx_n, sx_c, sx_d, sx_h, sx_w, /m);
-  assert.match(km, /x_conv2d_cl = _channels_last\(x_conv2d\)/);
+  assert.match(km, /^def _channels_last\(x, rnd\):$/m);
+  assert.match(km, /^def _channels_last_copy\(x_ptr, y_ptr, P, C, D, H, W, sx_n, sx_c, sx_d, sx_h, sx_w, ROUND: tl\.constexpr, /m);
+  assert.match(km, /x_conv2d_cl = _channels_last\(x_conv2d, rnd_conv2d\)/);
   assert.match(km, /k0_conv\[grid\]\(x_conv2d_cl, w_conv2d_r, .*\*x_conv2d_cl\.stride\(\)/);
   // 5 input channels in slots of 8: [groups, taps, C_out, 8], the three slots past the channels zero
   assert.match(km, /w_conv2d_r = w_conv2d\.new_zeros\(\(1, 3, 3, 20, 8\)\)\n\s+w_conv2d_r\[\.\.\., :5\] = w_conv2d\.reshape\(1, 20, 5, 3, 3\)\.permute\(0, 3, 4, 1, 2\)\n/);
@@ -70,7 +70,7 @@ test("k-major, narrow reduction: a channels-last copy of the input, the weight r
   assert.match(km, /w_grp = g \* \(KVOL \* COUT_G \* CP\)/);
   // the same K steps in the same order as the MN-major loop, so the same sums
   assert.ok(kOrder(loop).length >= 10, kOrder(loop).join("\n"));
-  assert.deepEqual(kOrder(loop), kOrder(mainLoop(code(g))));
+  assert.deepEqual(kOrder(loop), kOrder(mainLoop(code(g, { convOperands: "mn-major" }))));
   // a retry for the other precision keeps the operand layout
   const r = authorOffline(g, { convOperands: "k-major" });
   assert.ok(r.ok);
@@ -87,7 +87,7 @@ test("k-major, wide reduction: A tiles [BLOCK_M, BLOCK_K] along the copy's chann
   assert.match(km, /CP=48, BLOCK_K=16\)/);
   // still only scalar divisions per step
   assert.deepEqual(loop.filter((l) => /\/\/|%/.test(l)).map((l) => l.trim()), ["tt = s // NC", "jj1 = k_lin // CP"]);
-  assert.deepEqual(kOrder(loop), kOrder(mainLoop(code(g))));
+  assert.deepEqual(kOrder(loop), kOrder(mainLoop(code(g, { convOperands: "mn-major" }))));
   // 48 channels: no padding, the weight is one contiguous copy
   assert.match(code(withChannels(48), { convOperands: "k-major" }), /w_conv2d_r = w_conv2d\.reshape\(1, 20, 48, 3, 3\)\.permute\(0, 3, 4, 1, 2\)\.contiguous\(\)/);
 });

@@ -1,4 +1,5 @@
 import type { ModuleBuilder } from "./builder.js";
+import { addRoundedCopy, addRoundingByCode } from "./conv-rounding.js";
 import type { ConvSpec } from "./conv-spec.js";
 import type { ConvReduction } from "./conv-tiles.js";
 import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./conv-steps.js";
@@ -16,11 +17,12 @@ import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./c
 
 /**
  * Python helper and Triton kernel copying an input [N, C, spatial...] (any strides, 1 to 3 spatial
- * dimensions) to channels-last memory; returned as a view of the same shape, channel stride 1.
+ * dimensions) to channels-last memory, rounding it to TF32 on the way when asked (rounding code
+ * rnd, conv-rounding.ts); returned as a view of the same shape, channel stride 1.
  */
-export const CHANNELS_LAST_HELPER = `def _channels_last(x):
+export const CHANNELS_LAST_HELPER = `def _channels_last(x, rnd):
     # x [N, C, spatial...] copied once so each pixel's channels are contiguous ([N, spatial..., C] in
-    # memory), returned as a view in x's own dimension order
+    # memory), rounded to TF32 by rounding code rnd (0: not), returned as a view in x's own dimension order
     y = torch.empty((x.shape[0], *x.shape[2:], x.shape[1]), device=x.device, dtype=x.dtype)
     y = y.permute(0, x.dim() - 1, *range(1, x.dim() - 1))
     x5 = x
@@ -31,12 +33,12 @@ export const CHANNELS_LAST_HELPER = `def _channels_last(x):
     bc = min(64, triton.next_power_of_2(c))
     bp = max(16, 4096 // bc)
     grid = (triton.cdiv(p, bp), triton.cdiv(c, bc))
-    _channels_last_copy[grid](x5, y, p, c, d, h, w, *x5.stride(), WIDE=x.numel() >= 2**31 - 1, BLOCK_P=bp, BLOCK_C=bc, num_warps=4)
+    _channels_last_copy[grid](x5, y, p, c, d, h, w, *x5.stride(), ROUND=rnd, WIDE=x.numel() >= 2**31 - 1, BLOCK_P=bp, BLOCK_C=bc, num_warps=4)
     return y
 
 
 @triton.jit
-def _channels_last_copy(x_ptr, y_ptr, P, C, D, H, W, sx_n, sx_c, sx_d, sx_h, sx_w, WIDE: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_C: tl.constexpr):
+def _channels_last_copy(x_ptr, y_ptr, P, C, D, H, W, sx_n, sx_c, sx_d, sx_h, sx_w, ROUND: tl.constexpr, WIDE: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_C: tl.constexpr):
     # one [BLOCK_P pixels, BLOCK_C channels] tile, read through x's strides, written channels fastest
     offs_p = tl.program_id(0) * BLOCK_P + tl.arange(0, BLOCK_P)
     offs_c = tl.program_id(1) * BLOCK_C + tl.arange(0, BLOCK_C)
@@ -52,15 +54,27 @@ def _channels_last_copy(x_ptr, y_ptr, P, C, D, H, W, sx_n, sx_c, sx_d, sx_h, sx_
     src = n * sx_n + d * sx_d + h * sx_h + w * sx_w
     mask = (offs_p < P)[:, None] & (offs_c < C)[None, :]
     v = tl.load(x_ptr + src[:, None] + (offs_c * sx_c)[None, :], mask=mask)
-    tl.store(y_ptr + offs_p[:, None] * C + offs_c[None, :], v, mask=mask)`;
+    tl.store(y_ptr + offs_p[:, None] * C + offs_c[None, :], _tf32(v, ROUND), mask=mask)`;
 
-/** Wrapper line: the input's channels-last copy; returns the variable the kernel reads as its input. */
-export function channelsLastInput(b: ModuleBuilder, xv: string): string {
+/**
+ * Wrapper line: the input's channels-last copy, rounded by the rounding code in `rnd` (a Python
+ * expression); returns the variable the kernel reads as its input.
+ */
+export function channelsLastInput(b: ModuleBuilder, xv: string, rnd: string): string {
+  addRoundingByCode(b);
   b.helpers.add(CHANNELS_LAST_HELPER);
   const v = `${xv}_cl`;
-  b.line(`# the input in channels-last memory: one copy of it per call, A tile rows contiguous along K`);
-  b.line(`${v} = _channels_last(${xv})`);
+  b.line(`# the input in channels-last memory${rnd === "0" ? "" : " (rounded to TF32 when rnd says so)"}: one copy of it per call, A tile rows contiguous along K`);
+  b.line(`${v} = _channels_last(${xv}, ${rnd})`);
   return v;
+}
+
+/** Wrapper lines rounding the re-laid weight `wr` to TF32 when the rounding code in `rnd` says so. */
+export function roundedWeight(b: ModuleBuilder, wr: string, rnd: string): void {
+  if (rnd === "0") return;
+  addRoundedCopy(b);
+  b.line(`if ${rnd}:`);
+  b.line(`    ${wr} = _tf32_rounded(${wr}, ${rnd})`);
 }
 
 /**

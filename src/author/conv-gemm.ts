@@ -30,8 +30,11 @@ import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./c
  * `kMajor`: both operands contiguous along the reduction instead (conv-gemm-kmajor.ts), the same
  * steps in the same order.
  */
-/** `round`: the helper that rounds an fp32 tile to TF32 the way the reference's algorithm does. */
-export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp: boolean, round: string, kMajor: boolean): string[] {
+/**
+ * `round`: the helper that rounds an fp32 tile to TF32 the way the reference's algorithm does, or
+ * null where the operands come rounded (the K-major loop's copies round them).
+ */
+export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp: boolean, round: string | null, kMajor: boolean): string[] {
   const S = s.S;
   const L = S - 1;
   const outer = Array.from({ length: L }, (_, d) => d);
@@ -92,7 +95,12 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
     k.push(`        acc = tl.dot(a, b, acc)`);
   } else {
     k.push(`        if TF32:`);
-    k.push(`            acc = tl.dot(${round}(a), ${round}(b), acc, input_precision="tf32")`);
+    if (round) {
+      k.push(`            acc = tl.dot(${round}(a), ${round}(b), acc, input_precision="tf32")`);
+    } else {
+      k.push(`            # a and b hold TF32 values already (rounded in their copies)`);
+      k.push(`            acc = tl.dot(a, b, acc, input_precision="tf32")`);
+    }
     k.push(`        else:`);
     k.push(`            acc = tl.dot(a, b, acc, input_precision="tf32x3")`);
   }

@@ -44,9 +44,12 @@ export function convReduction(cinG: number, lastTaps: number): ConvReduction {
  * Hopper's usual tiles for TF32 and fp16 products, 128x128 with 8 warps, 128x64 and 64x128 with 4,
  * 3-4 stages, and 64x64 for grids too small to fill the multiprocessors. Columns are clipped to
  * the output channels of a group (at least 16); duplicates after clipping go. Each costs a
- * compilation and a timing per GEMM size, so the list stays short.
+ * compilation and a timing per GEMM size, so the list stays short. Stages are kept within the main
+ * loop's longest trip count `kSteps` plus two: on the H200 a 4-stage pipeline over a loop of one
+ * K step (KernelBench 81, a transposed convolution with one tap per phase) never returned, while
+ * 3 stages ran correctly; a deeper pipeline than the loop has nothing to overlap anyway.
  */
-export function convConfigs(coutG: number, BK: number): ConvTiles[] {
+export function convConfigs(coutG: number, BK: number, kSteps: number): ConvTiles[] {
   const all: ConvTiles[] = [
     { BM: 128, BN: 128, BK, warps: 8, stages: 3 },
     { BM: 128, BN: 64, BK, warps: 4, stages: 4 },
@@ -57,7 +60,7 @@ export function convConfigs(coutG: number, BK: number): ConvTiles[] {
   const out: ConvTiles[] = [];
   for (const t of all) {
     const BN = Math.min(t.BN, BNmax);
-    const c = { ...t, BN, warps: t.BM * BN >= 128 * 128 ? t.warps : 4 };
+    const c = { ...t, BN, warps: t.BM * BN >= 128 * 128 ? t.warps : 4, stages: Math.min(t.stages, kSteps + 2) };
     if (!out.some((o) => o.BM === c.BM && o.BN === c.BN && o.warps === c.warps && o.stages === c.stages)) out.push(c);
   }
   return out;

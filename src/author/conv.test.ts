@@ -34,8 +34,13 @@ test("a convolution's bias, ReLU and added per-channel bias are one kernel: the 
   if (!r.ok) return;
   assert.equal(r.kernels, 1);
   // the precision follows the reference's: TF32 (rounded like cuDNN) when cuDNN's TF32 flag is on, near-exact fp32 otherwise
-  assert.match(r.code, /TF32=x_conv2d\.is_cuda and torch\.backends\.cudnn\.enabled and torch\.backends\.cudnn\.allow_tf32/);
+  assert.match(r.code, /rnd_conv2d = 1 if x_conv2d\.is_cuda and torch\.backends\.cudnn\.enabled and torch\.backends\.cudnn\.allow_tf32 else 0/);
+  assert.match(r.code, /TF32=rnd_conv2d != 0/);
+  // rounded once, in the operands' copies (ties away: cvt.rna), not in the main loop
   assert.match(r.code, /cvt\.rna\.tf32\.f32/);
+  assert.match(r.code, /x_conv2d_cl = _channels_last\(x_conv2d, rnd_conv2d\)/);
+  assert.match(r.code, /if rnd_conv2d:\n\s+w_conv2d_r = _tf32_rounded\(w_conv2d_r, rnd_conv2d\)/);
+  assert.ok(!mainLoop(r.code).some((l) => l.includes("_round_tf32")));
   assert.match(r.code, /input_precision="tf32"/);
   assert.match(r.code, /input_precision="tf32x3"/);
   // where the prediction is wrong, the run tries the other precision: exact fp32 always
@@ -44,6 +49,8 @@ test("a convolution's bias, ReLU and added per-channel bias are one kernel: the 
   assert.ok(exact.ok);
   if (exact.ok) {
     assert.match(exact.code, /TF32=False/);
+    assert.match(exact.code, /x_conv2d_cl = _channels_last\(x_conv2d, 0\)/);
+    assert.doesNotMatch(exact.code, /_tf32_rounded\(/);
     assert.match(exact.code, /matching the eager reference's exact fp32/);
     assert.deepEqual(exact.retry, null); // the other precision is the last try
   }
@@ -112,7 +119,7 @@ function mainLoop(code: string): string[] {
   return lines.slice(start, end);
 }
 
-test("the main loop divides only scalars: taps outer, channels in BLOCK_K slices, the weight re-laid per call", () => {
+test("the MN-major main loop divides only scalars: taps outer, channels in BLOCK_K slices, the weight re-laid per call", () => {
   const g = structuredClone(fixture("conv_relu_bias"));
   // 40 input channels: a wide reduction (a tap and a slice of channels per K step), the last slice part padding
   g.inputs[0]!.shape[1] = 40;
@@ -120,10 +127,11 @@ test("the main loop divides only scalars: taps outer, channels in BLOCK_K slices
   const w = g.params.find((p) => p.id === "p_conv_weight")!;
   w.shape = [20, 40, 3, 3];
   w.strides = [360, 9, 3, 1];
-  const r = authorOffline(g);
+  const r = authorOffline(g, { convOperands: "mn-major" });
   assert.ok(r.ok, r.ok ? "" : r.message);
   if (!r.ok) return;
   const loop = mainLoop(r.code);
+  assert.ok(loop.includes(`            acc = tl.dot(_round_tf32(a), _round_tf32(b), acc, input_precision="tf32")`));
   const divides = loop.filter((l) => /\/\/|%/.test(l)).map((l) => l.trim());
   // the step number split into (outer tap, K step), the K step into (last-dim tap, first channel): scalars
   assert.deepEqual(divides, ["tt = s // NC", "jj1 = k_lin // CP"]);
@@ -146,6 +154,8 @@ test("a reduction step holds one tap's channel slice, or packs last-dimension ta
   assert.deepEqual(convReduction(3, 7), { BK: 32, CP: 4, narrow: true, padded: true });
   assert.deepEqual(convReduction(8, 3), { BK: 32, CP: 8, narrow: true, padded: false });
   // few output channels per group: tiles no wider than needed, 4 warps below 128x128
-  assert.deepEqual(convConfigs(8, 32).map((t) => [t.BM, t.BN, t.warps, t.stages]), [[128, 16, 4, 3], [128, 16, 4, 4], [64, 16, 4, 4], [64, 16, 4, 3]]);
-  assert.deepEqual(convConfigs(128, 32).map((t) => [t.BM, t.BN, t.warps]), [[128, 128, 8], [128, 64, 4], [64, 128, 4], [64, 64, 4]]);
+  assert.deepEqual(convConfigs(8, 32, 9).map((t) => [t.BM, t.BN, t.warps, t.stages]), [[128, 16, 4, 3], [128, 16, 4, 4], [64, 16, 4, 4], [64, 16, 4, 3]]);
+  assert.deepEqual(convConfigs(128, 32, 9).map((t) => [t.BM, t.BN, t.warps]), [[128, 128, 8], [128, 64, 4], [64, 128, 4], [64, 64, 4]]);
+  // a main loop of one K step keeps 3 stages at most (4 hung on the H200); the duplicates go
+  assert.deepEqual(convConfigs(64, 32, 1).map((t) => [t.BM, t.BN, t.warps, t.stages]), [[128, 64, 4, 3], [64, 64, 4, 3]]);
 });

@@ -5,8 +5,9 @@ import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
 import { convConfigs, convReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
 import { gemmLoop } from "./conv-gemm.js";
-import { channelsLastInput, relaidWeightKMajor } from "./conv-gemm-kmajor.js";
-import { predictedConvPrecision, tf32Rounding, type ConvPrecision, type Tf32Rounding } from "./conv-precision.js";
+import { channelsLastInput, relaidWeightKMajor, roundedWeight } from "./conv-gemm-kmajor.js";
+import { predictedConvPrecision, tf32Rounding, type ConvPrecision } from "./conv-precision.js";
+import { addTileRounding, ROUND_CODE } from "./conv-rounding.js";
 
 /**
  * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
@@ -35,20 +36,6 @@ import { predictedConvPrecision, tf32Rounding, type ConvPrecision, type Tf32Roun
  * batch or spatial size); 64-bit offsets are switched on per call when a tensor reaches 2^31
  * elements.
  */
-
-const TF32_ROUND: Record<Tf32Rounding, string> = {
-  away: `@triton.jit
-def _round_tf32(x):
-    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties away from zero, as cuDNN does here
-    return tl.inline_asm_elementwise("cvt.rna.tf32.f32 $0, $1;", "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)`,
-  even: `@triton.jit
-def _round_tf32_even(x):
-    # fp32 -> TF32 (10-bit mantissa), round to nearest with ties to even, as cuDNN's 1x1 convolutions
-    # do: add just under half of the 13 dropped bits, plus the kept last bit, then drop them
-    bits = x.to(tl.int32, bitcast=True)
-    bits = (bits + 0xFFF + ((bits >> 13) & 1)) & -8192
-    return bits.to(tl.float32, bitcast=True)`,
-};
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -81,7 +68,7 @@ function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
   const L = s.S - 1;
   const lastTaps = phasedDims(s).includes(L) ? Math.ceil(s.kernel[L]! / phaseStep(s, L)) : s.kernel[L]!;
   const red = dot ? convReduction(cinG, lastTaps) : null;
-  const kMajor = red !== null && b.options.convOperands === "k-major";
+  const kMajor = red !== null && b.options.convOperands !== "mn-major";
   return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red, kMajor };
 }
 
@@ -91,6 +78,16 @@ function fp32Precision(b: ModuleBuilder, geo: ConvGeometry): ConvPrecision | nul
   const p = b.options.convPrecision ?? predictedConvPrecision(geo.s);
   b.used.conv.add(p);
   return p;
+}
+
+/** The most K steps a program's main loop makes (a phase of a strided transposed dimension has fewer taps). */
+function kSteps(geo: ConvGeometry): number {
+  const { s, red } = geo;
+  const phased = phasedDims(s);
+  const taps = (d: number) => (phased.includes(d) ? Math.ceil(s.kernel[d]! / phaseStep(s, d)) : s.kernel[d]!);
+  const L = s.S - 1;
+  const outer = s.kernel.slice(0, L).reduce((acc, _, d) => acc * taps(d), 1);
+  return outer * Math.ceil((taps(L) * red!.CP) / red!.BK);
 }
 
 /** A phase of a strided transposed dimension walks every STEP-th tap. */
@@ -114,10 +111,11 @@ export function emitConv(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | 
   const { s } = geo;
   const name = b.kernelName(s.transposed ? "conv_transpose" : "conv");
   const what = describe(node, s, b.meta(s.x).shape, b.meta(s.w).shape);
-  const configs = geo.red ? convConfigs(geo.coutG, geo.red.BK) : null;
-  const opts = { geo, configs, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
+  const configs = geo.red ? convConfigs(geo.coutG, geo.red.BK, kSteps(geo)) : null;
+  // the MN-major loop rounds each tile to TF32 itself; the K-major one gets rounded operands
+  const round = geo.red && !geo.lowp && !geo.kMajor ? addTileRounding(b, tf32Rounding(s)) : null;
+  const opts = { geo, configs, round, extras: epilogue?.externals.length ?? 0, bias: s.bias !== null, what, epilogue, b, nodeId: node.id };
   b.kernels.push(kernelSource(name, s, opts).join("\n"));
-  if (geo.red && !geo.lowp) b.helpers.add(TF32_ROUND[tf32Rounding(s)]);
   if (configs) b.helpers.add(CONV_CONFIGS_HELPER);
   emitLaunch(b, node, epilogue, geo, name, what);
 }
@@ -152,18 +150,23 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
   const qs = spatial(outVar).map((e, d) => (phased.includes(d) ? `triton.cdiv(${e}, ${s.stride[d]})` : e));
   b.line(`${qv} = (${qs.join(", ")}${S === 1 ? "," : ""})`);
   b.line(`${mv} = ${xv}.shape[0] * ${qs.map((_, d) => `${qv}[${d}]`).join(" * ")}`);
+  const precision = fp32Precision(b, geo);
+  const tf32On = `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32`;
+  if (precision) b.line(`# fp32 on the tensor cores, matching the eager reference's ${precision === "tf32" ? "TF32 rounding (cuDNN's TF32 algorithm)" : "exact fp32 (cuDNN's algorithm here is not TF32)"}`);
+  // K-major: the operands' copies round them to TF32 (rounding code rnd, conv-rounding.ts)
+  const rnd = kMajor && precision === "tf32" ? `rnd_${id}` : "0";
+  if (rnd !== "0") b.line(`${rnd} = ${ROUND_CODE[tf32Rounding(s)]} if ${tf32On} else 0`);
   // the tensor the kernel gathers its input tiles from
-  const xa = kMajor ? channelsLastInput(b, xv) : xv;
+  const xa = kMajor ? channelsLastInput(b, xv, rnd) : xv;
   const wr = red ? (kMajor ? relaidWeightKMajor(b, s, wv, cinG, coutG, red.CP) : relaidWeight(b, s, wv, cinG, coutG)) : wv;
+  if (kMajor) roundedWeight(b, wr, rnd);
   const head = [xa, wr, outVar, ...(s.bias ? [b.val(s.bias)] : []), ...extraVars, mv, String(coutG), String(cinG * kvol)];
   const strides = [
     ...spatial(xv), ...spatial(outVar), `*${qv}`,
     `*${xa}.stride()`, ...(red ? [] : [`${wv}.stride(0)`, `${wv}.stride(1)`, ...Array.from({ length: S }, (_, d) => `${wv}.stride(${d + 2})`)]),
     `*${outVar}.stride()`, ...extraVars.map((v) => `*${v}.stride()`),
   ];
-  const precision = fp32Precision(b, geo);
-  const tf32 = precision === "tf32" ? `${xv}.is_cuda and torch.backends.cudnn.enabled and torch.backends.cudnn.allow_tf32` : "False";
-  if (precision) b.line(`# fp32 on the tensor cores, matching the eager reference's ${precision === "tf32" ? "TF32 rounding (cuDNN's TF32 algorithm)" : "exact fp32 (cuDNN's algorithm here is not TF32)"}`);
+  const tf32 = precision !== "tf32" ? "False" : rnd !== "0" ? `${rnd} != 0` : tf32On;
   const wide = [`${xv}.numel()`, `${outVar}.numel()`].map((e) => `${e} >= 2**31 - 1`).join(" or ");
   const steps = phased.map((d) => `, STEP${d}=${phaseStep(s, d)}`).join("");
   const consts = `${convConstArgs(s)}${steps}, C_IN_G=${cinG}, KVOL=${kvol}, TF32=${tf32}, WIDE=${wide}`;
@@ -206,6 +209,8 @@ interface KernelOpts {
   geo: ConvGeometry;
   /** the autotuner's configurations (tensor-core path); null: the FMA path's fixed tile */
   configs: ConvTiles[] | null;
+  /** the helper rounding each operand tile to TF32 (MN-major fp32); null: none, or rounded beforehand */
+  round: string | null;
   extras: number;
   bias: boolean;
   what: string;
@@ -278,7 +283,7 @@ function kernelSource(name: string, s: ConvSpec, o: KernelOpts): string[] {
     }
   }
   k.push(`    co = g * COUT_G + offs_n`);
-  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp, tf32Rounding(s) === "even" ? "_round_tf32_even" : "_round_tf32", o.geo.kMajor) : fmaLoop(s, o.bias)));
+  k.push(...(red ? gemmLoop(s, red, phased, o.geo.lowp, o.round, o.geo.kMajor) : fmaLoop(s, o.bias)));
   k.push(...epilogueLines(s, o));
   return k;
 }
@@ -305,6 +310,10 @@ function header(s: ConvSpec, o: KernelOpts, phased: number[]): string[] {
     k.push(`    # Depthwise: exact fp32 FMA products (PyTorch's own depthwise kernels do the same, not cuDNN's TF32).`);
   } else if (o.geo.lowp) {
     k.push(`    # fp16/bf16 operands on the tensor cores, fp32 accumulation.`);
+  } else if (o.geo.kMajor) {
+    k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU): both operands come rounded to TF32`);
+    k.push(`    # (their copies round them as cuDNN does) and multiply on the tensor cores, like the eager reference;`);
+    k.push(`    # TF32=False multiplies with three TF32 products (close to exact fp32), where the reference is exact fp32.`);
   } else {
     k.push(`    # Precision: TF32=True (cuDNN's TF32 default is on, on a GPU) rounds both operands to TF32 and`);
     k.push(`    # multiplies on the tensor cores, like the eager reference; TF32=False multiplies with three TF32`);
