@@ -6,8 +6,9 @@
  *   npx tsx bench/prepare-offline.ts [--problems bench/offline-problems.json] [--out bench/out/offline] [--only NAME]... [--conv-operands mn-major|k-major]
  *   python bench/offline_bench.py --manifest bench/out/offline/manifest.json
  *
- * `--conv-operands k-major` writes the convolutions with K-major operands (AuthorOptions.convOperands);
- * give it its own `--out` so both variants can be timed.
+ * `--conv-operands mn-major` writes the convolutions with MN-major operands instead of the default
+ * K-major ones (AuthorOptions.convOperands); give it its own `--out`, and time both with
+ * `offline_bench.py --alt`.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
@@ -33,12 +34,12 @@ const listArg = process.argv.indexOf("--problems");
 const listFile = resolve(listArg > 0 ? process.argv[listArg + 1]! : join(root, "bench/offline-problems.json"));
 const list = JSON.parse(await readFile(listFile, "utf8")) as { problems: Entry[] };
 const operandsArg = process.argv.indexOf("--conv-operands");
-const operands = operandsArg > 0 ? process.argv[operandsArg + 1] : "mn-major";
+const operands = operandsArg > 0 ? process.argv[operandsArg + 1] : "k-major";
 if (operands !== "mn-major" && operands !== "k-major") {
   process.stderr.write(`--conv-operands: expected mn-major or k-major, got ${operands ?? "nothing"}\n`);
   process.exit(2);
 }
-const options: AuthorOptions = operands === "k-major" ? { convOperands: "k-major" } : {};
+const options: AuthorOptions = { convOperands: operands };
 if (only.length) list.problems = list.problems.filter((e) => only.includes(e.name));
 await mkdir(out, { recursive: true });
 const manifest: Array<Entry & { candidate: string; kernels: number; steps: string[] }> = [];

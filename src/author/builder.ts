@@ -80,9 +80,10 @@ export interface AuthorOptions {
   /** fp32 convolutions: match this precision instead of the one predicted (conv-precision.ts) */
   convPrecision?: ConvPrecision;
   /**
-   * tensor-core convolutions' operand layout: "mn-major" (default: the input in its own layout,
-   * the weight with output channels contiguous) or "k-major" (a channels-last copy of the input and
-   * the weight with input channels contiguous, both contiguous along the reduction; conv-gemm-kmajor.ts)
+   * tensor-core convolutions' operand layout: "k-major" (default: a channels-last copy of the
+   * input and the weight with input channels contiguous, both contiguous along the reduction, both
+   * rounded to TF32 in their copies where the layer is TF32; conv-gemm-kmajor.ts) or "mn-major"
+   * (the input in its own layout, the weight with output channels contiguous, each tile rounded)
    */
   convOperands?: "mn-major" | "k-major";
 }

@@ -52,7 +52,7 @@ for (const name of Object.keys(TILES)) {
   });
 }
 
-test("a 1x1 convolution's TF32 rounding is to nearest even, ties included, as cuDNN's (Triton's interpreter)", { timeout: 120_000 }, async () => {
+test("a 1x1 convolution's operands are rounded to TF32 once, in their copies, to nearest even, ties included, as cuDNN's (Triton's interpreter)", { timeout: 120_000 }, async () => {
   const problem = join(out, "conv1x1.py");
   writeFileSync(problem, CONV_1X1);
   const g = await captureGraph({ problem });
@@ -61,24 +61,25 @@ test("a 1x1 convolution's TF32 rounding is to nearest even, ties included, as cu
   const r = authorOffline(g);
   assert.ok(r.ok, r.ok ? "" : r.message);
   if (!r.ok) return;
-  const helper = /@triton\.jit\ndef _round_tf32_even[\s\S]*?return bits\.to\(tl\.float32, bitcast=True\)/.exec(r.code);
-  assert.ok(helper, "the 1x1 convolution's module defines _round_tf32_even");
-  // rounding code 2 (ties to even) for the operands' copies
+  // rounding code 2 (ties to even), applied by the operands' copies, not in the main loop
   assert.match(r.code, /rnd_conv2d = 2 if x_conv2d\.is_cuda and /);
+  assert.match(r.code, /x_conv2d_cl = _channels_last\(x_conv2d, rnd_conv2d\)/);
+  assert.match(r.code, /w_conv2d_r = _tf32_rounded\(w_conv2d_r, rnd_conv2d\)/);
+  const module = join(out, "conv1x1_model_new.py");
+  writeFileSync(module, r.code);
   // 1 + 2^-11 is a tie (goes down to the even 1.0); 1 + 3*2^-11 too (goes up to 1 + 2^-9);
-  // just above a tie goes up; a negative tie goes to even as well
-  const script = `import torch, triton, triton.language as tl
-${helper[0]}
-
-@triton.jit
-def apply(x_ptr, y_ptr, N: tl.constexpr):
-    o = tl.arange(0, N)
-    tl.store(y_ptr + o, _round_tf32_even(tl.load(x_ptr + o)))
-
-x = torch.tensor([1 + 2**-11, 1 + 3 * 2**-11, 1 + 2**-11 + 2**-20, -(1 + 2**-11), 3.0, -0.0, float("inf"), 1e-40], dtype=torch.float32)
-y = torch.empty_like(x)
-apply[(1,)](x, y, N=8)
-print(",".join(repr(v) for v in y.tolist()))
+  // just above a tie goes up; a negative tie goes to even as well. The same values through the
+  // module's two copies: the weight's (flat) and the input's channels-last one (values along C)
+  const script = `import importlib.util, torch
+spec = importlib.util.spec_from_file_location("m", ${JSON.stringify(module)})
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+v = torch.tensor([1 + 2**-11, 1 + 3 * 2**-11, 1 + 2**-11 + 2**-20, -(1 + 2**-11), 3.0, -0.0, float("inf"), 1e-40], dtype=torch.float32)
+w = m._tf32_rounded(v, 2)
+x = m._channels_last(v.reshape(1, 8, 1, 1).expand(2, 8, 3, 1), 2)
+assert x.shape == (2, 8, 3, 1) and x.stride()[1] == 1, (x.shape, x.stride())
+assert torch.equal(x[1, :, 2, 0], w), (x[1, :, 2, 0], w)
+print(",".join(repr(t) for t in w.tolist()))
 `;
   const { stdout } = await promisify(execFile)(await resolvePython(), ["-c", script], { env: { ...process.env, TRITON_INTERPRET: "1" } });
   const got = stdout.trim().split(",").map((v) => (v === "inf" ? Infinity : Number(v)));
