@@ -1,17 +1,25 @@
 /**
  * Several workers may share a GPU for capture and verification, but a timing must have the GPU to
  * itself: timings taken beside other jobs would be slower than the truth. Per GPU, runs hold it
- * shared and bench holds it alone; a waiting bench goes before runs that arrive after it.
+ * shared and bench holds it alone. A waiting bench goes before runs that arrive after it, and
+ * when the GPU comes free, every bench waiting then goes first, one after another, before the
+ * runs waiting with them: each time the GPU drains for a timing, all the timings ready take it,
+ * instead of one timing per drain.
  */
 export interface GpuGate {
   shared(gpu: number): Promise<() => void>;
   exclusive(gpu: number): Promise<() => void>;
 }
 
+interface Waiter {
+  exclusive: boolean;
+  wake: () => void;
+}
+
 interface Lane {
   holders: number;
   exclusive: boolean;
-  queue: { exclusive: boolean; wake: () => void }[];
+  queue: Waiter[];
 }
 
 export function gpuGate(): GpuGate {
@@ -21,14 +29,21 @@ export function gpuGate(): GpuGate {
     if (!l) lanes.set(gpu, (l = { holders: 0, exclusive: false, queue: [] }));
     return l;
   };
+  const admit = (l: Lane, i: number) => {
+    const [next] = l.queue.splice(i, 1);
+    l.holders++;
+    l.exclusive = next!.exclusive;
+    next!.wake();
+  };
   const pump = (l: Lane) => {
     while (l.queue.length && !l.exclusive) {
-      const next = l.queue[0]!;
-      if (next.exclusive && l.holders > 0) return;
-      l.queue.shift();
-      l.holders++;
-      l.exclusive = next.exclusive;
-      next.wake();
+      const bench = l.queue.findIndex((w) => w.exclusive);
+      if (l.holders === 0 && bench >= 0) {
+        admit(l, bench);
+        continue;
+      }
+      if (l.queue[0]!.exclusive) return;
+      admit(l, 0);
     }
   };
   const acquire = (gpu: number, exclusive: boolean) =>
