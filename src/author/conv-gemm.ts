@@ -15,7 +15,8 @@ import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./c
  * c0 + arange), row mask & channel mask. A narrow step (fewer channels than BLOCK_K) packs several
  * last-dimension taps, so only that dimension's bounds check is per element.
  *
- * The weight comes re-laid as [groups, taps..., C_in/groups, C_out/groups] (the wrapper's copy), so
+ * MN-major operands (convOperands "mn-major"): the weight comes re-laid as [groups, taps...,
+ * C_in/groups, C_out/groups] (the wrapper's copy), so
  * a B tile row is BLOCK_N contiguous output channels. The input stays in the caller's layout
  * (NCHW): A is gathered as [BLOCK_K, BLOCK_M] with output pixels along the fast axis, where
  * neighbouring pixels are neighbouring addresses, and transposed for the product.
@@ -27,8 +28,8 @@ import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./c
  *   taps t0_d + jj * STEP_d make (ph_d + padding - tap * dilation) divisible by the stride, so the
  *   offset is that exact quotient.
  *
- * `kMajor`: both operands contiguous along the reduction instead (conv-gemm-kmajor.ts), the same
- * steps in the same order.
+ * `kMajor` (the default): both operands contiguous along the reduction instead
+ * (conv-gemm-kmajor.ts), the same steps in the same order.
  */
 /**
  * `round`: the helper that rounds an fp32 tile to TF32 the way the reference's algorithm does, or

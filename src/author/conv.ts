@@ -13,19 +13,19 @@ import { addTileRounding, ROUND_CODE } from "./conv-rounding.js";
  * Convolutions (1-D, 2-D, 3-D; stride, padding, dilation, groups; transposed with output padding)
  * as implicit-GEMM kernels: rows are output pixels (batch and spatial positions), columns the
  * output channels of one group, and the reduction runs over (kernel tap, input channel of the
- * group), taps outer (conv-gemm.ts has the main loop). No im2col buffer: each [BLOCK_K, BLOCK_M]
- * tile of the virtual im2col matrix is gathered from the input through its strides (output pixels
- * along the fast axis, so the loads coalesce), with out-of-range taps (padding) masked to zero. A
+ * group), taps outer (conv-gemm.ts has the main loop). No im2col buffer: each tile of the virtual
+ * im2col matrix is gathered from a channels-last copy of the input made per call (channels along
+ * the fast axis: K-major operands, conv-gemm-kmajor.ts; with AuthorOptions.convOperands "mn-major"
+ * from the input as it is, output pixels along the fast axis), with out-of-range taps (padding)
+ * masked to zero. A
  * transposed convolution gathers the input pixel i = (o + padding - tap * dilation) / stride; with
  * a stride, output pixels are split by phase (o mod stride) and each phase walks only the taps that
  * reach it. The bias and any pointwise chain after the convolution run on the tile in registers
- * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`). With
- * AuthorOptions.convOperands "k-major" the tiles come from a channels-last copy of the input and a
- * weight re-laid with input channels contiguous instead (conv-gemm-kmajor.ts).
+ * before the one store. Tiles are autotuned on a GPU (conv-tiles.ts, `convConfigs`).
  *
  * Precision (fp32): the kernel matches what the eager reference computes (conv-precision.ts says
- * which that is). Where cuDNN's algorithm rounds to TF32, the kernel rounds both operands to TF32
- * too (round to nearest, cvt.rna: the conversion CUTLASS's TF32 kernels use) and multiplies on the
+ * which that is). Where cuDNN's algorithm rounds to TF32, both operands are rounded to TF32 as
+ * cuDNN rounds them (conv-rounding.ts; once, in their copies, with K-major operands) and multiply on the
  * tensor cores: products of TF32 values are exact in fp32, so the result differs from the
  * reference only by the order of the fp32 sums. The TF32 flags are read at call time: with
  * torch.backends.cudnn.allow_tf32 off, off the GPU, or with cuDNN disabled, and where cuDNN's
@@ -65,9 +65,7 @@ function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
   const dtype = b.meta(s.x).dtype;
   // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
   const dot = s.transposed || cinG > 1;
-  const L = s.S - 1;
-  const lastTaps = phasedDims(s).includes(L) ? Math.ceil(s.kernel[L]! / phaseStep(s, L)) : s.kernel[L]!;
-  const red = dot ? convReduction(cinG, lastTaps) : null;
+  const red = dot ? convReduction(cinG, tapsWalked(s, s.S - 1)) : null;
   const kMajor = red !== null && b.options.convOperands !== "mn-major";
   return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red, kMajor };
 }
@@ -80,14 +78,17 @@ function fp32Precision(b: ModuleBuilder, geo: ConvGeometry): ConvPrecision | nul
   return p;
 }
 
-/** The most K steps a program's main loop makes (a phase of a strided transposed dimension has fewer taps). */
+/** The most taps a program walks along dimension d (a phase of a strided transposed one walks every STEP-th). */
+function tapsWalked(s: ConvSpec, d: number): number {
+  return phasedDims(s).includes(d) ? Math.ceil(s.kernel[d]! / phaseStep(s, d)) : s.kernel[d]!;
+}
+
+/** The most K steps a program's main loop makes: outer taps times the last dimension's steps. */
 function kSteps(geo: ConvGeometry): number {
   const { s, red } = geo;
-  const phased = phasedDims(s);
-  const taps = (d: number) => (phased.includes(d) ? Math.ceil(s.kernel[d]! / phaseStep(s, d)) : s.kernel[d]!);
   const L = s.S - 1;
-  const outer = s.kernel.slice(0, L).reduce((acc, _, d) => acc * taps(d), 1);
-  return outer * Math.ceil((taps(L) * red!.CP) / red!.BK);
+  const outer = s.kernel.slice(0, L).reduce((acc, _, d) => acc * tapsWalked(s, d), 1);
+  return outer * Math.ceil((tapsWalked(s, L) * red!.CP) / red!.BK);
 }
 
 /** A phase of a strided transposed dimension walks every STEP-th tap. */
