@@ -111,6 +111,37 @@ def get_init_inputs():
 '''
 
 
+STATS_AND_TURNS = '''
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        v, m = torch.var_mean(x, dim=1, correction=0)
+        s, m2 = torch.std_mean(x, dim=(0, 1), keepdim=True)
+        return v, m, s, m2, torch.logsumexp(x, dim=1), torch.fliplr(x), torch.flipud(x), torch.rot90(x, 1, (0, 1))
+def get_inputs():
+    return [torch.randn(5, 7)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_var_mean_std_mean_and_turns_become_covered_ops(write):
+    doc = capture(write("s.py", STATS_AND_TURNS))
+    assert doc["ok"] and doc["decomposeError"] is None, doc
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    ops = [n["op"] for n in doc["nodes"]]
+    assert not {"var_mean", "std_mean", "logsumexp", "fliplr", "flipud", "rot90"} & set(ops), ops
+    # var_mean's two results are the overloads the author reads, correction a keyword
+    v, m, s, m2 = (nodes[o["node"]] for o in doc["outputs"][:4])
+    assert (v["target"], v["kwargs"]) == ("aten.var.correction", {"correction": 0})
+    assert m["target"] == "aten.mean.dim" and m["shape"] == [5]
+    assert s["target"] == "aten.std.correction" and s["kwargs"]["keepdim"] is True and m2["shape"] == [1, 1]
+    # logsumexp's decomposition zeroes infinite maxima with masked_fill, a pointwise step
+    assert "masked_fill" in ops and "flip" in ops
+    json.dumps(doc)
+
+
 def test_composites_are_decomposed_and_covered_ops_stay_whole(write):
     doc = capture(write("c.py", COMPOSITES))
     assert doc["ok"], doc

@@ -45,6 +45,7 @@ DECOMPOSE_OPS = {
     "cosine_similarity", "pairwise_distance", "kl_div", "xlogy", "triplet_margin_loss", "smooth_l1_loss",
     "huber_loss", "l1_loss", "mse_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "frobenius_norm", "linalg_norm", "logsumexp",
+    "fliplr", "flipud", "rot90", "var_mean", "std_mean",
 }
 
 
@@ -59,10 +60,26 @@ def _attention_math(q: Any, k: Any, v: Any, attn_mask: Any = None, dropout_p: fl
                                                              enable_gqa=enable_gqa)[0]
 
 
+def _var_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
+    """var_mean as the two reductions the author has templates for (PyTorch's table traces them as
+    operator packets whose arguments do not name their overload)."""
+    return (torch.ops.aten.var.correction(x, dim, correction=correction, keepdim=keepdim),
+            torch.ops.aten.mean.dim(x, dim, keepdim))
+
+
+def _std_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
+    return (torch.ops.aten.std.correction(x, dim, correction=correction, keepdim=keepdim),
+            torch.ops.aten.mean.dim(x, dim, keepdim))
+
+
 def _decomposition(op: Any) -> Any:
     """The operator's own decomposition: its composite kernel, else PyTorch's Python table."""
     if op is torch.ops.aten.scaled_dot_product_attention.default:
         return _attention_math
+    if op is torch.ops.aten.var_mean.correction:
+        return _var_mean
+    if op is torch.ops.aten.std_mean.correction:
+        return _std_mean
     if not isinstance(op, torch._ops.OpOverload) or op._overloadpacket.__name__ not in DECOMPOSE_OPS:
         return None
     try:
@@ -114,7 +131,9 @@ def _expand(gm: torch.fx.GraphModule, node: torch.fx.Node, fn: Any, args: tuple[
         for i, t in zip(where, ts):
             args[i] = t
         a, k = pytree.tree_unflatten(args, spec)
-        return fn(*a, **k)
+        r = fn(*a, **k)
+        # a named tuple (var_mean's) would be traced as a call of its constructor
+        return tuple(r) if isinstance(r, tuple) else r
 
     fake = detect_fake_mode(vals) or contextlib.nullcontext()
     with fake:

@@ -71,6 +71,12 @@ function binary(sym: string): Impl {
   };
 }
 
+/** A condition operand (bool tensor, other tensor, or constant) as a Triton boolean. */
+function condition(c: Operand | undefined, op: string): string {
+  if (c?.kind === "t") return c.ty === "b" ? c.code : `${c.code} != 0`;
+  return num(c?.value, undefined, op) ? "True" : "False";
+}
+
 function compare(sym: string): Impl {
   return (o, node) => {
     const t = cmpTy(o[0], o[1]);
@@ -218,11 +224,9 @@ export const POINTWISE: Record<string, Impl> = {
   },
   clamp_min: (o, n, ty) => `tl.maximum(${asTy(o[0], ty, n.op)}, ${asTy(o[1], ty, n.op)})`,
   clamp_max: (o, n, ty) => `tl.minimum(${asTy(o[0], ty, n.op)}, ${asTy(o[1], ty, n.op)})`,
-  where: (o, n, ty) => {
-    const c = o[0];
-    const cond = c?.kind === "t" ? (c.ty === "b" ? c.code : `${c.code} != 0`) : num(c?.value, undefined, n.op) ? "True" : "False";
-    return `tl.where(${cond}, ${asTy(o[1], ty, n.op)}, ${asTy(o[2], ty, n.op)})`;
-  },
+  where: (o, n, ty) => `tl.where(${condition(o[0], n.op)}, ${asTy(o[1], ty, n.op)}, ${asTy(o[2], ty, n.op)})`,
+  // masked_fill(x, mask, value): logsumexp's decomposition zeroes infinite maxima with it
+  masked_fill: (o, n, ty) => `tl.where(${condition(o[1], n.op)}, ${asTy(o[2], ty, n.op)}, ${asTy(o[0], ty, n.op)})`,
   gt: compare(">"),
   lt: compare("<"),
   ge: compare(">="),
