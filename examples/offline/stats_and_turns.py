@@ -1,6 +1,6 @@
 """Composites written the way other code often writes them: var_mean and std_mean (two results
 from one call, a keyword correction, several dims), logsumexp (its decomposition zeroes infinite
-maxima with masked_fill), masked_fill on a comparison, and fliplr, flipud, rot90 (flips and a
+maxima with masked_fill), masked_fill on a comparison and with -inf before a softmax, and fliplr, flipud, rot90 (flips and a
 transposed view), on odd sizes."""
 import torch
 import torch.nn as nn
@@ -17,7 +17,9 @@ class Model(nn.Module):
         s, m2 = torch.std_mean(y, dim=(0, 2), keepdim=True)
         lse = torch.logsumexp(x * 4.0, dim=1)
         filled = x.masked_fill(x < -0.5, 2.0)
-        return v, m, s, m2, lse, filled, torch.fliplr(x), torch.flipud(x), torch.rot90(x, 1, (0, 1))
+        # a masked softmax: the fill value is -inf (the capture writes it as text)
+        att = torch.softmax(x.masked_fill(x < -1.5, float("-inf")), dim=1)
+        return v, m, s, m2, lse, filled, att, torch.fliplr(x), torch.flipud(x), torch.rot90(x, 1, (0, 1))
 
 
 def get_inputs():

@@ -1,5 +1,5 @@
 import type { Arg, GraphNode } from "./graph.js";
-import { floatLit, intLit, tyOfDtype, type Ty } from "./codegen.js";
+import { floatLit, floatText, intLit, tyOfDtype, type Ty } from "./codegen.js";
 
 /**
  * Elementwise operators as Triton expressions. Each takes its operands (tensor operands already
@@ -26,7 +26,7 @@ function num(a: Arg | undefined, fallback: number | undefined, op: string): numb
   }
   if (typeof a === "number") return a;
   if (typeof a === "boolean") return a ? 1 : 0;
-  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return Number(a.float);
+  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return floatText(a.float);
   throw new UnsupportedOp(op, `expected a number, got ${JSON.stringify(a)}`);
 }
 
