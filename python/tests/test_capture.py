@@ -142,6 +142,27 @@ def test_var_mean_std_mean_and_turns_become_covered_ops(write):
     json.dumps(doc)
 
 
+CASTS = '''
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        return x.half().float() * 2, x.to(torch.int32)
+def get_inputs():
+    return [torch.randn(3, 4)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_casts_keep_no_metadata_asserts(write):
+    doc = capture(write("casts.py", CASTS))
+    assert doc["ok"], doc
+    ops = [n["op"] for n in doc["nodes"]]
+    # export checks the input's dtype before each cast; the check computes nothing and is dropped
+    assert ops == ["to", "to", "mul", "to"], ops
+
+
 def test_composites_are_decomposed_and_covered_ops_stay_whole(write):
     doc = capture(write("c.py", COMPOSITES))
     assert doc["ok"], doc

@@ -337,6 +337,19 @@ def functionalize_inplace(ep: Any) -> list[str]:
     return done
 
 
+# Checks export inserts before a cast (`x.half()`, `x.to(dtype)`): they assert the traced input's
+# dtype and layout at run time and compute nothing; the kernels are specialised to them anyway.
+METADATA_ASSERTS = ("_assert_tensor_metadata",)
+
+
+def drop_metadata_asserts(ep: Any) -> None:
+    g = ep.graph
+    for n in list(g.nodes):
+        if n.op == "call_function" and not n.users and _op_name(n.target)[0] in METADATA_ASSERTS:
+            g.erase_node(n)
+    g.lint()
+
+
 def decompose_selected(ep: Any) -> list[str]:
     """Replaces DECOMPOSE_OPS nodes of the exported graph by their decompositions, in place, until
     none is left (a decomposition may itself use one). Returns the operators replaced."""
@@ -534,6 +547,7 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         ep = torch.export.export(model, tuple(inputs), strict=False)
     decomposed += functionalize_inplace(ep)
     decomposed += fold_scalar_constants(ep)
+    drop_metadata_asserts(ep)
 
     sig = ep.graph_signature
     # placeholder name -> (kind, target)

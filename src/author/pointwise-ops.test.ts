@@ -22,3 +22,13 @@ test("masked_fill puts its value where the mask holds; a non-finite value writte
   const n = pointwiseExpr(node("masked_fill", [{ input: "x" }, { input: "mask" }, 0.5]), [x, { kind: "t", code: "x2", ty: "f" }, { kind: "c", value: 0.5 }]);
   assert.equal(n.code, "tl.where(x2 != 0, 0.5, x0)");
 });
+
+test("a cast inside a chain rounds there: to fp16 and back, float to int truncating, to bool", () => {
+  const cast = (dtype: string, from: Operand) => pointwiseExpr({ ...node("_to_copy", [{ input: "x" }]), dtype } as GraphNode, [from]).code;
+  assert.equal(cast("float16", x), "x0.to(tl.float16).to(tl.float32)");
+  assert.equal(cast("bfloat16", x), "x0.to(tl.bfloat16).to(tl.float32)");
+  assert.equal(cast("float32", x), "x0");
+  assert.equal(cast("int32", x), "x0.to(tl.int32)");
+  assert.equal(cast("bool", x), "(x0 != 0)");
+  assert.equal(cast("float32", mask), "x1.to(tl.float32)");
+});

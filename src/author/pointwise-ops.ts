@@ -1,5 +1,5 @@
 import type { Arg, GraphNode } from "./graph.js";
-import { floatLit, floatText, intLit, tyOfDtype, type Ty } from "./codegen.js";
+import { floatLit, floatText, intLit, tlDtype, tyOfDtype, type Ty } from "./codegen.js";
 
 /**
  * Elementwise operators as Triton expressions. Each takes its operands (tensor operands already
@@ -76,6 +76,22 @@ function condition(c: Operand | undefined, op: string): string {
   if (c?.kind === "t") return c.ty === "b" ? c.code : `${c.code} != 0`;
   return num(c?.value, undefined, op) ? "True" : "False";
 }
+
+/**
+ * A dtype conversion. Values are carried in fp32 registers (ints as ints) and rounded at the store,
+ * but a conversion inside a chain rounds there too: `x.half()` read by a log_softmax in fp32 sees
+ * fp16 values, and `x.int()` truncates before the next step.
+ */
+const cast: Impl = (o, n, ty) => {
+  const x = o[0];
+  const dtype = n.dtype ?? "float32";
+  if (ty === "f") {
+    const v = f(x, n.op);
+    return dtype === "float16" || dtype === "bfloat16" ? `${v}.to(${tlDtype(dtype)}).to(tl.float32)` : v;
+  }
+  if (x?.kind === "t" && x.ty === "f") return ty === "b" ? `(${x.code} != 0)` : `${x.code}.to(${tlDtype(dtype)})`;
+  return asTy(x, ty, n.op);
+};
 
 function compare(sym: string): Impl {
   return (o, node) => {
@@ -239,10 +255,9 @@ export const POINTWISE: Record<string, Impl> = {
   logical_not: (o) => `(${o[0]?.kind === "t" ? o[0].code : "0"} == 0)`,
   logical_and: (o) => `((${o[0]?.kind === "t" ? o[0].code : "1"} != 0) & (${o[1]?.kind === "t" ? o[1].code : "1"} != 0))`,
   logical_or: (o) => `((${o[0]?.kind === "t" ? o[0].code : "0"} != 0) | (${o[1]?.kind === "t" ? o[1].code : "0"} != 0))`,
-  // dtype conversions: the value is carried in fp32 registers and rounded once at the store
-  to: (o, n, ty) => asTy(o[0], ty, n.op),
-  _to_copy: (o, n, ty) => asTy(o[0], ty, n.op),
-  type_as: (o, n, ty) => asTy(o[0], ty, n.op),
+  to: cast,
+  _to_copy: cast,
+  type_as: cast,
   lerp: (o, n) => `${f(o[0], n.op)} + ${f(o[2], n.op)} * (${f(o[1], n.op)} - ${f(o[0], n.op)})`,
   addcmul: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} * ${f(o[2], n.op)}`,
   addcdiv: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} / ${f(o[2], n.op)}`,
