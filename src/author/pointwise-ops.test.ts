@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import type { Arg, GraphNode } from "./graph.js";
-import { pointwiseExpr, type Operand } from "./pointwise-ops.js";
+import { isPointwise, pointwiseExpr, type Operand } from "./pointwise-ops.js";
 
 function node(op: string, args: Arg[]): GraphNode {
   return {
@@ -31,4 +31,13 @@ test("a cast inside a chain rounds there: to fp16 and back, float to int truncat
   assert.equal(cast("int32", x), "x0.to(tl.int32)");
   assert.equal(cast("bool", x), "(x0 != 0)");
   assert.equal(cast("float32", mask), "x1.to(tl.float32)");
+});
+
+test("torch.max(x, y) and torch.min(x, y) are the elementwise maximum and minimum; the reductions are not pointwise", () => {
+  const y: Operand = { kind: "t", code: "x2", ty: "f" };
+  const two = (op: string, overload: string) => ({ ...node(op, [{ input: "x" }, { input: "y" }]), target: `aten.${op}.${overload}` }) as GraphNode;
+  assert.equal(pointwiseExpr(two("max", "other"), [x, y]).code, "tl.maximum(x0, x2)");
+  assert.equal(pointwiseExpr(two("min", "other"), [x, y]).code, "tl.minimum(x0, x2)");
+  assert.equal(isPointwise(two("max", "other")), true);
+  assert.equal(isPointwise(two("max", "dim")), false);
 });

@@ -263,15 +263,22 @@ export const POINTWISE: Record<string, Impl> = {
   addcdiv: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} / ${f(o[2], n.op)}`,
 };
 
+/** Overloads of reduction names that are elementwise: torch.max(x, y) is maximum(x, y). */
+const ELEMENTWISE_OVERLOADS: Record<string, string> = { "aten.max.other": "maximum", "aten.min.other": "minimum" };
+
+function implOf(node: GraphNode): Impl | undefined {
+  return POINTWISE[ELEMENTWISE_OVERLOADS[node.target] ?? node.op];
+}
+
 export function isPointwise(node: GraphNode): boolean {
-  if (!(node.op in POINTWISE)) return false;
+  if (!implOf(node)) return false;
   if (node.shape === null || node.dtype === null) return false;
   return true;
 }
 
 /** The Triton expression for one pointwise node, given its operands. */
 export function pointwiseExpr(node: GraphNode, operands: Operand[]): { code: string; ty: Ty } {
-  const impl = POINTWISE[node.op];
+  const impl = implOf(node);
   if (!impl) throw new UnsupportedOp(node.op, "not an elementwise operator the offline author knows");
   const ty = tyOfDtype(node.dtype ?? "float32");
   return { code: impl(operands, node, ty), ty };

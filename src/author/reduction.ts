@@ -53,7 +53,7 @@ export function reductionSpec(n: GraphNode): ReductionSpec {
     case "min":
       if (t.endsWith(".default")) return { kind: n.op, dims: null, keepdim: false, tuple: false };
       if (t.endsWith(".dim")) return { kind: n.op, dims: dimsArg(n.args[1]), keepdim: keep(2), tuple: true };
-      throw new UnsupportedOp(n.op, `${t} (elementwise max/min of two tensors is written as maximum/minimum)`);
+      throw new UnsupportedOp(n.op, `${t}: an overload with no template (the reductions over dims and over everything are covered)`);
     case "prod":
       if (t.endsWith(".default")) return { kind: "prod", dims: null, keepdim: false, tuple: false };
       return { kind: "prod", dims: dimsArg(n.args[1]), keepdim: keep(2), tuple: false };
