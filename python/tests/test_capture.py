@@ -118,7 +118,8 @@ class Model(nn.Module):
     def forward(self, x):
         v, m = torch.var_mean(x, dim=1, correction=0)
         s, m2 = torch.std_mean(x, dim=(0, 1), keepdim=True)
-        return v, m, s, m2, torch.logsumexp(x, dim=1), torch.fliplr(x), torch.flipud(x), torch.rot90(x, 1, (0, 1))
+        return (v, m, s, m2, torch.logsumexp(x, dim=1), torch.fliplr(x), torch.flipud(x), torch.rot90(x, 1, (0, 1)),
+                torch.stack([x, x], 0), x @ x[0], x[:, 0] @ x, x @ x.T)
 def get_inputs():
     return [torch.randn(5, 7)]
 def get_init_inputs():
@@ -126,12 +127,14 @@ def get_init_inputs():
 '''
 
 
-def test_var_mean_std_mean_and_turns_become_covered_ops(write):
+def test_stats_turns_stacks_and_1d_products_become_covered_ops(write):
     doc = capture(write("s.py", STATS_AND_TURNS))
     assert doc["ok"] and doc["decomposeError"] is None, doc
     nodes = {n["id"]: n for n in doc["nodes"]}
     ops = [n["op"] for n in doc["nodes"]]
-    assert not {"var_mean", "std_mean", "logsumexp", "fliplr", "flipud", "rot90"} & set(ops), ops
+    assert not {"var_mean", "std_mean", "logsumexp", "fliplr", "flipud", "rot90", "stack"} & set(ops), ops
+    # a matmul with a 1-D operand takes its composite form; one of two matrices stays whole
+    assert [nodes[o["node"]]["op"] for o in doc["outputs"][-3:]] == ["sum", "squeeze", "matmul"]
     # var_mean's two results are the overloads the author reads, correction a keyword
     v, m, s, m2 = (nodes[o["node"]] for o in doc["outputs"][:4])
     assert (v["target"], v["kwargs"]) == ("aten.var.correction", {"correction": 0})

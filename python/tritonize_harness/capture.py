@@ -45,7 +45,7 @@ DECOMPOSE_OPS = {
     "cosine_similarity", "pairwise_distance", "kl_div", "xlogy", "triplet_margin_loss", "smooth_l1_loss",
     "huber_loss", "l1_loss", "mse_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "frobenius_norm", "linalg_norm", "logsumexp",
-    "fliplr", "flipud", "rot90", "var_mean", "std_mean",
+    "fliplr", "flipud", "rot90", "var_mean", "std_mean", "stack",
 }
 
 
@@ -72,10 +72,18 @@ def _std_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool 
             torch.ops.aten.mean.dim(x, dim, keepdim))
 
 
-def _decomposition(op: Any) -> Any:
+def _one_d_product(node: Any) -> bool:
+    """A matmul with a 1-D operand: its composite form is mv, dot or mm between (un)squeezes."""
+    vals = [a.meta.get("val") for a in node.args[:2] if isinstance(a, torch.fx.Node)]
+    return any(isinstance(v, torch.Tensor) and v.dim() == 1 for v in vals)
+
+
+def _decomposition(op: Any, node: Any = None) -> Any:
     """The operator's own decomposition: its composite kernel, else PyTorch's Python table."""
     if op is torch.ops.aten.scaled_dot_product_attention.default:
         return _attention_math
+    if op is torch.ops.aten.matmul.default and node is not None and _one_d_product(node):
+        return lambda *a, **k: op.decompose(*a, **k)
     if op is torch.ops.aten.var_mean.correction:
         return _var_mean
     if op is torch.ops.aten.std_mean.correction:
@@ -355,7 +363,7 @@ def decompose_selected(ep: Any) -> list[str]:
     none is left (a decomposition may itself use one). Returns the operators replaced."""
     done = rewrite_diag_products(ep)
     for _ in range(8):
-        todo = [(n, fn) for n in ep.graph.nodes if n.op == "call_function" and (fn := _decomposition(n.target))]
+        todo = [(n, fn) for n in ep.graph.nodes if n.op == "call_function" and (fn := _decomposition(n.target, n))]
         if not todo:
             break
         for n, fn in todo:
