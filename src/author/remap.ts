@@ -130,9 +130,10 @@ export function fillValue(n: GraphNode): number {
   if (n.op.includes("zeros") || n.op.startsWith("empty")) return 0;
   if (n.op.includes("ones")) return 1;
   const raw = n.op === "new_full" ? n.args[2] : n.args[1] ?? n.kwargs["fill_value"];
+  // non-finite constants come as text: {"float": "inf"}
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && "float" in raw) return floatText(raw.float);
   const v = num(raw, NaN);
-  const nanText = typeof raw === "object" && raw !== null && !Array.isArray(raw) && "float" in raw && raw.float === "nan";
-  if (Number.isNaN(v) && !nanText) throw new UnsupportedOp(n.op, `a fill value it cannot read (${JSON.stringify(raw)})`);
+  if (Number.isNaN(v)) throw new UnsupportedOp(n.op, `a fill value it cannot read (${JSON.stringify(raw)})`);
   return v;
 }
 
