@@ -111,6 +111,61 @@ def get_init_inputs():
 '''
 
 
+STATS_AND_TURNS = '''
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        v, m = torch.var_mean(x, dim=1, correction=0)
+        s, m2 = torch.std_mean(x, dim=(0, 1), keepdim=True)
+        return (v, m, s, m2, torch.logsumexp(x, dim=1), torch.fliplr(x), torch.flipud(x), torch.rot90(x, 1, (0, 1)),
+                torch.stack([x, x], 0), x @ x[0], x[:, 0] @ x, x @ x.T)
+def get_inputs():
+    return [torch.randn(5, 7)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_stats_turns_stacks_and_1d_products_become_covered_ops(write):
+    doc = capture(write("s.py", STATS_AND_TURNS))
+    assert doc["ok"] and doc["decomposeError"] is None, doc
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    ops = [n["op"] for n in doc["nodes"]]
+    assert not {"var_mean", "std_mean", "logsumexp", "fliplr", "flipud", "rot90", "stack"} & set(ops), ops
+    # a matmul with a 1-D operand takes its composite form; one of two matrices stays whole
+    assert [nodes[o["node"]]["op"] for o in doc["outputs"][-3:]] == ["sum", "squeeze", "matmul"]
+    # var_mean's two results are the overloads the author reads, correction a keyword
+    v, m, s, m2 = (nodes[o["node"]] for o in doc["outputs"][:4])
+    assert (v["target"], v["kwargs"]) == ("aten.var.correction", {"correction": 0})
+    assert m["target"] == "aten.mean.dim" and m["shape"] == [5]
+    assert s["target"] == "aten.std.correction" and s["kwargs"]["keepdim"] is True and m2["shape"] == [1, 1]
+    # logsumexp's decomposition zeroes infinite maxima with masked_fill, a pointwise step
+    assert "masked_fill" in ops and "flip" in ops
+    json.dumps(doc)
+
+
+CASTS = '''
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        return x.half().float() * 2, x.to(torch.int32)
+def get_inputs():
+    return [torch.randn(3, 4)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_casts_keep_no_metadata_asserts(write):
+    doc = capture(write("casts.py", CASTS))
+    assert doc["ok"], doc
+    ops = [n["op"] for n in doc["nodes"]]
+    # export checks the input's dtype before each cast; the check computes nothing and is dropped
+    assert ops == ["to", "to", "mul", "to"], ops
+
+
 def test_composites_are_decomposed_and_covered_ops_stay_whole(write):
     doc = capture(write("c.py", COMPOSITES))
     assert doc["ok"], doc

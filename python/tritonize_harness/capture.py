@@ -45,6 +45,7 @@ DECOMPOSE_OPS = {
     "cosine_similarity", "pairwise_distance", "kl_div", "xlogy", "triplet_margin_loss", "smooth_l1_loss",
     "huber_loss", "l1_loss", "mse_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "frobenius_norm", "linalg_norm", "logsumexp",
+    "fliplr", "flipud", "rot90", "var_mean", "std_mean", "stack",
 }
 
 
@@ -59,10 +60,34 @@ def _attention_math(q: Any, k: Any, v: Any, attn_mask: Any = None, dropout_p: fl
                                                              enable_gqa=enable_gqa)[0]
 
 
-def _decomposition(op: Any) -> Any:
+def _var_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
+    """var_mean as the two reductions the author has templates for (PyTorch's table traces them as
+    operator packets whose arguments do not name their overload)."""
+    return (torch.ops.aten.var.correction(x, dim, correction=correction, keepdim=keepdim),
+            torch.ops.aten.mean.dim(x, dim, keepdim))
+
+
+def _std_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
+    return (torch.ops.aten.std.correction(x, dim, correction=correction, keepdim=keepdim),
+            torch.ops.aten.mean.dim(x, dim, keepdim))
+
+
+def _one_d_product(node: Any) -> bool:
+    """A matmul with a 1-D operand: its composite form is mv, dot or mm between (un)squeezes."""
+    vals = [a.meta.get("val") for a in node.args[:2] if isinstance(a, torch.fx.Node)]
+    return any(isinstance(v, torch.Tensor) and v.dim() == 1 for v in vals)
+
+
+def _decomposition(op: Any, node: Any = None) -> Any:
     """The operator's own decomposition: its composite kernel, else PyTorch's Python table."""
     if op is torch.ops.aten.scaled_dot_product_attention.default:
         return _attention_math
+    if op is torch.ops.aten.matmul.default and node is not None and _one_d_product(node):
+        return lambda *a, **k: op.decompose(*a, **k)
+    if op is torch.ops.aten.var_mean.correction:
+        return _var_mean
+    if op is torch.ops.aten.std_mean.correction:
+        return _std_mean
     if not isinstance(op, torch._ops.OpOverload) or op._overloadpacket.__name__ not in DECOMPOSE_OPS:
         return None
     try:
@@ -114,7 +139,9 @@ def _expand(gm: torch.fx.GraphModule, node: torch.fx.Node, fn: Any, args: tuple[
         for i, t in zip(where, ts):
             args[i] = t
         a, k = pytree.tree_unflatten(args, spec)
-        return fn(*a, **k)
+        r = fn(*a, **k)
+        # a named tuple (var_mean's) would be traced as a call of its constructor
+        return tuple(r) if isinstance(r, tuple) else r
 
     fake = detect_fake_mode(vals) or contextlib.nullcontext()
     with fake:
@@ -318,12 +345,25 @@ def functionalize_inplace(ep: Any) -> list[str]:
     return done
 
 
+# Checks export inserts before a cast (`x.half()`, `x.to(dtype)`): they assert the traced input's
+# dtype and layout at run time and compute nothing; the kernels are specialised to them anyway.
+METADATA_ASSERTS = ("_assert_tensor_metadata",)
+
+
+def drop_metadata_asserts(ep: Any) -> None:
+    g = ep.graph
+    for n in list(g.nodes):
+        if n.op == "call_function" and not n.users and _op_name(n.target)[0] in METADATA_ASSERTS:
+            g.erase_node(n)
+    g.lint()
+
+
 def decompose_selected(ep: Any) -> list[str]:
     """Replaces DECOMPOSE_OPS nodes of the exported graph by their decompositions, in place, until
     none is left (a decomposition may itself use one). Returns the operators replaced."""
     done = rewrite_diag_products(ep)
     for _ in range(8):
-        todo = [(n, fn) for n in ep.graph.nodes if n.op == "call_function" and (fn := _decomposition(n.target))]
+        todo = [(n, fn) for n in ep.graph.nodes if n.op == "call_function" and (fn := _decomposition(n.target, n))]
         if not todo:
             break
         for n, fn in todo:
@@ -515,6 +555,7 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
         ep = torch.export.export(model, tuple(inputs), strict=False)
     decomposed += functionalize_inplace(ep)
     decomposed += fold_scalar_constants(ep)
+    drop_metadata_asserts(ep)
 
     sig = ep.graph_signature
     # placeholder name -> (kind, target)

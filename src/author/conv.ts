@@ -134,7 +134,9 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
   const [xv, wv, qv, mv] = [`x_${id}`, `w_${id}`, `q_${id}`, `m_${id}`];
   const spatial = (v: string) => Array.from({ length: S }, (_, d) => `${v}.shape[${d + 2}]`);
   b.line(`# ${what}${epilogue ? `, with ${epilogue.nodes.map((x) => x.op).join(" -> ")} fused into the epilogue` : ""}`);
-  b.line(`${xv} = ${b.val(s.x)}`);
+  // an unbatched input (C, spatial...) is a batch of one; the result drops that dimension again
+  const unbatched = b.meta(s.x).shape.length === S + 1;
+  b.line(`${xv} = ${b.val(s.x)}${unbatched ? ".unsqueeze(0)" : ""}`);
   b.line(`${wv} = ${b.val(s.w)}`);
   b.line(`if ${xv}.dim() != ${S + 2} or ${xv}.shape[1] != ${cinG * G}:`);
   b.line(`    raise ValueError(f"${node.op}: expected an input of shape (N, ${cinG * G}, ${S === 1 ? "L" : S === 2 ? "H, W" : "D, H, W"}), got {tuple(${xv}.shape)}")`);
@@ -179,6 +181,7 @@ function emitLaunch(b: ModuleBuilder, node: GraphNode, epilogue: PwGroup | null,
     b.line(`grid = (triton.cdiv(${mv}, ${t.BM}) * ${Math.ceil(coutG / t.BN)}, 1, ${G})`);
     b.line(`${name}[grid](${[...head, ...strides].join(", ")}, ${consts}, BLOCK_M=${t.BM}, BLOCK_N=${t.BN}, BLOCK_K=${t.BK}, num_warps=${t.warps}, num_stages=${t.stages})`);
   }
+  if (unbatched) b.line(`${outVar} = ${outVar}[0]`);
   b.setVal(finalId, outVar);
 }
 

@@ -1,4 +1,4 @@
-import { floatLit, ident, pyList, torchDtype } from "./codegen.js";
+import { floatLit, floatText, ident, pyList, torchDtype } from "./codegen.js";
 import type { ModuleBuilder } from "./builder.js";
 import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
 import { colBlock, fullPtr, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
@@ -29,7 +29,7 @@ interface LossSpec {
 function numArg(a: Arg | undefined, fallback: number): number {
   if (a === undefined || a === null) return fallback;
   if (typeof a === "number") return a;
-  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return Number(a.float);
+  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return floatText(a.float);
   return NaN;
 }
 

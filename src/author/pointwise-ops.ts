@@ -1,5 +1,5 @@
 import type { Arg, GraphNode } from "./graph.js";
-import { floatLit, intLit, tyOfDtype, type Ty } from "./codegen.js";
+import { floatLit, floatText, intLit, tlDtype, tyOfDtype, type Ty } from "./codegen.js";
 
 /**
  * Elementwise operators as Triton expressions. Each takes its operands (tensor operands already
@@ -26,7 +26,7 @@ function num(a: Arg | undefined, fallback: number | undefined, op: string): numb
   }
   if (typeof a === "number") return a;
   if (typeof a === "boolean") return a ? 1 : 0;
-  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return Number(a.float);
+  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return floatText(a.float);
   throw new UnsupportedOp(op, `expected a number, got ${JSON.stringify(a)}`);
 }
 
@@ -70,6 +70,28 @@ function binary(sym: string): Impl {
     return `${a} ${sym} ${b}`;
   };
 }
+
+/** A condition operand (bool tensor, other tensor, or constant) as a Triton boolean. */
+function condition(c: Operand | undefined, op: string): string {
+  if (c?.kind === "t") return c.ty === "b" ? c.code : `${c.code} != 0`;
+  return num(c?.value, undefined, op) ? "True" : "False";
+}
+
+/**
+ * A dtype conversion. Values are carried in fp32 registers (ints as ints) and rounded at the store,
+ * but a conversion inside a chain rounds there too: `x.half()` read by a log_softmax in fp32 sees
+ * fp16 values, and `x.int()` truncates before the next step.
+ */
+const cast: Impl = (o, n, ty) => {
+  const x = o[0];
+  const dtype = n.dtype ?? "float32";
+  if (ty === "f") {
+    const v = f(x, n.op);
+    return dtype === "float16" || dtype === "bfloat16" ? `${v}.to(${tlDtype(dtype)}).to(tl.float32)` : v;
+  }
+  if (x?.kind === "t" && x.ty === "f") return ty === "b" ? `(${x.code} != 0)` : `${x.code}.to(${tlDtype(dtype)})`;
+  return asTy(x, ty, n.op);
+};
 
 function compare(sym: string): Impl {
   return (o, node) => {
@@ -218,11 +240,9 @@ export const POINTWISE: Record<string, Impl> = {
   },
   clamp_min: (o, n, ty) => `tl.maximum(${asTy(o[0], ty, n.op)}, ${asTy(o[1], ty, n.op)})`,
   clamp_max: (o, n, ty) => `tl.minimum(${asTy(o[0], ty, n.op)}, ${asTy(o[1], ty, n.op)})`,
-  where: (o, n, ty) => {
-    const c = o[0];
-    const cond = c?.kind === "t" ? (c.ty === "b" ? c.code : `${c.code} != 0`) : num(c?.value, undefined, n.op) ? "True" : "False";
-    return `tl.where(${cond}, ${asTy(o[1], ty, n.op)}, ${asTy(o[2], ty, n.op)})`;
-  },
+  where: (o, n, ty) => `tl.where(${condition(o[0], n.op)}, ${asTy(o[1], ty, n.op)}, ${asTy(o[2], ty, n.op)})`,
+  // masked_fill(x, mask, value): logsumexp's decomposition zeroes infinite maxima with it
+  masked_fill: (o, n, ty) => `tl.where(${condition(o[1], n.op)}, ${asTy(o[2], ty, n.op)}, ${asTy(o[0], ty, n.op)})`,
   gt: compare(">"),
   lt: compare("<"),
   ge: compare(">="),
@@ -235,24 +255,30 @@ export const POINTWISE: Record<string, Impl> = {
   logical_not: (o) => `(${o[0]?.kind === "t" ? o[0].code : "0"} == 0)`,
   logical_and: (o) => `((${o[0]?.kind === "t" ? o[0].code : "1"} != 0) & (${o[1]?.kind === "t" ? o[1].code : "1"} != 0))`,
   logical_or: (o) => `((${o[0]?.kind === "t" ? o[0].code : "0"} != 0) | (${o[1]?.kind === "t" ? o[1].code : "0"} != 0))`,
-  // dtype conversions: the value is carried in fp32 registers and rounded once at the store
-  to: (o, n, ty) => asTy(o[0], ty, n.op),
-  _to_copy: (o, n, ty) => asTy(o[0], ty, n.op),
-  type_as: (o, n, ty) => asTy(o[0], ty, n.op),
+  to: cast,
+  _to_copy: cast,
+  type_as: cast,
   lerp: (o, n) => `${f(o[0], n.op)} + ${f(o[2], n.op)} * (${f(o[1], n.op)} - ${f(o[0], n.op)})`,
   addcmul: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} * ${f(o[2], n.op)}`,
   addcdiv: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} / ${f(o[2], n.op)}`,
 };
 
+/** Overloads of reduction names that are elementwise: torch.max(x, y) is maximum(x, y). */
+const ELEMENTWISE_OVERLOADS: Record<string, string> = { "aten.max.other": "maximum", "aten.min.other": "minimum" };
+
+function implOf(node: GraphNode): Impl | undefined {
+  return POINTWISE[ELEMENTWISE_OVERLOADS[node.target] ?? node.op];
+}
+
 export function isPointwise(node: GraphNode): boolean {
-  if (!(node.op in POINTWISE)) return false;
+  if (!implOf(node)) return false;
   if (node.shape === null || node.dtype === null) return false;
   return true;
 }
 
 /** The Triton expression for one pointwise node, given its operands. */
 export function pointwiseExpr(node: GraphNode, operands: Operand[]): { code: string; ty: Ty } {
-  const impl = POINTWISE[node.op];
+  const impl = implOf(node);
   if (!impl) throw new UnsupportedOp(node.op, "not an elementwise operator the offline author knows");
   const ty = tyOfDtype(node.dtype ?? "float32");
   return { code: impl(operands, node, ty), ty };

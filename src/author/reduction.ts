@@ -1,4 +1,4 @@
-import { ident, nextPow2, pyList, torchDtype } from "./codegen.js";
+import { floatText, ident, nextPow2, pyList, torchDtype } from "./codegen.js";
 import { bindViews } from "./softmax.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { Arg, GraphNode } from "./graph.js";
@@ -31,10 +31,6 @@ function sameShape(a: number[], b: number[]): boolean {
 }
 
 /** A float the capture wrote as text ("inf", "-inf", "nan"). */
-function floatConst(text: string): number {
-  return text === "inf" ? Infinity : text === "-inf" ? -Infinity : Number(text);
-}
-
 function dimsArg(a: Arg | undefined): number[] | null {
   if (a === undefined || a === null) return null;
   if (typeof a === "number") return [a];
@@ -57,7 +53,7 @@ export function reductionSpec(n: GraphNode): ReductionSpec {
     case "min":
       if (t.endsWith(".default")) return { kind: n.op, dims: null, keepdim: false, tuple: false };
       if (t.endsWith(".dim")) return { kind: n.op, dims: dimsArg(n.args[1]), keepdim: keep(2), tuple: true };
-      throw new UnsupportedOp(n.op, `${t} (elementwise max/min of two tensors is written as maximum/minimum)`);
+      throw new UnsupportedOp(n.op, `${t}: an overload with no template (the reductions over dims and over everything are covered)`);
     case "prod":
       if (t.endsWith(".default")) return { kind: "prod", dims: null, keepdim: false, tuple: false };
       return { kind: "prod", dims: dimsArg(n.args[1]), keepdim: keep(2), tuple: false };
@@ -67,7 +63,7 @@ export function reductionSpec(n: GraphNode): ReductionSpec {
     case "linalg_vector_norm":
     case "norm": {
       const ord = n.kwargs["ord"] ?? n.kwargs["p"] ?? n.args[1] ?? 2;
-      const p = typeof ord === "number" ? ord : typeof ord === "object" && ord !== null && "float" in ord ? floatConst(ord.float) : typeof ord === "string" && ord === "fro" ? 2 : NaN;
+      const p = typeof ord === "number" ? ord : typeof ord === "object" && ord !== null && "float" in ord ? floatText(ord.float) : typeof ord === "string" && ord === "fro" ? 2 : NaN;
       const kind = p === 2 ? "l2" : p === 1 ? "l1" : p === Infinity ? "linf" : null;
       if (!kind) throw new UnsupportedOp(n.op, `a vector norm of order ${JSON.stringify(ord)} (orders 1, 2 and inf are covered)`);
       return { kind, dims: dimsArg(n.kwargs["dim"] ?? n.args[2]), keepdim: (n.kwargs["keepdim"] ?? n.args[3]) === true, tuple: false };

@@ -1,4 +1,4 @@
-import { argNames, floatLit, ident, pyList } from "./codegen.js";
+import { argNames, floatLit, floatText, ident, pyList } from "./codegen.js";
 import type { ModuleBuilder } from "./builder.js";
 import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -22,7 +22,7 @@ function num(a: Arg | undefined, fallback: number): number {
   if (a === undefined || a === null) return fallback;
   if (typeof a === "number") return a;
   if (typeof a === "boolean") return a ? 1 : 0;
-  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return Number(a.float);
+  if (typeof a === "object" && !Array.isArray(a) && "float" in a) return floatText(a.float);
   return NaN;
 }
 
@@ -131,9 +131,7 @@ export function fillValue(n: GraphNode): number {
   if (n.op.includes("ones")) return 1;
   const raw = n.op === "new_full" ? n.args[2] : n.args[1] ?? n.kwargs["fill_value"];
   // non-finite constants come as text: {"float": "inf"}
-  if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && "float" in raw) {
-    return raw.float === "inf" ? Infinity : raw.float === "-inf" ? -Infinity : NaN;
-  }
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && "float" in raw) return floatText(raw.float);
   const v = num(raw, NaN);
   if (Number.isNaN(v)) throw new UnsupportedOp(n.op, `a fill value it cannot read (${JSON.stringify(raw)})`);
   return v;

@@ -4,6 +4,10 @@
   interpreter every call returns None. Here the common functions get NumPy implementations.
 - A Python float passed to a kernel is an fp32 scalar to the compiler (it has `.to`, `.dtype`); the
   interpreter passes the bare float. Here it becomes an fp32 scalar, as compiled.
+- The interpreter holds bfloat16 values as their uint16 bit patterns and `tl.dot` converts only
+  8-bit floats before NumPy's matmul, so a bfloat16 product multiplies the bit patterns (results
+  near 1e10). Here bfloat16 operands are widened to fp32 first: a product of two bfloat16 values
+  is exact in fp32, as on the tensor cores, which accumulate in fp32.
 
 Anything still missing is named by `interpreter_limitation`, so the CPU verdict says the
 interpreter could not run the kernel rather than blaming the candidate.
@@ -95,10 +99,31 @@ def _float_arguments_as_fp32() -> None:
     interpreter._implicit_cvt = implicit_cvt
 
 
+def _bf16_as_fp32(data: np.ndarray) -> np.ndarray:
+    """bfloat16 bit patterns (uint16) as the fp32 values they stand for: the high half of an fp32."""
+    return (data.astype(np.uint32) << 16).view(np.float32)
+
+
+def _bf16_dot_operands_as_fp32() -> None:
+    import triton.language as tl
+    from triton.runtime import interpreter
+
+    original = interpreter.InterpreterBuilder.create_dot
+
+    def create_dot(self, a, b, d, input_precision, max_num_imprecise_acc):
+        if a.dtype.scalar == tl.bfloat16 or b.dtype.scalar == tl.bfloat16:
+            widen = lambda h: interpreter.TensorHandle(_bf16_as_fp32(h.data), tl.float32) if h.dtype.scalar == tl.bfloat16 else h
+            a, b = widen(a), widen(b)
+        return original(self, a, b, d, input_precision, max_num_imprecise_acc)
+
+    interpreter.InterpreterBuilder.create_dot = create_dot
+
+
 def install() -> None:
     """Called by the CPU worker before the candidate is imported."""
     _fill_libdevice()
     _float_arguments_as_fp32()
+    _bf16_dot_operands_as_fp32()
 
 
 def interpreter_limitation(exc: BaseException) -> str | None:
