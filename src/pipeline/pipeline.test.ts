@@ -81,6 +81,15 @@ test("when the chosen route fails the other is tried, and --route forces one", a
   assert.equal(route.route, "direct");
 });
 
+test("when a route finds the problem itself broken, its reason leads the message", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tritonize-broken-"));
+  const deps = scriptedDeps({ subgraphs: 1, failing: ["sg1"], direct: { status: "problem_failed", message: "Model.forward raised: RuntimeError: expected scalar type Float" } });
+  const r = await runPipeline({ problem: problemFile(dir), outDir: join(dir, "runs"), outputFormat: "composed" }, deps);
+  assert.deepEqual(r.attempts.map((a) => `${a.route}:${a.status}`), ["pipeline:dispatch_failed", "direct:problem_failed"]);
+  assert.equal(r.status, "problem_failed");
+  assert.match(r.message, /^direct: Model\.forward raised: RuntimeError: expected scalar type Float \| pipeline: /);
+});
+
 test("route decisions are cached by content hash", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tritonize-route-cache-"));
   const deps = { ...scriptedDeps({ subgraphs: 1 }), routeCache: new RouteCache(join(dir, "cache")) };

@@ -138,7 +138,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
     attempts,
     modelNew,
     status: last.ok ? "verified" : opts.signal?.aborted ? "interrupted" : last.status,
-    message: last.ok ? last.message : attempts.map((a) => `${a.route}: ${a.message}`).join(" | "),
+    message: last.ok ? last.message : failureMessage(attempts),
     sets: o.sets,
     kernelNames: modelNew && existsSync(modelNew) ? kernelNames(readFileSync(modelNew, "utf8")) : [],
     modelNewVerdict: last.route === "direct" ? direct?.modelNewVerdict ?? null : last.ok ? "verified" : null,
@@ -150,6 +150,15 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps): Pr
   writeFileSync(rd.path("README.md"), pipelineReadme(result));
   rd.emit("run", result.ok ? "completed" : result.status === "interrupted" ? "interrupted" : "failed", { route: result.route, status: result.status, message: result.message });
   return result;
+}
+
+/**
+ * Every route's reason, joined; a route that found the problem itself broken (its Model raised,
+ * its inputs are empty) goes first: that is the user's fix, whatever the other route hit.
+ */
+function failureMessage(attempts: RouteAttempt[]): string {
+  const own = attempts.filter((a) => a.status === "problem_failed");
+  return [...own, ...attempts.filter((a) => !own.includes(a))].map((a) => `${a.route}: ${a.message}`).join(" | ");
 }
 
 /** Author, kernel count and verdict of the route that produced the result, for readers of `run --json`. */

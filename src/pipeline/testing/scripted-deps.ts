@@ -10,9 +10,10 @@ import type { PipelineDeps } from "../run-pipeline.js";
  * Test double: pipeline dependencies with no harness behind them. The regions stage returns a
  * plan of `subgraphs` unique subgraphs, the author writes a kernel file after `authorDelayMs`,
  * compose writes composed.py and every verification passes. `solved` lists the subgraphs the
- * author was asked for, in order. Not for production use.
+ * author was asked for, in order. The direct route fails to capture, or as `direct` says. Not for
+ * production use.
  */
-export function scriptedDeps(o: { subgraphs: number; authorDelayMs?: number; failing?: string[] }): PipelineDeps & { solved: string[] } {
+export function scriptedDeps(o: { subgraphs: number; authorDelayMs?: number; failing?: string[]; direct?: { status: string; message: string } }): PipelineDeps & { solved: string[] } {
   const solved: string[] = [];
   const ok = makeVerdict({ ok: true, stage: "correctness", message: "ACCEPTED: scripted" });
   const author: SubgraphAuthor = {
@@ -42,7 +43,7 @@ export function scriptedDeps(o: { subgraphs: number; authorDelayMs?: number; fai
     authors: [author],
     direct: async (r): Promise<RunResult> => ({
       schema: "tritonize.run/1", ok: false, problem: r.problem, runDir: r.outDir ?? "", author: null, modelNew: null,
-      status: "capture_failed", message: "scripted: the direct route cannot capture it", kernels: null, steps: [], verdict: null,
+      status: "capture_failed", message: "scripted: the direct route cannot capture it", ...o.direct, kernels: null, steps: [], verdict: null,
     }),
     routeCache: null,
   };
