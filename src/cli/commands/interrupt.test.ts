@@ -93,7 +93,9 @@ test("SIGINT to run while the kernel agent verifies a spinning candidate marks t
       ["run", "--problem", fixture("scale.py"), "--author", "model", "--device", "cpu", "--trials", "1", "--set", "n=100",
         "--workers", "1", "--rounds", "1", "--wall-time", "600", "--out", "$DIR/runs"],
       { OPENAI_BASE_URL: server.url, TRITONIZE_MODEL: "test-model", TRITONIZE_MAX_RETRIES: "0" },
-      "[direct] started", // past capture: the harness server's ready processes are up before it ends
+      // the worker's candidate under verification: before it, the agent's check of the problem
+      // runs the reference in a process of its own, which also counts as running
+      "r1 verifying",
     );
     assert.equal(r.code, EXIT.interrupted, r.output);
     assert.deepEqual(processesOf(r.mark, r.dir), []);
