@@ -121,3 +121,23 @@ def test_cpu_tensors_travel_through_shared_memory_not_copies_on_disk(tmp_path):
     assert all(p.startswith("/dev/shm/") for p in paths) or not os.path.isdir("/dev/shm")
     box.close()
     assert not any(os.path.exists(p) for p in paths)
+
+
+def test_an_interrupt_in_the_teardown_still_removes_the_work_folder(tmp_path, monkeypatch):
+    """SIGTERM reaches a verification as KeyboardInterrupt wherever it runs: its work folder goes
+    even when that is while a process is being closed."""
+    from tritonize_harness.verify import Services
+
+    class Interrupted(Services):
+        def worker(self, device, workdir):
+            raise KeyboardInterrupt
+
+    class Closing:
+        def close(self):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    opts = VerifyOptions(problem=fixture("scale.py"), candidate=fixture("spin_forward.py"), device="cpu", trials=1)
+    with pytest.raises(KeyboardInterrupt):
+        verify(opts, Interrupted(prestarted=Closing()))
+    assert [p for p in os.listdir(tmp_path) if p.startswith("tritonize-verify-")] == []

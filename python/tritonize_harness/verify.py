@@ -286,10 +286,11 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
     for name, seconds in services.startup.items():
         phases.add(name, seconds)
     own_workdir = opts.workdir is None
-    workdir = opts.workdir or tempfile.mkdtemp(prefix="tritonize-verify-")
-    os.makedirs(workdir, exist_ok=True)
-    worker, failure = None, None
+    # named before it exists, so that the clean-up below removes it wherever an interrupt lands
+    workdir = opts.workdir or os.path.join(tempfile.gettempdir(), f"tritonize-verify-{os.getpid()}-{os.urandom(4).hex()}")
+    worker, failure, device = None, None, opts.device
     try:
+        os.makedirs(workdir, exist_ok=True)
         device = resolve_device(opts.device)
         verdict.device = device
         if not os.path.isfile(opts.problem):
@@ -330,12 +331,15 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
     except Failure as f:
         failure = f
     finally:
-        with phases.timed("teardown"):
-            for unused in (worker, services.prestarted):
-                if unused is not None:
-                    unused.close()
-            services.prestarted = None
-            _return_memory(device)
+        try:
+            with phases.timed("teardown"):
+                for unused in (worker, services.prestarted):
+                    if unused is not None:
+                        unused.close()
+                services.prestarted = None
+                _return_memory(device)
+        finally:
+            # also when an interrupt lands in the teardown itself
             if own_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
     return verdict.document(failure)
