@@ -196,8 +196,8 @@ def main() -> int:
             rows = [(e["name"], os.path.join(base, e["candidate"]))]
             if e["name"] in alts:
                 rows.append((f"{e['name']} [alt]", os.path.join(alt_base, alts[e["name"]]["candidate"])))
-            for label, path in rows:
-                cand = load_module(path, f"cand_{len(label)}_{abs(hash(label))}")
+            for j, (label, path) in enumerate(rows):
+                cand = load_module(path, f"cand{j}_{e['name']}")
                 torch.manual_seed(0)
                 new = cand.ModelNew(*init).to(dev)
                 with torch.no_grad():

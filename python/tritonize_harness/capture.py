@@ -60,16 +60,12 @@ def _attention_math(q: Any, k: Any, v: Any, attn_mask: Any = None, dropout_p: fl
                                                              enable_gqa=enable_gqa)[0]
 
 
-def _var_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
-    """var_mean as the two reductions the author has templates for (PyTorch's table traces them as
-    operator packets whose arguments do not name their overload)."""
-    return (torch.ops.aten.var.correction(x, dim, correction=correction, keepdim=keepdim),
-            torch.ops.aten.mean.dim(x, dim, keepdim))
-
-
-def _std_mean(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
-    return (torch.ops.aten.std.correction(x, dim, correction=correction, keepdim=keepdim),
-            torch.ops.aten.mean.dim(x, dim, keepdim))
+def _with_mean(spread: Any) -> Any:
+    """var_mean / std_mean as the two reductions the author has templates for (PyTorch's table
+    traces them as operator packets whose arguments do not name their overload)."""
+    def decomposed(x: Any, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> Any:
+        return spread(x, dim, correction=correction, keepdim=keepdim), torch.ops.aten.mean.dim(x, dim, keepdim)
+    return decomposed
 
 
 def _one_d_product(node: Any) -> bool:
@@ -85,9 +81,9 @@ def _decomposition(op: Any, node: Any = None) -> Any:
     if op is torch.ops.aten.matmul.default and node is not None and _one_d_product(node):
         return lambda *a, **k: op.decompose(*a, **k)
     if op is torch.ops.aten.var_mean.correction:
-        return _var_mean
+        return _with_mean(torch.ops.aten.var.correction)
     if op is torch.ops.aten.std_mean.correction:
-        return _std_mean
+        return _with_mean(torch.ops.aten.std.correction)
     if not isinstance(op, torch._ops.OpOverload) or op._overloadpacket.__name__ not in DECOMPOSE_OPS:
         return None
     try:

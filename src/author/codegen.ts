@@ -23,12 +23,12 @@ export function torchDtype(dtype: string): string {
   return `torch.${dtype}`;
 }
 
-/** A Python float literal (always with a decimal point or exponent, inf/nan spelled out). */
 /** A float constant the capture wrote as text ({"float": "-inf"}: Python's str of the value). */
 export function floatText(text: string): number {
   return text === "inf" ? Infinity : text === "-inf" ? -Infinity : Number(text);
 }
 
+/** A Python float literal (always with a decimal point or exponent, inf/nan spelled out). */
 export function floatLit(v: number): string {
   if (Number.isNaN(v)) return 'float("nan")';
   if (v === Infinity) return 'float("inf")';

@@ -11,7 +11,7 @@ import { resolvePython } from "../harness/python.js";
 import { runProblem } from "./run-offline.js";
 import { authorOffline } from "./author.js";
 import { verifyCandidate } from "../harness/verify.js";
-import { eachConfigReport } from "./testing.js";
+import { CONV_TILE_CASES, eachConfigReport } from "./testing.js";
 
 /**
  * Convolution kernels read their shapes from the tensors: a ModelNew written at one size verifies,
@@ -34,9 +34,7 @@ test("a transposed convolution written at one size verifies at another batch and
   assert.ok(v.ok, JSON.stringify(v).slice(0, 600));
 });
 
-// two convolutions each; one of conv_transpose_1d_2d's has a main loop of one K step
-const TILES: Record<string, number> = { conv_transpose_1d_2d: 6, conv_same_dilated_grouped: 8 };
-for (const name of Object.keys(TILES)) {
+for (const name of Object.keys(CONV_TILE_CASES)) {
   test(`${name}: every autotuned tile of its convolutions, each alone, gives the reference's result`, { timeout: 300_000 }, async () => {
     const problem = join(offline, `${name}.py`);
     const r = await runProblem(
@@ -45,9 +43,7 @@ for (const name of Object.keys(TILES)) {
     );
     assert.ok(r.ok && r.modelNew, `${r.status}: ${r.message}`);
     const doc = await eachConfigReport(problem, r.modelNew);
-    // two convolutions, four tiles each (columns clipped to the output channels of a group), but
-    // two for a main loop of one K step (stages capped at 3, duplicates dropped)
-    assert.equal(doc.configs.length, TILES[name], JSON.stringify(doc));
+    assert.equal(doc.configs.length, CONV_TILE_CASES[name], JSON.stringify(doc));
     assert.ok(doc.ok, JSON.stringify(doc.configs.filter((c) => !c.ok)));
   });
 }

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { authorOffline } from "./author.js";
+import { mainLoop } from "./testing.js";
 import type { AuthorOptions } from "./builder.js";
 import { parseCaptureDocument, type CapturedGraph } from "./graph.js";
 
@@ -28,15 +29,6 @@ function withChannels(cin: number): CapturedGraph {
   wt.shape = [20, cin, 3, 3];
   wt.strides = [cin * 9, 9, 3, 1];
   return g;
-}
-
-/** The lines of the tensor-core main loop (from the K-step loop to the product). */
-function mainLoop(src: string): string[] {
-  const lines = src.split("\n");
-  const start = lines.findIndex((l) => /^ {4}for (s|kc) in range\(0, /.test(l));
-  const end = lines.findIndex((l, i) => i > start && /^ {4}\S/.test(l));
-  assert.ok(start > 0 && end > start, "no main loop found");
-  return lines.slice(start, end);
 }
 
 /** The loop's lines that say which (tap, channel) a K step holds: the K order. */

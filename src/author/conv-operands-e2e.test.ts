@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { captureGraph } from "./capture.js";
 import { authorOffline } from "./author.js";
 import { verifyCandidate } from "../harness/verify.js";
-import { eachConfigReport } from "./testing.js";
+import { CONV_TILE_CASES, eachConfigReport } from "./testing.js";
 import type { AuthorOptions } from "./builder.js";
 
 /**
@@ -56,16 +56,12 @@ test("with K-major operands a convolution of a strided view (the copy reads the 
   assert.ok(v.ok, JSON.stringify(v).slice(0, 600));
 });
 
-// two convolutions each; one of conv_transpose_1d_2d's has a main loop of one K step
-const TILES: Record<string, number> = { conv_transpose_1d_2d: 6, conv_same_dilated_grouped: 8 };
-for (const name of Object.keys(TILES)) {
+for (const name of Object.keys(CONV_TILE_CASES)) {
   test(`${name}, MN-major: every autotuned tile of its convolutions, each alone, gives the reference's result`, { timeout: 300_000 }, async () => {
     const problem = join(offline, `${name}.py`);
     const candidate = await moduleWith(problem, `${name}.tiles`, MN);
     const doc = await eachConfigReport(problem, candidate);
-    // two convolutions, four tiles each (columns clipped to the output channels of a group), but
-    // two for a main loop of one K step (stages capped at 3, duplicates dropped)
-    assert.equal(doc.configs.length, TILES[name], JSON.stringify(doc));
+    assert.equal(doc.configs.length, CONV_TILE_CASES[name], JSON.stringify(doc));
     assert.ok(doc.ok, JSON.stringify(doc.configs.filter((c) => !c.ok)));
   });
 }

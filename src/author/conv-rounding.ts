@@ -14,7 +14,7 @@ import type { Tf32Rounding } from "./conv-precision.js";
 export const ROUND_CODE: Record<Tf32Rounding, number> = { away: 1, even: 2 };
 
 /** The helper that rounds a tile, by rounding. */
-export const ROUND_HELPER_NAME: Record<Tf32Rounding, string> = { away: "_round_tf32", even: "_round_tf32_even" };
+const ROUND_HELPER_NAME: Record<Tf32Rounding, string> = { away: "_round_tf32", even: "_round_tf32_even" };
 
 const ROUND_HELPERS: Record<Tf32Rounding, string> = {
   away: `@triton.jit

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { authorOffline } from "./author.js";
+import { mainLoop } from "./testing.js";
 import { parseCaptureDocument, type CapturedGraph, type GraphNode } from "./graph.js";
 import { plan } from "./plan.js";
 import { convSpec, outSize, type ConvSpec } from "./conv-spec.js";
@@ -109,15 +110,6 @@ test("convolution parameters: defaults, one-element lists, 'same' and 'valid' pa
   assert.deepEqual([generic.transposed, generic.bias], [true, "b"]);
   assert.throws(() => convSpec(node("conv2d", [X, W, null, [2, 2], "same"]), shape), /padding='same' with a stride/);
 });
-
-/** The lines of the tensor-core main loop (from the K-step loop to the product) of a generated module. */
-function mainLoop(code: string): string[] {
-  const lines = code.split("\n");
-  const start = lines.findIndex((l) => /^ {4}for (s|kc) in range\(0, /.test(l));
-  const end = lines.findIndex((l, i) => i > start && /^ {4}\S/.test(l));
-  assert.ok(start > 0 && end > start, "no main loop found");
-  return lines.slice(start, end);
-}
 
 test("the MN-major main loop divides only scalars: taps outer, channels in BLOCK_K slices, the weight re-laid per call", () => {
   const g = structuredClone(fixture("conv_relu_bias"));

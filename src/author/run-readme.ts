@@ -56,13 +56,14 @@ export function runReadme(r: RunResult, present: string[]): string {
   lines.push(``, `## Files`, ``);
   const files: [string, string | null][] = [
     ["model_new.py", `the KernelBench \`ModelNew\` (${r.modelNewVerdict ?? "no verdict"})`],
+    ["model_new.first.py", "the first candidate, at the other precision, whose numbers missed the reference"],
+    ["verdict.first.json", "its verdict"],
     ["verdict.json", "the harness's verdict on model_new.py"],
     ["graph.json", "the captured operator graph (or why capture failed)"],
     ["summary.json", "this run as a document, for scripts"],
     ["events.jsonl", "every stage as it happened"],
     ["agent", "the kernel agent's run: prompts, replies, candidates, verdicts"],
   ];
-  files.splice(1, 0, ["model_new.first.py", "the first candidate, at the other precision, whose numbers missed the reference"], ["verdict.first.json", "its verdict"]);
   for (const [name, what] of files) if (name === "summary.json" || present.includes(name)) lines.push(`- \`${name}\`: ${what}`);
   return lines.join("\n") + "\n";
 }

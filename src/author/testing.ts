@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -19,3 +20,19 @@ export async function eachConfigReport(problem: string, candidate: string): Prom
   });
   return EachConfig.parse(JSON.parse(stdout.trim().split("\n").pop()!));
 }
+
+/** The lines of the tensor-core convolution main loop (from the K-step loop to the product) of a generated module. */
+export function mainLoop(code: string): string[] {
+  const lines = code.split("\n");
+  const start = lines.findIndex((l) => /^ {4}for (s|kc) in range\(0, /.test(l));
+  const end = lines.findIndex((l, i) => i > start && /^ {4}\S/.test(l));
+  assert.ok(start > 0 && end > start, "no main loop found");
+  return lines.slice(start, end);
+}
+
+/**
+ * Convolution examples whose every autotuned tile is checked alone, with their tile counts: two
+ * convolutions each, four tiles each, but two for conv_transpose_1d_2d's one whose main loop has
+ * one K step (stages capped at 3, duplicates dropped).
+ */
+export const CONV_TILE_CASES: Record<string, number> = { conv_transpose_1d_2d: 6, conv_same_dilated_grouped: 8 };

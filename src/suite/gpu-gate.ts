@@ -39,8 +39,8 @@ export function gpuGate(): GpuGate {
     while (l.queue.length && !l.exclusive) {
       const bench = l.queue.findIndex((w) => w.exclusive);
       if (l.holders === 0 && bench >= 0) {
-        admit(l, bench);
-        continue;
+        admit(l, bench); // the GPU is now held alone
+        return;
       }
       if (l.queue[0]!.exclusive) return;
       admit(l, 0);
