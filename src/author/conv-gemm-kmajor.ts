@@ -138,3 +138,42 @@ function narrowStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset,
     `        b = tl.load(w_ptr + w_grp + offs_n[:, None] * CP + w_k[None, :], mask=n_ok[:, None] & t_ok[None, :], other=0.0)`,
   ];
 }
+
+/**
+ * The packed loop (ConvReduction.flat): a step is BLOCK_K slots of (tap, channel slot), each
+ * slot's tap split into one index per dimension by the kernel sizes (constants, last fastest).
+ * A bound is checked only where padding can reach past it: with no padding before a dimension no
+ * input coordinate is negative, and with none after it none passes the end (the output size
+ * leaves no room), so an unpadded layer's loads are masked by rows and slots alone.
+ */
+export function flatSteps(s: ConvSpec, red: ConvReduction): string[] {
+  const dims = Array.from({ length: s.S }, (_, d) => d);
+  const k = [
+    `    # the whole reduction packed: BLOCK_K slots of (tap of every dimension, channel slot) a step`,
+    `    for kc in range(0, (KVOL * CP + BLOCK_K - 1) // BLOCK_K):`,
+    `        offs_k = kc * BLOCK_K + tl.arange(0, BLOCK_K)`,
+    `        if WIDE:`,
+    `            offs_k = offs_k.to(tl.int64)`,
+    `        t = offs_k // CP`,
+    `        ch = offs_k % CP`,
+    `        t_ok = ${red.padded ? "(ch < C_IN_G) & " : ""}(t < KVOL)`,
+    `        tt = t`,
+  ];
+  for (let d = s.S - 1; d >= 1; d--) k.push(`        j${d} = tt % KS${d}`, `        tt = tt // KS${d}`);
+  k.push(`        j0 = tt`);
+  const bounds: string[] = [];
+  for (const d of dims) {
+    const before = s.padLo[d]! > 0;
+    const after = before || s.same;
+    if (!before && !after) continue;
+    k.push(`        i${d} = r${d}[:, None] + (j${d} * DL${d})[None, :]`);
+    if (before) bounds.push(`(i${d} >= 0)`);
+    if (after) bounds.push(`(i${d} < I${d})`);
+  }
+  k.push(
+    `        mask = ${["m_ok[:, None] & t_ok[None, :]", ...bounds].join(" & ")}`,
+    `        a = tl.load(x_ptr + x_row[:, None] + (ch + ${dims.map((d) => `j${d} * (DL${d} * sx_${d})`).join(" + ")})[None, :], mask=mask, other=0.0)`,
+    `        b = tl.load(w_ptr + w_grp + offs_n[:, None] * CP + (t * (COUT_G * CP) + ch)[None, :], mask=n_ok[:, None] & t_ok[None, :], other=0.0)`,
+  );
+  return k;
+}

@@ -1,6 +1,6 @@
 import type { ConvSpec } from "./conv-spec.js";
 import type { ConvReduction } from "./conv-tiles.js";
-import { kMajorOperands, kMajorStep } from "./conv-gemm-kmajor.js";
+import { flatSteps, kMajorOperands, kMajorStep } from "./conv-gemm-kmajor.js";
 import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./conv-steps.js";
 
 /**
@@ -18,8 +18,9 @@ import { narrowSlots, tapLines, wideIndices, type Offset, type TapOf } from "./c
  * MN-major operands (convOperands "mn-major"): the weight comes re-laid as [groups, taps...,
  * C_in/groups, C_out/groups] (the wrapper's copy), so
  * a B tile row is BLOCK_N contiguous output channels. The input stays in the caller's layout
- * (NCHW): A is gathered as [BLOCK_K, BLOCK_M] with output pixels along the fast axis, where
- * neighbouring pixels are neighbouring addresses, and transposed for the product.
+ * (NCHW): A is gathered as [BLOCK_M, BLOCK_K], pixels first. Triton's coalescing takes a load's
+ * fastest axis by provable contiguity and, on a tie (computed pixel offsets prove none), the
+ * first axis, so pixels go across threads and the loads coalesce.
  *
  * Per spatial dimension d, a row's input coordinate is r_d plus the tap's offset:
  * - convolution: r_d = o_d * stride - padding, offset = tap * dilation;
@@ -58,6 +59,7 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
     k.push(`    w_grp = g * (KVOL * C_IN_G * COUT_G)`);
   }
   k.push(`    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)`);
+  if (red.flat) return [...k, ...flatSteps(s, red), ...kMajorOperands(lowp), ...dotLines(lowp, round)];
   k.push(`    # K steps per outer tap: the last dimension's taps times CP channel slots, BLOCK_K at a time`);
   k.push(`    NC = (${count(L)} * CP + BLOCK_K - 1) // BLOCK_K`);
   if (L === 0) {
@@ -89,34 +91,35 @@ export function gemmLoop(s: ConvSpec, red: ConvReduction, phased: number[], lowp
   } else {
     k.push(...(red.narrow ? narrowStep(red, L, tapOf, offset, count) : wideStep(red, L, tapOf, offset)));
     const cast = lowp ? "" : ".to(tl.float32)";
-    k.push(`        a = tl.trans(a${cast})`);
+    k.push(`        a = a${cast}`);
     k.push(`        b = b${cast}`);
   }
-  if (lowp) {
-    k.push(`        acc = tl.dot(a, b, acc)`);
-  } else {
-    k.push(`        if TF32:`);
-    if (round) {
-      k.push(`            acc = tl.dot(${round}(a), ${round}(b), acc, input_precision="tf32")`);
-    } else {
-      k.push(`            # a and b hold TF32 values already (rounded in their copies)`);
-      k.push(`            acc = tl.dot(a, b, acc, input_precision="tf32")`);
-    }
-    k.push(`        else:`);
-    k.push(`            acc = tl.dot(a, b, acc, input_precision="tf32x3")`);
-  }
-  return k;
+  return [...k, ...dotLines(lowp, round)];
+}
+
+/** A step's product: fp16/bf16 as they are; fp32 in TF32 (operands rounded) or with three TF32 products. */
+function dotLines(lowp: boolean, round: string | null): string[] {
+  if (lowp) return [`        acc = tl.dot(a, b, acc)`];
+  return [
+    `        if TF32:`,
+    ...(round
+      ? [`            acc = tl.dot(${round}(a), ${round}(b), acc, input_precision="tf32")`]
+      : [`            # a and b hold TF32 values already (rounded in their copies)`, `            acc = tl.dot(a, b, acc, input_precision="tf32")`]),
+    `        else:`,
+    `            acc = tl.dot(a, b, acc, input_precision="tf32x3")`,
+  ];
 }
 
 /** One tap of the last dimension and BLOCK_K consecutive channels (CP is a multiple of BLOCK_K). */
 function wideStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset): string[] {
-  const cm = red.padded ? `c_ok[:, None] & ` : "";
+  const cm = red.padded ? ` & c_ok[None, :]` : "";
+  const bm = red.padded ? `c_ok[:, None] & ` : "";
   return [
     `        # one tap of the last dimension, BLOCK_K of its channels`,
     ...wideIndices(red, L, tapOf, offset),
-    `        a = tl.load(x_ptr + a_row[None, :] + (offs_c * sx_c)[:, None], mask=${cm}row_ok[None, :], other=0.0)`,
+    `        a = tl.load(x_ptr + a_row[:, None] + (offs_c * sx_c)[None, :], mask=row_ok[:, None]${cm}, other=0.0)`,
     `        w_tap = w_grp + (tap + j${L}) * (C_IN_G * COUT_G)`,
-    `        b = tl.load(w_ptr + w_tap + offs_c[:, None] * COUT_G + offs_n[None, :], mask=${cm}n_ok[None, :], other=0.0)`,
+    `        b = tl.load(w_ptr + w_tap + offs_c[:, None] * COUT_G + offs_n[None, :], mask=${bm}n_ok[None, :], other=0.0)`,
   ];
 }
 
@@ -128,9 +131,9 @@ function narrowStep(red: ConvReduction, L: number, tapOf: TapOf, offset: Offset,
     ...narrowSlots(L),
     `        k_ok = ${chOk}(jj${L} < ${count(L)})`,
     ...tapLines(L, tapOf, offset),
-    `        i${L} = r${L}[None, :] + off${L}[:, None]`,
-    `        mask = k_ok[:, None] & row_ok[None, :] & (i${L} >= 0) & (i${L} < I${L})`,
-    `        a = tl.load(x_ptr + a_row[None, :] + (ch * sx_c + off${L} * sx_${L})[:, None], mask=mask, other=0.0)`,
+    `        i${L} = r${L}[:, None] + off${L}[None, :]`,
+    `        mask = row_ok[:, None] & k_ok[None, :] & (i${L} >= 0) & (i${L} < I${L})`,
+    `        a = tl.load(x_ptr + a_row[:, None] + (ch * sx_c + off${L} * sx_${L})[None, :], mask=mask, other=0.0)`,
     `        w_tap = w_grp + (tap + j${L}) * (C_IN_G * COUT_G) + ch * COUT_G`,
     `        b = tl.load(w_ptr + w_tap[:, None] + offs_n[None, :], mask=k_ok[:, None] & n_ok[None, :], other=0.0)`,
   ];

@@ -7,7 +7,7 @@ import { parseCaptureDocument, type CapturedGraph, type GraphNode } from "./grap
 import { plan } from "./plan.js";
 import { convSpec, outSize, type ConvSpec } from "./conv-spec.js";
 import { predictedConvPrecision } from "./conv-precision.js";
-import { convConfigs, convReduction } from "./conv-tiles.js";
+import { convConfigs, convReduction, flatReduction } from "./conv-tiles.js";
 
 function fixture(name: string): CapturedGraph {
   const url = new URL(`./fixtures/${name}.graph.json`, import.meta.url);
@@ -22,6 +22,22 @@ function node(op: string, args: GraphNode["args"], kwargs: GraphNode["kwargs"] =
 
 const X = { input: "x" };
 const W = { param: "w" };
+
+test("the output tile is stored pixels first, in both operand layouts", () => {
+  // Triton's coalescing spreads the pointers' first axis across threads when neither axis proves
+  // contiguous (pixel offsets computed with % and //): pixels there make the NCHW stores coalesce;
+  // stored channels first, the H200 ran these kernels at about 250 GB/s of output
+  for (const convOperands of ["k-major", "mn-major"] as const) {
+    const r = authorOffline(fixture("conv_relu_bias"), { convOperands });
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    if (!r.ok) return;
+    const store = r.code.split("\n").filter((l) => l.includes("tl.store(c_ptr"));
+    assert.equal(store.length, 1);
+    assert.match(store[0]!, /tl\.store\(c_ptr \+ c_row\[:, None\] \+ co\[None, :\] \* sc_c, /);
+    assert.match(store[0]!, /mask=m_ok\[:, None\] & n_ok\[None, :\]\)/);
+    assert.doesNotMatch(store[0]!, /tl\.trans/);
+  }
+});
 
 test("a convolution's bias, ReLU and added per-channel bias are one kernel: the chain is the epilogue", () => {
   const g = fixture("conv_relu_bias");
@@ -128,7 +144,7 @@ test("the MN-major main loop divides only scalars: taps outer, channels in BLOCK
   // the step number split into (outer tap, K step), the K step into (last-dim tap, first channel): scalars
   assert.deepEqual(divides, ["tt = s // NC", "jj1 = k_lin // CP"]);
   assert.ok(loop.includes("        offs_c = (k_lin - jj1 * CP) + tl.arange(0, BLOCK_K)"));
-  assert.ok(loop.some((l) => l.includes("a_row[None, :] + (offs_c * sx_c)[:, None]")));
+  assert.ok(loop.some((l) => l.includes("a_row[:, None] + (offs_c * sx_c)[None, :]")));
   assert.ok(loop.some((l) => l.includes("c_ok = offs_c < C_IN_G")));
   assert.match(r.code, /CP=48, BLOCK_K=16\)/);
   assert.match(r.code, /w_conv2d\.reshape\(1, 20, 40, 3, 3\)\.permute\(0, 3, 4, 2, 1\)\.contiguous\(\)/);
@@ -137,14 +153,23 @@ test("the MN-major main loop divides only scalars: taps outer, channels in BLOCK
 
 test("a reduction step holds one tap's channel slice, or packs last-dimension taps when the channels are few", () => {
   // 64 channels: two slices of 32 per tap, no padding; 48: three of 16 rather than two of 32 with 16 zeros
-  assert.deepEqual(convReduction(64, 3), { BK: 32, CP: 64, narrow: false, padded: false });
-  assert.deepEqual(convReduction(48, 3), { BK: 16, CP: 48, narrow: false, padded: false });
-  assert.deepEqual(convReduction(40, 3), { BK: 16, CP: 48, narrow: false, padded: true });
-  assert.deepEqual(convReduction(16, 5), { BK: 16, CP: 16, narrow: false, padded: false });
+  assert.deepEqual(convReduction(64, 3), { BK: 32, CP: 64, narrow: false, flat: false, padded: false });
+  assert.deepEqual(convReduction(48, 3), { BK: 16, CP: 48, narrow: false, flat: false, padded: false });
+  assert.deepEqual(convReduction(40, 3), { BK: 16, CP: 48, narrow: false, flat: false, padded: true });
+  assert.deepEqual(convReduction(16, 5), { BK: 16, CP: 16, narrow: false, flat: false, padded: false });
   // 3 channels: slots of 4, 3 taps (12 slots) fit a 16-deep step, 7 taps take a 32-deep one
-  assert.deepEqual(convReduction(3, 3), { BK: 16, CP: 4, narrow: true, padded: true });
-  assert.deepEqual(convReduction(3, 7), { BK: 32, CP: 4, narrow: true, padded: true });
-  assert.deepEqual(convReduction(8, 3), { BK: 32, CP: 8, narrow: true, padded: false });
+  assert.deepEqual(convReduction(3, 3), { BK: 16, CP: 4, narrow: true, flat: false, padded: true });
+  assert.deepEqual(convReduction(3, 7), { BK: 32, CP: 4, narrow: true, flat: false, padded: true });
+  assert.deepEqual(convReduction(8, 3), { BK: 32, CP: 8, narrow: true, flat: false, padded: false });
+  // every tap packed into one run where it cuts the multiplied slots by a fifth: 3 channels, a 3x3x1
+  // kernel (KernelBench 59): 9 taps of 4 slots in 3 steps of 16, not 9 steps of 16 holding one tap each
+  assert.deepEqual(flatReduction(convReduction(3, 1), [3, 3, 1], 9), { BK: 16, CP: 4, narrow: true, flat: true, padded: true });
+  // 3x5x7 (60): 105 taps in 14 steps of 32 against 15 of 32 now, too little to pay; wide: never
+  assert.equal(flatReduction(convReduction(3, 7), [3, 5, 7], 15), null);
+  // 3x3x3 (54): 4 steps of 32 would not cut 9 of 16 by a fifth, 7 of 16 do; 11x11 (50): 16 of 32
+  assert.deepEqual(flatReduction(convReduction(3, 3), [3, 3, 3], 9), { BK: 16, CP: 4, narrow: true, flat: true, padded: true });
+  assert.equal(flatReduction(convReduction(3, 11), [11, 11], 22)?.BK, 32);
+  assert.equal(flatReduction(convReduction(64, 3), [3, 3], 18), null);
   // few output channels per group: tiles no wider than needed, 4 warps below 128x128
   assert.deepEqual(convConfigs(8, 32, 9).map((t) => [t.BM, t.BN, t.warps, t.stages]), [[128, 16, 4, 3], [128, 16, 4, 4], [64, 16, 4, 4], [64, 16, 4, 3]]);
   assert.deepEqual(convConfigs(128, 32, 9).map((t) => [t.BM, t.BN, t.warps]), [[128, 128, 8], [128, 64, 4], [64, 128, 4], [64, 64, 4]]);

@@ -3,7 +3,7 @@ import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder 
 import type { GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
-import { convConfigs, convReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
+import { convConfigs, convReduction, flatReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
 import { gemmLoop } from "./conv-gemm.js";
 import { channelsLastInput, relaidWeightKMajor, roundedWeight } from "./conv-gemm-kmajor.js";
 import { predictedConvPrecision, tf32Rounding, type ConvPrecision } from "./conv-precision.js";
@@ -65,9 +65,10 @@ function geometry(b: ModuleBuilder, node: GraphNode): ConvGeometry {
   const dtype = b.meta(s.x).dtype;
   // PyTorch runs a depthwise convolution with its own fp32 FMA kernels, not cuDNN's tensor cores
   const dot = s.transposed || cinG > 1;
-  const red = dot ? convReduction(cinG, tapsWalked(s, s.S - 1)) : null;
-  const kMajor = red !== null && b.options.convOperands !== "mn-major";
-  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red, kMajor };
+  const packed = dot ? convReduction(cinG, tapsWalked(s, s.S - 1)) : null;
+  const kMajor = packed !== null && b.options.convOperands !== "mn-major";
+  const flat = packed && kMajor && !s.transposed ? flatReduction(packed, s.kernel, tapSteps(s, packed)) : null;
+  return { s, cinG, cout, coutG, kvol, lowp: dtype === "float16" || dtype === "bfloat16", red: flat ?? packed, kMajor };
 }
 
 /** The precision a tensor-core fp32 convolution matches (recorded for a retry), null for other cases. */
@@ -83,12 +84,17 @@ function tapsWalked(s: ConvSpec, d: number): number {
   return phasedDims(s).includes(d) ? Math.ceil(s.kernel[d]! / phaseStep(s, d)) : s.kernel[d]!;
 }
 
-/** The most K steps a program's main loop makes: outer taps times the last dimension's steps. */
+/** The most K steps a program's main loop makes: the packed reduction's, or outer taps times the last dimension's steps. */
 function kSteps(geo: ConvGeometry): number {
-  const { s, red } = geo;
+  const { red, kvol } = geo;
+  return red!.flat ? Math.ceil((kvol * red!.CP) / red!.BK) : tapSteps(geo.s, red!);
+}
+
+/** K steps walking taps (outer taps times the last dimension's steps), as an unpacked reduction does. */
+function tapSteps(s: ConvSpec, red: ConvReduction): number {
   const L = s.S - 1;
   const outer = s.kernel.slice(0, L).reduce((acc, _, d) => acc * tapsWalked(s, d), 1);
-  return outer * Math.ceil((tapsWalked(s, L) * red!.CP) / red!.BK);
+  return outer * Math.ceil((tapsWalked(s, L) * red.CP) / red.BK);
 }
 
 /** A phase of a strided transposed dimension walks every STEP-th tap. */
@@ -401,10 +407,10 @@ function epilogueLines(s: ConvSpec, o: KernelOpts): string[] {
   }
   const outDtype = o.epilogue ? o.epilogue.root.dtype! : null;
   k.push(`    c_row = ${pix("sc_")}`);
-  // Triton lays a store out with the pointers' last axis fastest across threads when it cannot prove
-  // either axis contiguous (computed pixel offsets): output pixels go last, as for the A tile
-  k.push(`    # stored as [BLOCK_N, BLOCK_M]: output pixels along the fast axis, neighbouring addresses, so the stores coalesce`);
-  k.push(`    tl.store(c_ptr + co[:, None] * sc_c + c_row[None, :], tl.trans(${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}), mask=n_ok[:, None] & m_ok[None, :])`);
+  // Triton's coalescing picks the fastest axis of a store by the pointers' provable contiguity and,
+  // on a tie (computed pixel offsets prove none), takes the first axis: output pixels go first
+  k.push(`    # stored as [BLOCK_M, BLOCK_N]: output pixels along the fast axis across threads, neighbouring addresses, so the stores coalesce`);
+  k.push(`    tl.store(c_ptr + c_row[:, None] + co[None, :] * sc_c, ${result.code}${outDtype ? storeCast(outDtype) : ".to(c_ptr.dtype.element_ty)"}, mask=m_ok[:, None] & n_ok[None, :])`);
   return k;
 }
 

@@ -31,8 +31,12 @@ export function mainLoop(code: string): string[] {
 }
 
 /**
- * Convolution examples whose every autotuned tile is checked alone, with their tile counts: two
- * convolutions each, four tiles each, but two for conv_transpose_1d_2d's one whose main loop has
- * one K step (stages capped at 3, duplicates dropped).
+ * Convolution examples whose every autotuned tile is checked alone, with their tile counts per
+ * operand layout: two convolutions each, four tiles each, but two where the main loop is one K
+ * step (stages capped at 3, duplicates dropped): conv_transpose_1d_2d's one, and with K-major
+ * operands one of conv_same_dilated_grouped's (all its taps packed into one step).
  */
-export const CONV_TILE_CASES: Record<string, number> = { conv_transpose_1d_2d: 6, conv_same_dilated_grouped: 8 };
+export const CONV_TILE_CASES: Record<string, { kMajor: number; mnMajor: number }> = {
+  conv_transpose_1d_2d: { kMajor: 6, mnMajor: 6 },
+  conv_same_dilated_grouped: { kMajor: 6, mnMajor: 8 },
+};
