@@ -65,3 +65,42 @@ def test_timing_conditions_are_entered_and_left_whole():
         assert torch.is_deterministic_algorithms_warn_only_enabled()
     finally:
         torch.use_deterministic_algorithms(False)
+
+
+GUARDED_CALLS = r'''
+import json, os, sys
+import torch
+from tritonize_harness.worker.guard import Guard
+from tritonize_harness.worker.recorder import CallRecord, Recorder, install_launch_hook
+recorder = Recorder()
+install_launch_hook(recorder)
+Guard(os.pipe()[1], "candidate", recorder).install()
+x = torch.randn(8)
+out = {}
+for observe in (True, False):
+    rec = recorder.current = CallRecord(observe_host=observe)
+    x.data_ptr()  # this file is the candidate's code: an address of host memory it took
+    recorder.on_launch("k", (x,), {})
+    recorder.current = None
+    out[str(observe)] = {"reads": len(rec.host_reads), "launches": rec.launches, "touched": len(rec.touched)}
+print(json.dumps(out))
+'''
+
+
+def test_a_timed_call_counts_launches_without_the_host_routes_bookkeeping(tmp_path):
+    """Observed, a forward call's host routes are recorded (frame checks: tens of microseconds a
+    call, in every launch's data_ptr); timed, only its launches are counted, so the timing is the
+    candidate's own host time (bench/guard_overhead.py prints both)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "guarded_calls.py"
+    script.write_text(GUARDED_CALLS)
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["True"] == {"reads": 1, "launches": 1, "touched": 1}
+    assert out["False"] == {"reads": 0, "launches": 1, "touched": 0}

@@ -22,6 +22,11 @@ class HostRoutes:
         """The forward call being observed, or None outside one."""
         return self._recorder.current
 
+    def observed(self):
+        """The forward call whose host traffic is recorded, or None (outside one, or a timed call)."""
+        rec = self._recorder.current
+        return rec if rec is not None and rec.observe_host else None
+
     def _exempt(self) -> bool:
         """The harness's own work, and Triton's code while it runs a launch (the interpreter reads
         and writes tensor memory for the kernel)."""
@@ -44,7 +49,7 @@ class HostRoutes:
         guard = self
 
         def wrapper(*args, **kwargs):
-            rec = guard.record()
+            rec = guard.observed()
             if rec is None or (direct_only and frames.direct(2)[0] != "other"):
                 return fn(*args, **kwargs)
             if guard._exempt():
@@ -129,7 +134,7 @@ class HostRoutes:
         def new(cls, *args, **kwargs):
             storage = original(cls, *args, **kwargs)
             data = args[0] if args else None
-            rec = guard.record()
+            rec = guard.observed()
             if rec is not None and not isinstance(data, int) and hasattr(data, "__len__") and not guard._exempt():
                 _, file, line = frames.culprit(2)
                 rec.host_values.append({"route": "a storage made from Python data (UntypedStorage(sequence))",

@@ -231,7 +231,8 @@ class Worker:
         return out
 
     def time(self, msg: dict) -> dict:
-        """Times the candidate (no recorder, no profiler: they would slow it down)."""
+        """Times the candidate (no op recorder, no profiler, no host-route bookkeeping: they would
+        slow it down)."""
         from ..timing import time_cuda
 
         inputs = [_own_copy(x, self.device) for x in unpack(msg["inputs"])]
@@ -239,7 +240,7 @@ class Worker:
 
         # Launches are still counted while timed: a candidate that does less work when it is not
         # being verified (a cache, a skipped kernel) launches fewer kernels per call.
-        rec = CallRecord()
+        rec = CallRecord(observe_host=False)
         self.recorder.current = rec
         try:
             with _unpoisoned():
