@@ -33,6 +33,7 @@ def test_honest_candidate_is_timed_against_eager_and_compile():
     assert t["candidate"]["median"] > 0 and t["eager"]["median"] > 0
     assert t["compiled"] is not None or t["compileError"]
     assert len(doc["trials"]) == 4  # two before timing, two re-checks after (as timed, and poisoned)
+    assert {"timeCandidate", "timeEager", "timeCompiled"} <= set(doc["phases"]["supervisor"])
     print(bench.summary(doc))
 
 

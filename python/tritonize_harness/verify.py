@@ -448,7 +448,7 @@ def _attempt(opts: VerifyOptions, services: Services, verdict: Verdict, ref: Ref
                          f"max abs err {verdict.trials[-1]['maxAbsErr']:.3g})")
         if opts.bench is not None:
             services.say("timing candidate, eager and torch.compile")
-            verdict.timings = _bench(worker, ref, outbox, refs, opts, verdict.launches_per_call)
+            verdict.timings = _bench(worker, ref, outbox, opts, verdict.launches_per_call, phases)
             # Re-check correctness after timing, on inputs never seen before: once as timed
             # (without the fresh-memory poison, which the candidate could tell), once poisoned.
             trial.run(trials, _seed(opts, trials), 1, poison=False)
@@ -647,16 +647,17 @@ def _check_returned(reply: dict, expected: list[torch.Tensor], trial: int) -> No
     raise Failure("runtime", "worker_crashed", {"status": None, "stderr": "outputs were not returned"})
 
 
-def _bench(worker, ref: Reference, outbox: Outbox, refs: References, opts: VerifyOptions,
-           verdict_launches_per_call: list[int]) -> dict:
+def _bench(worker, ref: Reference, outbox: Outbox, opts: VerifyOptions, verdict_launches_per_call: list[int],
+           phases: Phases) -> dict:
     from .timing import time_cuda
 
     bench = opts.bench or {}
     warmup, iters = int(bench.get("warmup", 10)), int(bench.get("iters", 100))
     on_device = [x.to(ref.device) if isinstance(x, torch.Tensor) else x
                  for x in trial_inputs(ref, opts.seed + 7, ref.device)]
-    reply = worker.request({"cmd": "time", "inputs": outbox.pack([_shareable(outbox, x) for x in on_device]),
-                            "warmup": warmup, "iters": iters}, during="timing")
+    with phases.timed("timeCandidate"):
+        reply = worker.request({"cmd": "time", "inputs": outbox.pack([_shareable(outbox, x) for x in on_device]),
+                                "warmup": warmup, "iters": iters}, during="timing")
     outbox.close()
     _raise_worker_failure(reply)
     per_call = min(verdict_launches_per_call)
@@ -664,11 +665,13 @@ def _bench(worker, ref: Reference, outbox: Outbox, refs: References, opts: Verif
         raise Failure("integrity", "timing_mismatch", {
             "timed": reply["launches"] / reply["calls"], "verified": per_call})
     candidate = reply["timing"]
-    eager = time_cuda(ref.model, on_device, warmup, iters)
+    with phases.timed("timeEager"):
+        eager = time_cuda(ref.model, on_device, warmup, iters)
     compiled, compile_error = None, None
     if bench.get("compile", True):
         try:
-            compiled = time_cuda(torch.compile(ref.model), on_device, max(warmup, 3), iters)
+            with phases.timed("timeCompiled"):  # its first warm-up call compiles
+                compiled = time_cuda(torch.compile(ref.model), on_device, max(warmup, 3), iters)
         except Exception as exc:  # torch.compile fails on some programs; the table says so
             compile_error = describe_error(exc)
     return {
