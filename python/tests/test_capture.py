@@ -188,3 +188,31 @@ def test_composites_are_decomposed_and_covered_ops_stay_whole(write):
     cos = [n for n in doc["nodes"] if n["op"] == "linalg_vector_norm"]
     assert cos and all(n["line"] == 11 for n in cos)
     json.dumps(doc)
+
+
+NORM_ORDERS = '''
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        return (torch.norm(x, p=3, dim=1), torch.linalg.vector_norm(x, 0), torch.linalg.vector_norm(x, float("-inf"), dim=-1),
+                torch.linalg.vector_norm(x, 2, dim=1))
+def get_inputs():
+    return [torch.randn(4, 5)]
+def get_init_inputs():
+    return []
+'''
+
+
+def test_vector_norms_of_orders_without_a_template_become_powers_sums_and_minima(write):
+    doc = capture(write("n.py", NORM_ORDERS))
+    assert doc["ok"] and doc["decomposeError"] is None, doc
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    p3, p0, pinf, p2 = (nodes[o["node"]] for o in doc["outputs"])
+    # order 3: sum(|x|^3)^(1/3); order 0: a count of the non-zeros; -inf: the smallest magnitude
+    assert p3["target"] == "aten.pow.Tensor_Scalar" and abs(p3["args"][1] - 1 / 3) < 1e-12
+    assert nodes[p3["args"][0]["node"]]["target"] == "aten.sum.dim_IntList"
+    assert p0["target"] == "aten.sum.dim_IntList" and p0["shape"] == []
+    assert pinf["target"] == "aten.amin.default" and pinf["shape"] == [4]
+    # order 2 has a template of its own and stays whole
+    assert p2["target"] == "aten.linalg_vector_norm.default"

@@ -15,6 +15,7 @@ import contextlib
 import ast
 import inspect
 import json
+import math
 import operator
 import sys
 import textwrap
@@ -68,6 +69,29 @@ def _with_mean(spread: Any) -> Any:
     return decomposed
 
 
+# Vector-norm orders the author has a template for; capture writes the others as what they are.
+_NORM_TEMPLATES = (1, 2, math.inf)
+
+
+def _vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    """linalg_vector_norm of another order as elementwise ops and reductions: sum(|x|^p)^(1/p);
+    order 0 counts the non-zero elements, -inf is the smallest magnitude."""
+    aten = torch.ops.aten
+    if dtype is not None:
+        x = aten._to_copy.default(x, dtype=dtype)
+    dims = list(range(x.dim())) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    if ord == 0:
+        return aten.sum.dim_IntList(aten._to_copy.default(aten.ne.Scalar(x, 0), dtype=x.dtype), dims, keepdim)
+    if ord == -math.inf:
+        return aten.amin.default(aten.abs.default(x), dims, keepdim)
+    powered = aten.pow.Tensor_Scalar(aten.abs.default(x), ord)
+    return aten.pow.Tensor_Scalar(aten.sum.dim_IntList(powered, dims, keepdim), 1.0 / ord)
+
+
+def _norm_order(node: Any) -> Any:
+    return node.args[1] if len(node.args) > 1 else node.kwargs.get("ord", 2)
+
+
 def _one_d_product(node: Any) -> bool:
     """A matmul with a 1-D operand: its composite form is mv, dot or mm between (un)squeezes."""
     vals = [a.meta.get("val") for a in node.args[:2] if isinstance(a, torch.fx.Node)]
@@ -80,6 +104,8 @@ def _decomposition(op: Any, node: Any = None) -> Any:
         return _attention_math
     if op is torch.ops.aten.matmul.default and node is not None and _one_d_product(node):
         return lambda *a, **k: op.decompose(*a, **k)
+    if op is torch.ops.aten.linalg_vector_norm.default and node is not None and _norm_order(node) not in _NORM_TEMPLATES:
+        return _vector_norm
     if op is torch.ops.aten.var_mean.correction:
         return _with_mean(torch.ops.aten.var.correction)
     if op is torch.ops.aten.std_mean.correction:

@@ -65,7 +65,7 @@ export function reductionSpec(n: GraphNode): ReductionSpec {
       const ord = n.kwargs["ord"] ?? n.kwargs["p"] ?? n.args[1] ?? 2;
       const p = typeof ord === "number" ? ord : typeof ord === "object" && ord !== null && "float" in ord ? floatText(ord.float) : typeof ord === "string" && ord === "fro" ? 2 : NaN;
       const kind = p === 2 ? "l2" : p === 1 ? "l1" : p === Infinity ? "linf" : null;
-      if (!kind) throw new UnsupportedOp(n.op, `a vector norm of order ${JSON.stringify(ord)} (orders 1, 2 and inf are covered)`);
+      if (!kind) throw new UnsupportedOp(n.op, `a vector norm of order ${JSON.stringify(ord)} here (orders 1, 2 and inf have templates; capture writes the other orders as powers and sums, unless it could not decompose this one)`);
       return { kind, dims: dimsArg(n.kwargs["dim"] ?? n.args[2]), keepdim: (n.kwargs["keepdim"] ?? n.args[3]) === true, tuple: false };
     }
     case "var":
