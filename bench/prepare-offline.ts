@@ -6,11 +6,14 @@
  *   npx tsx bench/prepare-offline.ts [--problems bench/offline-problems.json] [--out bench/out/offline] [--only NAME]... [--conv-operands mn-major|k-major]
  *   python bench/offline_bench.py --manifest bench/out/offline/manifest.json
  *
+ * `--level DIR` takes every problem file of a KernelBench level folder instead of a list, at its own
+ * sizes (`--skip WORD` leaves out the files whose name holds WORD, e.g. `--skip conv`).
+ *
  * `--conv-operands mn-major` writes the convolutions with MN-major operands instead of the default
  * K-major ones (AuthorOptions.convOperands); give it its own `--out`, and time both with
  * `offline_bench.py --alt`.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { authorOffline } from "../src/author/author.js";
@@ -32,7 +35,9 @@ const out = resolve(outArg > 0 ? process.argv[outArg + 1]! : join(root, "bench/o
 const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--only" ? [a] : []));
 const listArg = process.argv.indexOf("--problems");
 const listFile = resolve(listArg > 0 ? process.argv[listArg + 1]! : join(root, "bench/offline-problems.json"));
-const list = JSON.parse(await readFile(listFile, "utf8")) as { problems: Entry[] };
+const levelArg = process.argv.indexOf("--level");
+const skip = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--skip" ? [a.toLowerCase()] : []));
+const list = levelArg > 0 ? await levelList(resolve(process.argv[levelArg + 1]!), skip) : (JSON.parse(await readFile(listFile, "utf8")) as { problems: Entry[] });
 const operandsArg = process.argv.indexOf("--conv-operands");
 const operands = operandsArg > 0 ? process.argv[operandsArg + 1] : "k-major";
 if (operands !== "mn-major" && operands !== "k-major") {
@@ -63,3 +68,18 @@ for (const e of list.problems) {
 }
 await writeFile(join(out, "manifest.json"), JSON.stringify({ problems: manifest }, null, 2) + "\n");
 process.stderr.write(`wrote ${manifest.length} candidates and ${join(out, "manifest.json")}\n`);
+
+/** Every problem file of a KernelBench level folder, at its own sizes, less those whose name holds a skipped word. */
+async function levelList(dir: string, skipped: string[]): Promise<{ problems: Entry[] }> {
+  const all = await readdir(dir).catch((e: Error) => {
+    process.stderr.write(`--level ${dir}: cannot read the folder (${e.message}); give a KernelBench level folder, e.g. KernelBench/level1\n`);
+    process.exit(2);
+  });
+  const files = all.filter((f) => f.endsWith(".py") && !skipped.some((w) => f.toLowerCase().includes(w))).sort();
+  if (!files.length) {
+    process.stderr.write(`--level ${dir}: no problem files there\n`);
+    process.exit(2);
+  }
+  const products = /matmul|matrix_mult|multiplication/i;
+  return { problems: files.map((f) => ({ name: f.slice(0, -3).slice(0, 40), problem: relative(root, join(dir, f)), sets: {}, memoryBound: !products.test(f) })) };
+}
