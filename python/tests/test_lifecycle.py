@@ -141,3 +141,27 @@ def test_an_interrupt_in_the_teardown_still_removes_the_work_folder(tmp_path, mo
     with pytest.raises(KeyboardInterrupt):
         verify(opts, Interrupted(prestarted=Closing()))
     assert [p for p in os.listdir(tmp_path) if p.startswith("tritonize-verify-")] == []
+
+
+def test_an_interrupt_inside_the_removal_of_the_work_folder_still_removes_it(tmp_path, monkeypatch):
+    """The interrupt that follows a killed candidate can land inside the folder's removal itself:
+    the removal finishes, then the interrupt goes on."""
+    import shutil
+
+    from tritonize_harness import verify as verify_module
+
+    real, calls = shutil.rmtree, []
+
+    def interrupted_once(path, ignore_errors=False):
+        calls.append(path)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(verify_module.shutil, "rmtree", interrupted_once)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    opts = VerifyOptions(problem=fixture("scale.py"), candidate=fixture("missing.py"), device="cpu", trials=1)
+    with pytest.raises(KeyboardInterrupt):
+        verify(opts)
+    assert len(calls) == 2
+    assert [p for p in os.listdir(tmp_path) if p.startswith("tritonize-verify-")] == []

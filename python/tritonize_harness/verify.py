@@ -341,8 +341,24 @@ def verify(opts: VerifyOptions, services: Services | None = None) -> dict:
         finally:
             # also when an interrupt lands in the teardown itself
             if own_workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
+                _remove_folder(workdir)
     return verdict.document(failure)
+
+
+def _remove_folder(path: str) -> None:
+    """Removes the folder whole even when an interrupt (SIGINT, or SIGTERM as KeyboardInterrupt)
+    lands inside the removal: the removal goes on, and the interrupt is raised once it is done.
+    An interrupt is often just behind the failure that brought the verification here (the caller
+    kills the candidate's process, whose end the supervisor sees first, then signals it)."""
+    interrupted: BaseException | None = None
+    for _ in range(3):
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+            break
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 class _Retry(Exception):

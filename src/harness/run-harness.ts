@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { descendants, killTree } from "./kill-tree.js";
@@ -38,9 +38,10 @@ export async function runHarness(call: HarnessCall): Promise<HarnessOutcome> {
   const dir = await mkdtemp(join(tmpdir(), "tritonize-harness-"));
   const resultFile = join(dir, "result.json");
   try {
+    const env = call.env ?? process.env;
     const child = spawn(python, ["-m", "tritonize_harness", ...call.args, "--json", "--result-file", resultFile], {
       cwd: call.cwd,
-      env: { ...(call.env ?? process.env), PYTHONPATH: harnessDir(), PYTHONUNBUFFERED: "1" },
+      env: { ...env, PYTHONPATH: harnessDir(), PYTHONUNBUFFERED: "1" },
       detached: true, // own process group: a kill reaches the worker and anything it started
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -76,6 +77,7 @@ export async function runHarness(call: HarnessCall): Promise<HarnessOutcome> {
       call.signal?.removeEventListener("abort", onAbort);
       kill(); // nothing of the call outlives it
     });
+    if (signal !== null && child.pid !== undefined) await removeLeftovers(child.pid, env);
     call.signal?.throwIfAborted();
     if (timedOut) return { kind: "timeout", stderr };
     let text: string;
@@ -88,6 +90,17 @@ export async function runHarness(call: HarnessCall): Promise<HarnessOutcome> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The work folders of a harness killed before its own clean-up ran (after the grace, or at the
+ * time limit): verify.py names them `tritonize-verify-<its pid>-…` in its TMPDIR.
+ */
+async function removeLeftovers(pid: number, env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = env.TMPDIR || tmpdir();
+  const prefix = `tritonize-verify-${pid}-`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => rm(join(dir, n), { recursive: true, force: true })));
 }
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {
