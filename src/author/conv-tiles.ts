@@ -54,10 +54,15 @@ export function convReduction(cinG: number, lastTaps: number): ConvReduction {
 export function flatReduction(red: ConvReduction, kernel: number[], stepsNow: number): ConvReduction | null {
   if (!red.narrow) return null;
   const kvol = kernel.reduce((a, b) => a * b, 1);
-  const slots = (bk: number) => Math.ceil((kvol * red.CP) / bk) * bk;
+  const slots = (bk: number) => packedSteps(kvol, red.CP, bk) * bk;
   const order = slots(32) <= 1.25 * slots(16) ? [32, 16] : [16, 32];
   const BK = order.find((bk) => slots(bk) <= 0.8 * stepsNow * red.BK);
   return BK ? { ...red, BK, flat: true } : null;
+}
+
+/** The K steps of a packed reduction: kvol taps of CP slots, BK slots a step. */
+export function packedSteps(kvol: number, CP: number, BK: number): number {
+  return Math.ceil((kvol * CP) / BK);
 }
 
 /**

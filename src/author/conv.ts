@@ -3,7 +3,7 @@ import { groupBody, loadSuffix, storeCast, type LoadedValue, type ModuleBuilder 
 import type { GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { convSpec, outSizeExpr, type ConvSpec } from "./conv-spec.js";
-import { convConfigs, convReduction, flatReduction, fmaTiles, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
+import { convConfigs, convReduction, flatReduction, fmaTiles, packedSteps, type ConvReduction, type ConvTiles } from "./conv-tiles.js";
 import { gemmLoop } from "./conv-gemm.js";
 import { channelsLastInput, relaidWeightKMajor, roundedWeight } from "./conv-gemm-kmajor.js";
 import { predictedConvPrecision, tf32Rounding, type ConvPrecision } from "./conv-precision.js";
@@ -87,7 +87,7 @@ function tapsWalked(s: ConvSpec, d: number): number {
 /** The most K steps a program's main loop makes: the packed reduction's, or outer taps times the last dimension's steps. */
 function kSteps(geo: ConvGeometry): number {
   const { red, kvol } = geo;
-  return red!.flat ? Math.ceil((kvol * red!.CP) / red!.BK) : tapSteps(geo.s, red!);
+  return red!.flat ? packedSteps(kvol, red!.CP, red!.BK) : tapSteps(geo.s, red!);
 }
 
 /** K steps walking taps (outer taps times the last dimension's steps), as an unpacked reduction does. */
