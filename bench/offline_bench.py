@@ -9,7 +9,8 @@ Needs only Python, PyTorch and Triton on the GPU host. The candidates are writte
 timed in several shorter runs; each slice prints its own header. `--alt MANIFEST` times a second
 set of candidates for the same problems (written with other author options, e.g. `--conv-operands
 k-major`) on the same inputs, one row more per problem named `NAME [alt]`. `--no-f64` skips the
-float64 run (slow for large convolutions).
+float64 run (slow for large convolutions). `--skip-done OUTPUT` leaves out the problems an earlier
+run's saved output has a row for, so a run cut off by a time limit is resumed.
 
 For each problem: a correctness check against the reference (eager, at the harness's tolerances), and
 for fp32 problems also against the reference run in float64 ("f64" column: the candidate's worst
@@ -155,6 +156,8 @@ def main() -> int:
     ap.add_argument("--part", default=None, help="K/N: the K-th of N slices of the manifest (1-based)")
     ap.add_argument("--alt", default=None, help="a second manifest: its candidate of each problem is timed too")
     ap.add_argument("--no-f64", action="store_true", help="skip the float64 comparison")
+    ap.add_argument("--skip-done", default=None,
+                    help="an earlier run's output: the problems it printed a row for are skipped (a cut-off run resumed)")
     args = ap.parse_args()
     from triton.testing import do_bench
     from tritonize_harness.problem import load_problem
@@ -167,6 +170,9 @@ def main() -> int:
         entries = [e for e in entries if e["name"] in args.only]
     if args.part:
         entries = part(entries, args.part)
+    if args.skip_done and os.path.exists(args.skip_done):
+        done = {line.split()[0] for line in open(args.skip_done) if line.strip() and not line.startswith(" ")}
+        entries = [e for e in entries if e["name"] not in done]
     dev = torch.device("cuda")
     print(f"device: {torch.cuda.get_device_name(0)}  torch {torch.__version__}")
     # The ceiling for memory-bound kernels: a large device-to-device copy, bytes read plus written.

@@ -166,9 +166,11 @@ test("a reduction step holds one tap's channel slice, or packs last-dimension ta
   assert.deepEqual(flatReduction(convReduction(3, 1), [3, 3, 1], 9), { BK: 16, CP: 4, narrow: true, flat: true, padded: true });
   // 3x5x7 (60): 105 taps in 14 steps of 32 against 15 of 32 now, too little to pay; wide: never
   assert.equal(flatReduction(convReduction(3, 7), [3, 5, 7], 15), null);
-  // 3x3x3 (54): 4 steps of 32 would not cut 9 of 16 by a fifth, 7 of 16 do; 11x11 (50): 16 of 32
+  // 3x3x3 (54): 4 steps of 32 would not cut 9 of 16 by a fifth, 7 of 16 do; 5x5: 4 steps of 32
   assert.deepEqual(flatReduction(convReduction(3, 3), [3, 3, 3], 9), { BK: 16, CP: 4, narrow: true, flat: true, padded: true });
-  assert.equal(flatReduction(convReduction(3, 11), [11, 11], 22)?.BK, 32);
+  assert.equal(flatReduction(convReduction(3, 5), [5, 5], 5)?.BK, 32);
+  // 11x11 (50): each row of 11 taps (44 slots) is already one contiguous run over two steps of 32
+  assert.equal(flatReduction(convReduction(3, 11), [11, 11], 22), null);
   assert.equal(flatReduction(convReduction(64, 3), [3, 3], 18), null);
   // few output channels per group: tiles no wider than needed, 4 warps below 128x128
   assert.deepEqual(convConfigs(8, 32, 9).map((t) => [t.BM, t.BN, t.warps, t.stages]), [[128, 16, 4, 3], [128, 16, 4, 4], [64, 16, 4, 4], [64, 16, 4, 3]]);

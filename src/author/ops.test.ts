@@ -95,6 +95,16 @@ test("pooling reads its sizes at call time and picks 64-bit offsets per call", (
   assert.doesNotMatch(c, /raise ValueError/);
 });
 
+test("pooling walks one output row per program row when the last output dimension is long, flat blocks otherwise", () => {
+  const c = code(fixture("avg_pool2d"));
+  // chosen per call from the output's last dimension
+  assert.match(c, /def _pool_grid\(out\):[\s\S]*if last >= 64 and rows < 2\*\*31 and triton\.cdiv\(last, block\) <= 65535:/);
+  assert.match(c, /grid, rows, block = _pool_grid\(v_\w+\)\n\s+k\d_avg_pool2d\[grid\]\(.*ROWS=rows, .*BLOCK=block/);
+  // by rows: the row's coordinates are scalars, the last one a contiguous block
+  assert.match(c, /if ROWS:\n\s+row = tl\.program_id\(0\)\n\s+o3 = tl\.program_id\(1\) \* BLOCK \+ tl\.arange\(0, BLOCK\)/);
+  assert.match(c, /else:\n\s+pid = tl\.program_id\(0\)[\s\S]*o3 = offs % O3\n\s+rem = offs \/\/ O3/);
+});
+
 test("a module specialised to the captured sizes says so when called at others", () => {
   assert.match(code(fixture("cumsum_reverse")), /if \(tuple\(x\.shape\),\) != \(\(3, 37\),\):\n\s+raise ValueError\("this ModelNew was generated for inputs of shapes x \(3, 37\)/);
 });
