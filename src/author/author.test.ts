@@ -108,13 +108,30 @@ test("triu, tril and diag of a vector are index-masked kernels; diag of a matrix
   assert.match(r.code, /\.diagonal\(0\)\.clone\(\)/);
 });
 
-test("a pointwise group combining two reductions is the epilogue of the first only", () => {
-  // triplet_margin_loss: mean(clamp_min(norm(a - p) + margin - norm(a - n), 0))
+test("two reductions whose inputs share a value are one pass; the group combining them is the next step's prologue", () => {
+  // triplet_margin_loss: mean(clamp_min(norm(a - p) + margin - norm(a - n), 0)); both norms read a
   const p = plan(fixture("two_norms"));
+  const multi = p.steps.filter((s) => s.kind === "multireduction");
+  assert.deepEqual(multi.map((s) => s.kind === "multireduction" && [s.nodes.map((n) => n.id), s.prologues.map((g) => g?.nodes.map((n) => n.op))]), [
+    [["norm", "norm_1"], [["sub", "add"], ["sub", "add"]]],
+  ]);
+  const mean = p.steps.find((s) => s.kind === "reduction" && s.node.op === "mean");
+  assert.deepEqual(mean && mean.kind === "reduction" && mean.prologue?.nodes.map((n) => n.op), ["add", "sub", "clamp_min"]);
+  const r = authorOffline(fixture("two_norms"));
+  assert.ok(r.ok);
+  assert.match(r.code, /l2, l2 over dims \[1\]: one kernel reads a, p, n once for all of them/);
+});
+
+test("a pointwise group combining two reductions of unrelated inputs is the epilogue of the first only", () => {
+  // norm(a - p) + margin - norm(n - n'): nothing read in common
+  const g = fixture("two_norms");
+  const apart = { ...g, nodes: g.nodes.map((n) => (n.id === "sub_1" ? { ...n, args: [{ input: "n" }, { input: "n" }] } : n)) };
+  const p = plan(apart);
+  assert.equal(p.steps.filter((s) => s.kind === "multireduction").length, 0);
   const norms = p.steps.filter((s) => s.kind === "reduction" && s.node.op === "norm");
   // in step order: the plain norm first, then the one whose epilogue reads it
   assert.deepEqual(norms.map((s) => (s.kind === "reduction" && s.epilogue ? s.epilogue.nodes.map((n) => n.op) : null)), [null, ["add", "sub", "clamp_min"]]);
-  assert.ok(authorOffline(fixture("two_norms")).ok);
+  assert.ok(authorOffline(apart).ok);
 });
 
 test("ModelNew keeps the problem's __init__ and its forward only allocates, views and launches", () => {

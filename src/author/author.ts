@@ -76,7 +76,7 @@ function describeStep(s: ReturnType<typeof plan>["steps"][number]): string {
     case "ops":
       return describeOps(s.op);
     case "multireduction":
-      return `one pass: ${s.nodes.map((n) => n.op).join(" + ")}`;
+      return `one pass: ${s.nodes.map((n, j) => (s.prologues[j] ? `prologue(${s.prologues[j]!.nodes.map((p) => p.op).join(" -> ")}) + ${n.op}` : n.op)).join(" + ")}`;
     default:
       return s.kind;
   }

@@ -72,7 +72,7 @@ export function emitModule(g: CapturedGraph, p: Plan = planGraph(g), options: Au
         emitOps(b, step.op);
         break;
       case "multireduction":
-        emitMultiReduction(b, step.nodes);
+        emitMultiReduction(b, step.nodes, step.prologues);
         break;
     }
   }

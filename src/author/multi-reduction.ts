@@ -1,12 +1,14 @@
 import { ident, pyList, torchDtype } from "./codegen.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { CapturedGraph, GraphNode } from "./graph.js";
+import type { PwGroup } from "./plan.js";
 import { valueMeta } from "./plan.js";
 import { colBlock, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
 import { mainLoad, mainStrides } from "./rowload.js";
 import { PROD_COMBINE, reductionSpec, refOf, type ReductionSpec } from "./reduction.js";
 import { welfordInit, welfordMerge, welfordStep } from "./welford.js";
 import { emitSplitMultiReduction } from "./multi-reduction-split.js";
+import { chainReads, emitSharedInputReduction, sharesRows } from "./shared-input-reduction.js";
 import { bindViews, warpsFor } from "./softmax.js";
 
 /**
@@ -42,14 +44,25 @@ export function groupKey(n: GraphNode, rank: number): string | null {
   return `${refOf(n.args[0])}|${sorted.join(",")}`;
 }
 
+/** The rows a reduction reduces, whatever its input: the input's shape and the reduced dims. */
+export function rowsKey(g: CapturedGraph, n: GraphNode): string | null {
+  const m = valueMeta(g, refOf(n.args[0]));
+  const key = m ? groupKey(n, m.shape.length) : null;
+  return m && key ? `${m.shape.join("x")}|${key.slice(key.lastIndexOf("|") + 1)}` : null;
+}
+
 /** max/min with indices (`torch.max(x, dim)`) keep the arg-max/arg-min accumulator: values and index. */
 export function accOf(sp: ReductionSpec): Acc {
   if (sp.tuple) return sp.kind === "max" ? "argmax" : "argmin";
   return ACC_OF[sp.kind]!;
 }
 
-export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
+export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[], prologues: (PwGroup | null)[]): void {
   const first = nodes[0]!;
+  if (prologues.some((p) => p !== null) || nodes.some((n) => refOf(n.args[0]) !== refOf(first.args[0]))) {
+    emitSharedInputReduction(b, nodes, prologues);
+    return;
+  }
   const specs = nodes.map(reductionSpec);
   const base = b.meta(refOf(first.args[0])).shape;
   const rank = base.length;
@@ -111,8 +124,8 @@ export function emitMultiReduction(b: ModuleBuilder, nodes: GraphNode[]): void {
 }
 
 /** Kernel lines: one accumulator's update with the tile `xv` (padding lanes hold its neutral value). */
-export function accStep(a: Acc, ind: string): string[] {
-  const x = `tl.where(mask, xv, ${ACC_INIT[a]})`;
+export function accStep(a: Acc, ind: string, xv = "xv", acc = `acc_${a}`): string[] {
+  const x = `tl.where(mask, ${xv}, ${ACC_INIT[a]})`;
   if (a === "argmax" || a === "argmin") {
     return [
       `${ind}x_${a} = ${x}`,
@@ -122,22 +135,24 @@ export function accStep(a: Acc, ind: string): string[] {
     ];
   }
   const step: Record<Exclude<Acc, "argmax" | "argmin">, string> = {
-    sum: `acc_sum + ${x}`, abs: `acc_abs + tl.abs(${x})`, sq: `acc_sq + ${x} * ${x}`, amax: `tl.maximum(acc_amax, tl.abs(${x}))`,
-    prod: `acc_prod * ${x}`, max: `tl.maximum(acc_max, ${x})`, min: `tl.minimum(acc_min, ${x})`,
+    sum: `${acc} + ${x}`, abs: `${acc} + tl.abs(${x})`, sq: `${acc} + ${x} * ${x}`, amax: `tl.maximum(${acc}, tl.abs(${x}))`,
+    prod: `${acc} * ${x}`, max: `tl.maximum(${acc}, ${x})`, min: `tl.minimum(${acc}, ${x})`,
   };
-  return [`${ind}acc_${a} = ${step[a]}`];
+  return [`${ind}${acc} = ${step[a]}`];
 }
 
 /**
  * Kernel lines: each member's result from the accumulators (reduced along axis 1: a row's lanes, or
  * its chunks' partials) and `dev` (squared deviations, for var/std), stored to its outputs.
+ * `accName` names member j's accumulator of a kind (one set shared by all members by default).
  */
-export function resultLines(nodes: GraphNode[], specs: ReductionSpec[]): string[] {
+export function resultLines(nodes: GraphNode[], specs: ReductionSpec[], accName: (j: number, a: Acc) => string = (_, a) => `acc_${a}`): string[] {
   const k: string[] = [];
   specs.forEach((sp, j) => {
+    const acc = (a: Acc): string => accName(j, a);
     const r: Record<string, string> = {
-      sum: `tl.sum(acc_sum, axis=1)`, mean: `tl.sum(acc_sum, axis=1) / n_cols`, l1: `tl.sum(acc_abs, axis=1)`, l2: `tl.sqrt(tl.sum(acc_sq, axis=1))`,
-      linf: `tl.max(acc_amax, axis=1)`, max: `tl.max(acc_max, axis=1)`, min: `tl.min(acc_min, axis=1)`, prod: `tl.reduce(acc_prod, 1, _prod_combine)`,
+      sum: `tl.sum(${acc("sum")}, axis=1)`, mean: `tl.sum(${acc("sum")}, axis=1) / n_cols`, l1: `tl.sum(${acc("abs")}, axis=1)`, l2: `tl.sqrt(tl.sum(${acc("sq")}, axis=1))`,
+      linf: `tl.max(${acc("amax")}, axis=1)`, max: `tl.max(${acc("max")}, axis=1)`, min: `tl.min(${acc("min")}, axis=1)`, prod: `tl.reduce(${acc("prod")}, 1, _prod_combine)`,
       var: `dev / (n_cols - ${sp.correction ?? 1})`, std: `tl.sqrt(dev / (n_cols - ${sp.correction ?? 1}))`,
     };
     if (sp.kind === "argmax" || sp.kind === "argmin" || sp.tuple) {
@@ -193,8 +208,17 @@ function fewLongRows(s: RowSpace): boolean {
  * Groups of reductions (two or more) that read the same value over the same dims, with no
  * prologue or epilogue of their own, keyed by the first member's id. Over few long rows the group
  * is split across programs (multi-reduction-split.ts); index reductions then keep their own kernels.
+ * Then the reductions left (with a prologue or not) over rows of one shape whose inputs read a
+ * common value: one pass for them all (shared-input-reduction.ts), where the rows fill the GPU.
  */
-export function planMultiReductions(g: CapturedGraph, candidates: GraphNode[]): Map<string, GraphNode[]> {
+export function planMultiReductions(g: CapturedGraph, candidates: GraphNode[], prologueOf: Map<string, PwGroup>): Map<string, GraphNode[]> {
+  const out = sameInputGroups(g, candidates.filter((n) => !prologueOf.has(n.id)));
+  const grouped = new Set([...out.values()].flat().map((n) => n.id));
+  for (const [id, members] of sharedInputGroups(g, candidates.filter((n) => !grouped.has(n.id)), prologueOf)) out.set(id, members);
+  return out;
+}
+
+function sameInputGroups(g: CapturedGraph, candidates: GraphNode[]): Map<string, GraphNode[]> {
   const byKey = new Map<string, GraphNode[]>();
   for (const n of candidates) {
     const m = valueMeta(g, refOf(n.args[0]));
@@ -210,5 +234,30 @@ export function planMultiReductions(g: CapturedGraph, candidates: GraphNode[]): 
   }
   const out = new Map<string, GraphNode[]>();
   for (const members of byKey.values()) if (members.length > 1) out.set(members[0]!.id, members);
+  return out;
+}
+
+/** Clusters of order-free reductions over rows of one shape and dims whose inputs share a read value. */
+function sharedInputGroups(g: CapturedGraph, candidates: GraphNode[], prologueOf: Map<string, PwGroup>): Map<string, GraphNode[]> {
+  const clusters: { key: string; reads: Set<string>; members: GraphNode[] }[] = [];
+  for (const n of candidates) {
+    if (!sharesRows(n)) continue;
+    const key = rowsKey(g, n);
+    if (!key) continue;
+    const reads = chainReads(n, prologueOf.get(n.id) ?? null);
+    const c = clusters.find((c0) => c0.key === key && reads.some((r) => c0.reads.has(r)));
+    if (c) {
+      c.members.push(n);
+      reads.forEach((r) => c.reads.add(r));
+    } else clusters.push({ key, reads: new Set(reads), members: [n] });
+  }
+  const out = new Map<string, GraphNode[]>();
+  for (const c of clusters) {
+    const m = valueMeta(g, refOf(c.members[0]!.args[0]))!;
+    const spec = reductionSpec(c.members[0]!);
+    const dims = spec.dims ?? Array.from({ length: m.shape.length }, (_, i) => i);
+    // few long rows would want their columns split, which this kernel does not do
+    if (c.members.length > 1 && !fewLongRows(rowSpace(m.shape, m.shape.length === 0 ? [] : dims, m.strides))) out.set(c.members[0]!.id, c.members);
+  }
   return out;
 }

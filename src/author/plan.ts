@@ -3,7 +3,8 @@ import { isPointwise } from "./pointwise-ops.js";
 import { INDEXED_OPS } from "./indexed.js";
 import { CONV_OPS } from "./conv-spec.js";
 import { isOpsNode, planOps, type OpsStep } from "./ops-plan.js";
-import { planMultiReductions } from "./multi-reduction.js";
+import { planMultiReductions, rowsKey } from "./multi-reduction.js";
+import { sharesRows } from "./shared-input-reduction.js";
 import { reductionSpec, splitsColumns } from "./reduction.js";
 import { rowSpace } from "./rowspace.js";
 
@@ -43,7 +44,7 @@ export type Step =
   /** pooling, scans, losses, flip/pad/cat/fills (ops-plan.ts) */
   | { kind: "ops"; op: OpsStep }
   /** reductions of one input over the same dims, one kernel (multi-reduction.ts) */
-  | { kind: "multireduction"; nodes: GraphNode[] };
+  | { kind: "multireduction"; nodes: GraphNode[]; prologues: (PwGroup | null)[] };
 
 export interface Plan {
   steps: Step[];
@@ -178,6 +179,25 @@ export function plan(g: CapturedGraph): Plan {
     groups.push(g0);
   }
 
+  // the values a reduction's input is computed from, as its prologue would read them
+  const readsOf = (r: GraphNode): string[] => {
+    const first = r.args[0];
+    if (first === undefined || !isRef(first)) return [];
+    const grp = groupOf.get(refId(first));
+    return grp && grp.root.id === refId(first) ? grp.externals : [refId(first)];
+  };
+  // a group that combines a reduction with another over rows of the same shape whose input reads
+  // a common value (the triplet loss's ||a - p|| and ||a - n||) is no epilogue: the two then share
+  // one pass (3a) that reads that value once, and the group runs on their results after it
+  const combinesSharedReductions = (n: GraphNode, grp: PwGroup): boolean =>
+    sharesRows(n) &&
+    grp.externals.some((e) => {
+      const o = byId.get(e);
+      if (!o || o.id === n.id || fam.get(o.id) !== "reduction" || !sharesRows(o)) return false;
+      const key = rowsKey(g, n);
+      return key !== null && key === rowsKey(g, o) && readsOf(o).some((r) => readsOf(n).includes(r));
+    });
+
   // 2. epilogues: a group that is the only user of an anchor's output, over the same shape
   const epilogueOf = new Map<string, PwGroup>();
   const absorbed = new Set<PwGroup>();
@@ -191,6 +211,7 @@ export function plan(g: CapturedGraph): Plan {
     // a group that combines two anchors (norm(a) - norm(b)) is the epilogue of the first only:
     // the second is then an ordinary input it reads
     if (absorbed.has(grp)) continue;
+    if (f === "reduction" && combinesSharedReductions(n, grp)) continue;
     if (!sameShape(grp.root.shape, n.shape) && !(f === "reduction" && perRowEpilogue(g, n, grp))) continue;
     epilogueOf.set(n.id, { ...grp, externals: externalsOf(grp, n.id) });
     absorbed.add(grp);
@@ -213,7 +234,19 @@ export function plan(g: CapturedGraph): Plan {
   }
 
   // 3a. reductions of one input over the same dims share one kernel (placed at the first)
-  const multi = planMultiReductions(g, nodes.filter((n) => fam.get(n.id) === "reduction" && !prologueOf.has(n.id) && !epilogueOf.has(n.id)));
+  const multi = planMultiReductions(g, nodes.filter((n) => fam.get(n.id) === "reduction" && !epilogueOf.has(n.id)), prologueOf);
+  // a group runs where its first member is when every value its members read exists by then (one
+  // input, or inputs of the graph); else where its last member is, unless a member's result is read
+  // before that (the group is then left apart)
+  const multiAt = (ms: GraphNode[]): number => {
+    const first = index.get(ms[0]!.id)!;
+    const reads = ms.flatMap((m) => prologueOf.get(m.id)?.externals ?? nodeRefs(m).slice(0, 1));
+    const ready = reads.every((r) => (index.get(r.split("#")[0]!) ?? -1) < first);
+    return ready ? first : Math.max(...ms.map((m) => index.get(m.id)!));
+  };
+  for (const [id, ms] of multi) {
+    if (ms.some((m) => (users.get(m.id) ?? []).some((u) => index.get(u)! < multiAt(ms)))) multi.delete(id);
+  }
   const inMulti = new Set([...multi.values()].flat().map((n) => n.id));
 
   // 3b. pooling, scans, losses and element moves, with what folds into them
@@ -298,7 +331,7 @@ export function plan(g: CapturedGraph): Plan {
       case "reduction":
         if (inMulti.has(n.id)) {
           const members = multi.get(n.id);
-          if (members) placed.push({ at, step: { kind: "multireduction", nodes: members } });
+          if (members) placed.push({ at: multiAt(members), step: { kind: "multireduction", nodes: members, prologues: members.map((m) => prologueOf.get(m.id) ?? null) } });
           break;
         }
       // falls through
