@@ -216,3 +216,34 @@ def test_vector_norms_of_orders_without_a_template_become_powers_sums_and_minima
     assert pinf["target"] == "aten.amin.default" and pinf["shape"] == [4]
     # order 2 has a template of its own and stays whole
     assert p2["target"] == "aten.linalg_vector_norm.default"
+
+
+def test_aminmax_and_a_linear_of_a_vector_are_written_as_what_they_compute(tmp_path):
+    p = tmp_path / "p.py"
+    p.write_text(
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "class Model(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.w = nn.Parameter(torch.randn(5, 7))\n"
+        "    def forward(self, x, v):\n"
+        "        lo, hi = torch.aminmax(x, dim=1)\n        return lo, hi, F.linear(v, self.w)\n"
+        "def get_inputs():\n    return [torch.randn(3, 4), torch.randn(7)]\n"
+        "def get_init_inputs():\n    return []\n")
+    doc = capture(str(p))
+    assert doc["ok"], doc.get("message")
+    ops = [n["op"] for n in doc["nodes"]]
+    assert "aminmax" not in ops and {"amin", "amax"} <= set(ops)
+    assert "linear" not in ops and "mm" in ops
+
+
+def test_a_cumulative_batch_norm_in_training_mode_is_refused_by_name(tmp_path):
+    p = tmp_path / "p.py"
+    p.write_text(
+        "import torch\nimport torch.nn as nn\n"
+        "class Model(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(4, momentum=None)\n"
+        "    def forward(self, x):\n        return self.bn(x)\n"
+        "def get_inputs():\n    return [torch.randn(3, 4)]\n"
+        "def get_init_inputs():\n    return []\n")
+    doc = capture(str(p))
+    assert not doc["ok"] and doc["code"] == "trace_failed"
+    assert "BatchNorm1d 'bn'" in doc["message"] and "momentum=None" in doc["message"]

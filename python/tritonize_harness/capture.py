@@ -69,6 +69,22 @@ def _with_mean(spread: Any) -> Any:
     return decomposed
 
 
+def _aminmax(x: Any, *, dim: Any = None, keepdim: bool = False) -> Any:
+    """aminmax as the two reductions it returns: (amin, amax) over dim, or over every element."""
+    dims = [] if dim is None else [dim]
+    return torch.ops.aten.amin.default(x, dims, keepdim), torch.ops.aten.amax.default(x, dims, keepdim)
+
+
+def _linear_of_vector(x: Any, w: Any, b: Any = None) -> Any:
+    """linear of a 1-D input: the same product on a one-row matrix (mm or addmm), squeezed back."""
+    return torch.ops.aten.linear.default(x.unsqueeze(0), w, b).squeeze(0)
+
+
+def _vector_input(node: Any) -> bool:
+    v = node.args[0].meta.get("val") if node.args and isinstance(node.args[0], torch.fx.Node) else None
+    return isinstance(v, torch.Tensor) and v.dim() == 1
+
+
 # Vector-norm orders the author has a template for; capture writes the others as what they are.
 _NORM_TEMPLATES = (1, 2, math.inf)
 
@@ -106,6 +122,10 @@ def _decomposition(op: Any, node: Any = None) -> Any:
         return lambda *a, **k: op.decompose(*a, **k)
     if op is torch.ops.aten.linalg_vector_norm.default and node is not None and _norm_order(node) not in _NORM_TEMPLATES:
         return _vector_norm
+    if op is torch.ops.aten.aminmax.default:
+        return _aminmax
+    if op is torch.ops.aten.linear.default and node is not None and _vector_input(node):
+        return _linear_of_vector
     if op is torch.ops.aten.var_mean.correction:
         return _with_mean(torch.ops.aten.var.correction)
     if op is torch.ops.aten.std_mean.correction:
@@ -538,6 +558,14 @@ def _shaped_inputs(loaded: Any) -> list[Any]:
     return [on_cpu(x) for x in shaped]
 
 
+def _cumulative_batch_norm(model: Any) -> str | None:
+    """The name of a training-mode BatchNorm with momentum=None that tracks running statistics."""
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training and m.momentum is None and m.track_running_stats:
+            return f"{type(m).__name__} '{name or 'the model'}'"
+    return None
+
+
 def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, Any]:
     problem = Path(problem_path).resolve()
     base: dict[str, Any] = {"schema": SCHEMA, "problem": str(problem)}
@@ -558,6 +586,13 @@ def capture(problem_path: str, sets: dict[str, str] | None = None) -> dict[str, 
                 "message": f"building the model or its inputs failed: {type(e).__name__}: {e}"}
 
     tensor_inputs = [x for x in inputs if isinstance(x, torch.Tensor)]
+    cumulative = _cumulative_batch_norm(model)
+    if cumulative:
+        return {**base, "ok": False, "code": "trace_failed", "line": None,
+                "message": f"tracing failed: {cumulative} is a BatchNorm with momentum=None in training mode: its "
+                           "running statistics are a cumulative average whose factor, 1/num_batches_tracked, is read "
+                           "from a tensor on every call, which a captured graph cannot hold. Give it a momentum, or "
+                           "call .eval() on the model if the batch statistics are not wanted."}
     try:
         ep = torch.export.export(model, tuple(inputs), strict=False)
     except Exception as e:

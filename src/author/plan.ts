@@ -95,7 +95,8 @@ export function classify(n: GraphNode, g: CapturedGraph): { family: Family; reas
     return { family: "norm" };
   }
   if (MATMUL_OPS.has(n.op)) {
-    const ranks = tensorRefs(n.args).map((id) => rankOf(g, id));
+    // addmm's bias (its first argument) broadcasts over the product's rows, as linear's does
+    const ranks = tensorRefs(n.op === "addmm" ? n.args.slice(1) : n.args).map((id) => rankOf(g, id));
     if (ranks.some((r) => r !== null && r < 2) && n.op !== "linear") {
       return { family: "unsupported", reason: "a matrix product with a 1-D operand" };
     }

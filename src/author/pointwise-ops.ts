@@ -255,6 +255,14 @@ export const POINTWISE: Record<string, Impl> = {
   logical_not: (o) => `(${o[0]?.kind === "t" ? o[0].code : "0"} == 0)`,
   logical_and: (o) => `((${o[0]?.kind === "t" ? o[0].code : "1"} != 0) & (${o[1]?.kind === "t" ? o[1].code : "1"} != 0))`,
   logical_or: (o) => `((${o[0]?.kind === "t" ? o[0].code : "0"} != 0) | (${o[1]?.kind === "t" ? o[1].code : "0"} != 0))`,
+  // bitwise ops: on bool tensors the logical ones (masks combined with ~, &, |, ^), else on integers
+  bitwise_not: (o, n, ty) => (ty === "b" ? POINTWISE["logical_not"]!(o, n, ty) : `~${asTy(o[0], ty, n.op)}`),
+  bitwise_and: bitwise("&"),
+  __and__: bitwise("&"),
+  bitwise_or: bitwise("|"),
+  __or__: bitwise("|"),
+  bitwise_xor: bitwise("^"),
+  __xor__: bitwise("^"),
   to: cast,
   _to_copy: cast,
   type_as: cast,
@@ -262,6 +270,13 @@ export const POINTWISE: Record<string, Impl> = {
   addcmul: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} * ${f(o[2], n.op)}`,
   addcdiv: (o, n) => `${f(o[0], n.op)} + ${floatLit(num(n.kwargs["value"], 1, n.op))} * ${f(o[1], n.op)} / ${f(o[2], n.op)}`,
 };
+
+function bitwise(op: "&" | "|" | "^"): Impl {
+  return (o, n, ty) => {
+    const side = (x: Operand | undefined): string => (ty === "b" ? `(${condition(x, n.op)})` : `(${asTy(x, ty, n.op)})`);
+    return op === "^" && ty === "b" ? `(${side(o[0])} != ${side(o[1])})` : `(${side(o[0])} ${op} ${side(o[1])})`;
+  };
+}
 
 /** Overloads of reduction names that are elementwise: torch.max(x, y) is maximum(x, y). */
 const ELEMENTWISE_OVERLOADS: Record<string, string> = { "aten.max.other": "maximum", "aten.min.other": "minimum" };

@@ -123,7 +123,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
   }
   const outDtype = sp.indices ? n.outputs![0]!.dtype : n.dtype!;
   const name = b.kernelName(`${sp.adaptive ? "adaptive_" : ""}${sp.kind}_pool${nd}d`);
-  b.kernels.push(poolKernel(name, sp, rank, lead));
+  b.kernels.push(poolKernel(name, sp, rank, lead, computeType(inMeta.dtype)));
 
   const x = `x_${ident(n.id)}`;
   const out = `v_${ident(n.id)}`;
@@ -156,7 +156,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
 }
 
 /** The kernel: flat output index -> coordinates -> window walk. */
-function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): string {
+function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number, ct: ComputeType): string {
   const nd = sp.nd;
   const params = [
     "x_ptr", "out_ptr", "idx_ptr", "n_out",
@@ -176,12 +176,12 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
     } else k.push(`    st${d} = ${o} * ${sp.stride[d]} - ${sp.padding[d]}`);
   }
   if (sp.kind === "max") {
-    k.push(`    best = tl.full([BLOCK], float("-inf"), tl.float32)`);
+    k.push(`    best = tl.full([BLOCK], ${ct.lowest}, ${ct.ty})`);
     if (sp.indices) {
       k.push(`    best_i = tl.zeros([BLOCK], tl.int64)`);
       k.push(`    seen = offs < 0`);
     }
-  } else k.push(`    acc = tl.zeros([BLOCK], tl.float32)`);
+  } else k.push(`    acc = tl.zeros([BLOCK], ${ct.ty})`);
   const taps = (d: number): string => (sp.adaptive ? `KMAX${d}` : String(sp.kernel[d]));
   let ind = "    ";
   for (let d = 0; d < nd; d++) {
@@ -197,11 +197,11 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
   const ok = `ok${nd - 1}`;
   const addr = `base + ${Array.from({ length: nd }, (_, d) => `p${d} * xs${lead + d}`).join(" + ")}`;
   if (sp.kind === "max" && !sp.indices) {
-    k.push(`${ind}v = tl.load(x_ptr + ${addr}, mask=${ok}, other=float("-inf")).to(tl.float32)`);
-    k.push(`${ind}best = tl.maximum(best, v, propagate_nan=tl.PropagateNan.ALL)`);
+    k.push(`${ind}v = tl.load(x_ptr + ${addr}, mask=${ok}, other=${ct.lowest}).to(${ct.ty})`);
+    k.push(`${ind}best = tl.maximum(best, v${ct.float ? ", propagate_nan=tl.PropagateNan.ALL" : ""})`);
     k.push(`    tl.store(out_ptr + offs, best${storeCastFor()}, mask=mask)`);
   } else if (sp.kind === "max") {
-    k.push(`${ind}v = tl.load(x_ptr + ${addr}, mask=${ok}, other=float("-inf")).to(tl.float32)`);
+    k.push(`${ind}v = tl.load(x_ptr + ${addr}, mask=${ok}, other=${ct.lowest}).to(${ct.ty})`);
     k.push(`${ind}# PyTorch's rule: the first maximum wins, a NaN always replaces (so NaN propagates)`);
     k.push(`${ind}take = ${ok} & (~seen | (v > best) | (v != v))`);
     k.push(`${ind}best = tl.where(take, v, best)`);
@@ -211,8 +211,8 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number): str
     k.push(`    tl.store(out_ptr + offs, best${storeCastFor()}, mask=mask)`);
     k.push(`    tl.store(idx_ptr + offs, best_i, mask=mask)`);
   } else {
-    k.push(`${ind}acc += tl.load(x_ptr + ${addr}, mask=${ok}, other=0.0).to(tl.float32)`);
-    k.push(`    div = ${divisorExpr(sp)}`);
+    k.push(`${ind}acc += tl.load(x_ptr + ${addr}, mask=${ok}, other=0.0).to(${ct.ty})`);
+    k.push(`    div = ${divisorExpr(sp, ct.ty)}`);
     k.push(`    tl.store(out_ptr + offs, (acc / div)${storeCastFor()}, mask=mask)`);
   }
   return k.join("\n");
@@ -252,22 +252,40 @@ function outputCoords(rank: number): string[] {
   return k;
 }
 
+/**
+ * What a window is computed in: fp32 for 16- and 32-bit floats, float64 as itself, integers as
+ * themselves (a maximum is exact in its own type; fp32 would round values past 2^24). `lowest`
+ * starts a maximum and fills masked lanes.
+ */
+interface ComputeType {
+  ty: string;
+  lowest: string;
+  float: boolean;
+}
+
+const INT_LOWEST: Record<string, string> = { int8: "-128", int16: "-32768", int32: "-2147483648", int64: "-9223372036854775808", uint8: "0" };
+
+function computeType(dtype: string): ComputeType {
+  if (dtype in INT_LOWEST) return { ty: `tl.${dtype}`, lowest: INT_LOWEST[dtype]!, float: false };
+  return { ty: dtype === "float64" ? "tl.float64" : "tl.float32", lowest: 'float("-inf")', float: true };
+}
+
 /** The store casts to the output's element type (the pointer's), whatever it is. */
 function storeCastFor(): string {
   return `.to(out_ptr.dtype.element_ty)`;
 }
 
 /** The average's divisor, PyTorch's: the window clipped to the padded input, or to the input. */
-function divisorExpr(sp: PoolSpec): string {
+function divisorExpr(sp: PoolSpec, ty: string): string {
   if (sp.divisor !== null) return floatLit(sp.divisor);
   const nd = sp.nd;
   const dims = Array.from({ length: nd }, (_, d) => d);
-  if (sp.adaptive) return dims.map((d) => `(en${d} - st${d})`).join(" * ") + ".to(tl.float32)";
+  if (sp.adaptive) return dims.map((d) => `(en${d} - st${d})`).join(" * ") + `.to(${ty})`;
   const size = (d: number): string => {
     const end = `tl.minimum(st${d} + ${sp.kernel[d]}, I${d} + ${sp.padding[d]})`;
     return sp.countPad ? `(${end} - st${d})` : `(tl.minimum(${end}, I${d}) - tl.maximum(st${d}, 0))`;
   };
-  return `(${dims.map(size).join(" * ")}).to(tl.float32)`;
+  return `(${dims.map(size).join(" * ")}).to(${ty})`;
 }
 
 function describe(sp: PoolSpec): string {

@@ -41,7 +41,7 @@ function remapKernel(name: string, rank: number, dims: DimMap[] | null, fill: nu
   }
   const outOff = rank ? Array.from({ length: rank }, (_, d) => `o${d} * os${d}`).join(" + ") : "offs * 0";
   if (!hasIn) {
-    k.push(`    tl.store(out_ptr + ${outOff}, tl.full([BLOCK], ${floatLit(fill)}, tl.float32).to(out_ptr.dtype.element_ty), mask=mask)`);
+    k.push(`    tl.store(out_ptr + ${outOff}, tl.full([BLOCK], ${fillLit(fill)}, out_ptr.dtype.element_ty), mask=mask)`);
     return k.join("\n");
   }
   k.push(`    ok = mask`);
@@ -59,9 +59,14 @@ function remapKernel(name: string, rank: number, dims: DimMap[] | null, fill: nu
   const inOff = rank ? Array.from({ length: rank }, (_, d) => `i${d} * is${d}`).join(" + ") : "offs * 0";
   k.push(`    v = tl.load(in_ptr + ${inOff}, mask=ok)`);
   const padded = dims.some((m) => m.kind === "pad" && m.mode === "constant");
-  const val = padded ? `tl.where(ok, v.to(out_ptr.dtype.element_ty), ${floatLit(fill)})` : `v`;
+  const val = padded ? `tl.where(ok, v.to(out_ptr.dtype.element_ty), ${fillLit(fill)})` : `v`;
   k.push(`    tl.store(out_ptr + ${outOff}, ${val}.to(out_ptr.dtype.element_ty), mask=mask)`);
   return k.join("\n");
+}
+
+/** The fill value as a literal of its kind: an integer stays one (exact in int64 outputs; a float literal would pass it through fp32). */
+function fillLit(fill: number): string {
+  return Number.isSafeInteger(fill) ? String(fill) : floatLit(fill);
 }
 
 /** Python lines launching a remap kernel from `src` (or none: a fill) into the view `dst`. */
