@@ -80,6 +80,16 @@ def _linear_of_vector(x: Any, w: Any, b: Any = None) -> Any:
     return torch.ops.aten.linear.default(x.unsqueeze(0), w, b).squeeze(0)
 
 
+def _roll_flat(x: Any, shifts: Any, dims: Any = ()) -> Any:
+    """roll with no dims (of the flattened tensor): a roll along dim 0 of the flat view, viewed back."""
+    return torch.ops.aten.roll.default(x.reshape(-1), shifts, [0]).view(x.shape)
+
+
+def _rolls_flat(node: Any) -> bool:
+    dims = node.args[2] if len(node.args) > 2 else node.kwargs.get("dims", [])
+    return not dims
+
+
 def _vector_input(node: Any) -> bool:
     v = node.args[0].meta.get("val") if node.args and isinstance(node.args[0], torch.fx.Node) else None
     return isinstance(v, torch.Tensor) and v.dim() == 1
@@ -122,6 +132,8 @@ def _decomposition(op: Any, node: Any = None) -> Any:
         return lambda *a, **k: op.decompose(*a, **k)
     if op is torch.ops.aten.linalg_vector_norm.default and node is not None and _norm_order(node) not in _NORM_TEMPLATES:
         return _vector_norm
+    if op is torch.ops.aten.roll.default and node is not None and _rolls_flat(node):
+        return _roll_flat
     if op is torch.ops.aten.aminmax.default:
         return _aminmax
     if op is torch.ops.aten.linear.default and node is not None and _vector_input(node):

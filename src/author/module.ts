@@ -129,7 +129,7 @@ function shapeGeneric(s: Plan["steps"][number]): boolean {
     case "conv":
       return true; // conv.ts reads every size, the output's and the grid's, at call time
     case "ops":
-      return (s.op.kind === "pool" && poolReadsSizes(s.op.node)) || s.op.kind === "flip" || s.op.kind === "pad" || (s.op.kind === "fill" && s.op.node.op.endsWith("_like")) || (s.op.kind === "cat" && s.op.parts.every((q) => q.kind === "copy"));
+      return (s.op.kind === "pool" && poolReadsSizes(s.op.node)) || s.op.kind === "flip" || s.op.kind === "roll" || s.op.kind === "pad" || (s.op.kind === "fill" && s.op.node.op.endsWith("_like")) || (s.op.kind === "cat" && s.op.parts.every((q) => q.kind === "copy"));
     default:
       return false;
   }

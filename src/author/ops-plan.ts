@@ -4,7 +4,7 @@ import type { PwGroup } from "./plan.js";
 import { POOL_OPS, emitPool } from "./pool.js";
 import { SCAN_OPS, emitScan, scanDim, scanTakesFlips, type ScanStep } from "./scan.js";
 import { LOSS_OPS, emitLoss } from "./cross-entropy.js";
-import { FILL_OPS, REMAP_OPS, emitCat, emitFill, emitFlip, emitPad, type CatPart } from "./remap.js";
+import { FILL_OPS, REMAP_OPS, emitCat, emitFill, emitFlip, emitPad, emitRoll, type CatPart } from "./remap.js";
 
 /**
  * Planning for pooling, scans, losses over classes and the element moves (flip, pad, cat, fills):
@@ -13,7 +13,7 @@ import { FILL_OPS, REMAP_OPS, emitCat, emitFill, emitFlip, emitPad, type CatPart
  * that only feeds a cat writes into its part of the cat.
  */
 export type OpsStep =
-  | { kind: "pool" | "flip" | "pad" | "fill"; node: GraphNode }
+  | { kind: "pool" | "flip" | "roll" | "pad" | "fill"; node: GraphNode }
   /** logSoftmax: the log_softmax an NLL reads, computed inside the loss (then a cross-entropy) */
   | { kind: "loss"; node: GraphNode; logSoftmax: GraphNode | null }
   | { kind: "scan"; scan: ScanStep }
@@ -103,7 +103,7 @@ export function planOps(c: OpsPlanContext): { placed: { at: number; step: OpsSte
       placed.push({ at, step: { kind: "loss", node: n, logSoftmax: ls } });
       continue;
     }
-    const kind = POOL_OPS.has(n.op) ? "pool" : n.op === "flip" ? "flip" : FILL_OPS.has(n.op) ? "fill" : "pad";
+    const kind = POOL_OPS.has(n.op) ? "pool" : n.op === "flip" || n.op === "roll" ? n.op : FILL_OPS.has(n.op) ? "fill" : "pad";
     placed.push({ at, step: { kind, node: n } });
   }
   return { placed, folded };
@@ -137,6 +137,8 @@ export function emitOps(b: ModuleBuilder, s: OpsStep): void {
       return emitLoss(b, s.node, s.logSoftmax);
     case "flip":
       return emitFlip(b, s.node);
+    case "roll":
+      return emitRoll(b, s.node);
     case "pad":
       return emitPad(b, s.node);
     case "fill":

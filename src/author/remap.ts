@@ -5,7 +5,7 @@ import { UnsupportedOp } from "./pointwise-ops.js";
 import { emitScan, type ScanStep } from "./scan.js";
 
 /**
- * Operators that move elements without arithmetic: flip, pad (constant, reflect, replicate,
+ * Operators that move elements without arithmetic: flip, roll, pad (constant, reflect, replicate,
  * circular), cat, and the fills (zeros_like, full, ...). One copy kernel each: an output
  * element's coordinates map to the input's (reversed along flipped dimensions, shifted and
  * folded along padded ones), the load is masked where the source lies outside the input (the pad
@@ -13,10 +13,10 @@ import { emitScan, type ScanStep } from "./scan.js";
  * the concatenation in place. Sizes are read from the tensors at call time; offsets are 64-bit
  * when a tensor has 2^31 elements or more (decided per call).
  */
-export const REMAP_OPS = new Set(["flip", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d", "replication_pad2d", "replication_pad3d", "cat"]);
+export const REMAP_OPS = new Set(["flip", "roll", "pad", "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d", "replication_pad2d", "replication_pad3d", "cat"]);
 export const FILL_OPS = new Set(["zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "new_zeros", "new_ones", "new_full", "empty_like", "empty"]);
 
-type DimMap = { kind: "id" } | { kind: "flip" } | { kind: "pad"; mode: string; before: number };
+type DimMap = { kind: "id" } | { kind: "flip" } | { kind: "roll"; shift: number } | { kind: "pad"; mode: string; before: number };
 
 function num(a: Arg | undefined, fallback: number): number {
   if (a === undefined || a === null) return fallback;
@@ -48,6 +48,8 @@ function remapKernel(name: string, rank: number, dims: DimMap[] | null, fill: nu
   dims.forEach((m, d) => {
     if (m.kind === "id") k.push(`    i${d} = o${d}`);
     else if (m.kind === "flip") k.push(`    i${d} = I${d} - 1 - o${d}`);
+    // % keeps the dividend's sign (C's rule): the shifted index is folded back into [0, I)
+    else if (m.kind === "roll") k.push(`    i${d} = ((o${d} - ${m.shift}) % I${d} + I${d}) % I${d}`);
     else {
       k.push(`    i${d} = o${d} - ${m.before}`);
       if (m.mode === "constant") k.push(`    ok = ok & (i${d} >= 0) & (i${d} < I${d})`);
@@ -92,6 +94,30 @@ export function emitFlip(b: ModuleBuilder, n: GraphNode): void {
   const x = b.val(id);
   const out = `v_${ident(n.id)}`;
   b.line(`# flip along ${JSON.stringify(flipped)}: one copy kernel`);
+  b.line(`${out} = torch.empty(${x}.shape, device=${x}.device, dtype=${x}.dtype)`);
+  launch(b, name, x, out);
+  b.setVal(n.id, out);
+}
+
+/** torch.roll along given dims (capture writes a roll of the flattened tensor as one along dim 0 of its flat view). */
+export function emitRoll(b: ModuleBuilder, n: GraphNode): void {
+  const id = srcOf(n);
+  const rank = b.meta(id).shape.length;
+  const list = (a: Arg | undefined): number[] => (Array.isArray(a) ? a.map(Number) : a === undefined || a === null ? [] : [Number(a)]);
+  const shifts = list(n.args[1]);
+  const along = list(n.args[2] ?? n.kwargs["dims"]).map((d) => ((d % rank) + rank) % rank);
+  if (!along.length || along.length !== shifts.length || shifts.some((x) => !Number.isInteger(x))) {
+    throw new UnsupportedOp(n.op, `shifts ${JSON.stringify(n.args[1])} over dims ${JSON.stringify(n.args[2] ?? null)}`);
+  }
+  // a dim named twice rolls by the sum of its shifts
+  const total = new Map<number, number>();
+  along.forEach((d, j) => total.set(d, (total.get(d) ?? 0) + shifts[j]!));
+  const dims: DimMap[] = Array.from({ length: rank }, (_, d) => (total.has(d) ? { kind: "roll", shift: total.get(d)! } : { kind: "id" }));
+  const name = b.kernelName("roll");
+  b.kernels.push(remapKernel(name, rank, dims, 0, `roll by ${JSON.stringify([...total.values()])} along dims ${JSON.stringify([...total.keys()])}: out[..., o, ...] = in[..., (o - shift) mod I, ...]`));
+  const x = b.val(id);
+  const out = `v_${ident(n.id)}`;
+  b.line(`# roll along ${JSON.stringify([...total.keys()])}: one copy kernel`);
   b.line(`${out} = torch.empty(${x}.shape, device=${x}.device, dtype=${x}.dtype)`);
   launch(b, name, x, out);
   b.setVal(n.id, out);

@@ -11,8 +11,8 @@ import { fullPtr, fullView, rowView, type RowOperand, type RowSpace } from "./ro
 export interface MainLoad {
   operands: RowOperand[];
   views: Map<string, string>;
-  /** kernel lines (inside a column block) that leave the value in `xv` as fp32 */
-  lines(indent: string, other: string): string[];
+  /** kernel lines (inside a column block) that leave the value in `xv` as fp32 (integers and bools: as `intAs`, fp32 unless given) */
+  lines(indent: string, other: string, intAs?: string): string[];
   description: string;
 }
 
@@ -40,7 +40,7 @@ export function mainLoad(b: ModuleBuilder, s: RowSpace, node: GraphNode, prologu
     operands,
     views,
     description: prologue ? `${prologue.nodes.map((n) => n.op).join(" -> ")} (folded into the load)` : ident(refId(first)),
-    lines(indent: string, other: string): string[] {
+    lines(indent: string, other: string, intAs = "tl.float32"): string[] {
       const out: string[] = [];
       const loaded = new Map<string, LoadedValue>();
       inputs.forEach((id, j) => {
@@ -53,10 +53,10 @@ export function mainLoad(b: ModuleBuilder, s: RowSpace, node: GraphNode, prologu
         const body = groupBody(prologue, loaded, indent);
         out.push(...body.lines);
         const r = body.result;
-        out.push(`${indent}xv = ${r.ty === "f" ? r.code : `${r.code}.to(tl.float32)`}`);
+        out.push(`${indent}xv = ${r.ty === "f" ? r.code : `${r.code}.to(${intAs})`}`);
       } else {
         const v = loaded.get(inputs[0]!)!;
-        out.push(`${indent}xv = ${v.ty === "f" ? v.code : `${v.code}.to(tl.float32)`}`);
+        out.push(`${indent}xv = ${v.ty === "f" ? v.code : `${v.code}.to(${intAs})`}`);
       }
       return out;
     },

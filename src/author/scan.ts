@@ -68,7 +68,10 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   const outDtype = extreme ? node.outputs![0]!.dtype : node.dtype!;
   const acc = outDtype === "float64" ? "tl.float64" : outDtype.startsWith("int") || outDtype === "uint8" ? "tl.int64" : "tl.float32";
   const inDtype = prologue ? prologue.root.dtype! : b.meta(refOf(src.args[0])).dtype;
-  if (inDtype === "int32" || inDtype === "int64") throw new UnsupportedOp(node.op, `a scan of ${inDtype} values (the kernels load through fp32)`);
+  // integer sums and products are exact in int64 (fp32 would round past 2^24); running extremes of
+  // integers would need their type's bounds for the padding lanes
+  const integral = inDtype.startsWith("int") || inDtype === "uint8";
+  if (integral && (extreme || acc !== "tl.int64")) throw new UnsupportedOp(node.op, `a scan of ${inDtype} values to ${outDtype}`);
   const s = rowSpace(base, rank === 0 ? [] : [dim], mainStrides(b, src, prologue, base));
   const main = mainLoad(b, s, src, prologue);
   const ops: RowOperand[] = [...main.operands, { name: "out", space: "full" }, ...(extreme ? [{ name: "idx", space: "full" as const }] : [])];
@@ -92,7 +95,7 @@ export function emitScan(b: ModuleBuilder, step: ScanStep, into: string | null =
   // a flip along the scanned (only) column dimension reads/writes column n_cols - 1 - c
   if (flipIn) for (const o of main.operands) k.push(`        ${o.name}_col = (n_cols - 1 - c0) * ${o.name}_d0`);
   if (flipOut) k.push(`        out_col = (n_cols - 1 - c0) * out_d0`);
-  k.push(...main.lines("        ", unit));
+  k.push(...main.lines("        ", unit, acc === "tl.int64" ? "tl.int64" : undefined));
   k.push(`        xv = tl.where(mask, xv, ${unit}).to(${acc})`);
   if (lse) b.helpers.add(LOGADDEXP);
   if (extreme) {
