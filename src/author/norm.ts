@@ -2,7 +2,7 @@ import { floatLit, ident, nextPow2, pyList, torchDtype } from "./codegen.js";
 import { attrPath, storeCast, type ModuleBuilder } from "./builder.js";
 import { isRef, refId, type Arg, type GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
-import { colBlock, fullPtr, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand } from "./rowspace.js";
+import { colBlock, fullPtr, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, permuted } from "./rowspace.js";
 import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { refOf } from "./reduction.js";
 import { bindViews, warpsFor, WHOLE_ROW_MAX } from "./softmax.js";
@@ -118,7 +118,7 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   if (grouped && (prologue || epilogue)) throw new Error("internal: group_norm is planned without fusion");
   const s = rowSpace(base, red, grouped ? null : mainStrides(b, node, prologue, base));
   const main = mainLoad(b, s, node, prologue);
-  if (grouped) main.views.set("x0", `${b.val(x)}.reshape(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})`);
+  if (grouped) main.views.set("x0", `${b.val(x)}.reshape(${pyList(base)})${permuted(s)}`);
   const epi = epilogueLoad(b, s, node, epilogue, "full", node.shape!);
   const ops: RowOperand[] = [...main.operands];
   const views = new Map([...main.views, ...epi.views]);
@@ -271,7 +271,7 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
     const out = `v_${ident(finalId)}`;
     b.line(`# ${node.op}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}: ${s.nRows} row(s) of ${s.nCols} split into ${nSplit} chunks`);
     b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-    views.set("out", grouped ? `${out}.view(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})` : `${out}.permute(${pyList([...s.keep, ...s.red])})`);
+    views.set("out", grouped ? `${out}.view(${pyList(base)})${permuted(s)}` : `${out}${permuted(s)}`);
     bindViews(b, ops, views);
     let ub = useBatch;
     let upd = update;
@@ -339,7 +339,7 @@ export function emitNorm(b: ModuleBuilder, node: GraphNode, prologue: PwGroup | 
   const out = `v_${ident(finalId)}`;
   b.line(`# ${node.op}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}`);
   b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-  views.set("out", grouped ? `${out}.view(${pyList(base)}).permute(${pyList([...s.keep, ...s.red])})` : `${out}.permute(${pyList([...s.keep, ...s.red])})`);
+  views.set("out", grouped ? `${out}.view(${pyList(base)})${permuted(s)}` : `${out}${permuted(s)}`);
   bindViews(b, ops, views);
   if (hasRunning && useBatch !== "True" && useBatch !== "False") {
     b.line(`use_batch_stats = bool(${useBatch})`);

@@ -3,7 +3,7 @@ import { bindViews } from "./softmax.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { Arg, GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
-import { colBlock, fullPtr, kernelParams, launchArgs, perm, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace } from "./rowspace.js";
+import { colBlock, fullPtr, kernelParams, launchArgs, perm, rowPrologue, rowSpace, rowView, tileFor, type RowOperand, type RowSpace, permuted } from "./rowspace.js";
 import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { chunkMerge, welfordInit, welfordMerge, welfordStep } from "./welford.js";
 import { UnsupportedOp } from "./pointwise-ops.js";
@@ -236,7 +236,7 @@ export function emitReduction(b: ModuleBuilder, node: GraphNode, prologue: PwGro
   const views = new Map([...main.views, ...epi.views]);
   b.line(`# ${spec.kind} over dims ${JSON.stringify(s.red)}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it${broadcast ? " over the whole input" : ""}` : ""}`);
   b.line(`${out} = torch.empty(${pyList(broadcast ? base : outShape)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-  views.set("out", broadcast ? `${out}.permute(${pyList(perm(s))})` : rowView(s, out, outShape));
+  views.set("out", broadcast ? `${out}${permuted(s)}` : rowView(s, out, outShape));
   if (spec.tuple) {
     const idx = `v_${ident(node.id)}_indices`;
     b.line(`${idx} = torch.empty(${pyList(idxMeta!.shape)}, device=${b.device()}, dtype=torch.int64)`);

@@ -90,13 +90,19 @@ export function launchArgs(s: RowSpace, ops: RowOperand[], views: Map<string, st
 
 /** Python view of a value broadcast over the whole space (then permuted rows-first). */
 export function fullView(s: RowSpace, expr: string): string {
-  return `${expr}.expand(${pyList(s.base)}).permute(${pyList(perm(s))})`;
+  return `${expr}.expand(${pyList(s.base)})${permuted(s)}`;
+}
+
+/** The permute to the row space's order; nothing where it is the identity (a view op less per call). */
+export function permuted(s: RowSpace): string {
+  const p = perm(s);
+  return p.every((d, i) => d === i) ? "" : `.permute(${pyList(p)})`;
 }
 
 /** Python view of a per-row value whose shape is `shape` (the reduced result, keepdim or not). */
 export function rowView(s: RowSpace, expr: string, shape: number[]): string {
   const keepShape = s.base.map((x, i) => (s.red.includes(i) ? 1 : x));
-  return `${expr}.expand(${pyList(shape)}).reshape(${pyList(keepShape)}).expand(${pyList(s.base)}).permute(${pyList(perm(s))})`;
+  return `${expr}.expand(${pyList(shape)}).reshape(${pyList(keepShape)}).expand(${pyList(s.base)})${permuted(s)}`;
 }
 
 /** Kernel lines: this program's rows and each operand's row offset. */

@@ -2,7 +2,7 @@ import { ident, nextPow2, pyList, torchDtype } from "./codegen.js";
 import { storeCast, type ModuleBuilder } from "./builder.js";
 import type { GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
-import { colBlock, fullPtr, kernelParams, launchArgs, rowPrologue, rowSpace, tileFor, type RowOperand } from "./rowspace.js";
+import { colBlock, fullPtr, kernelParams, launchArgs, rowPrologue, rowSpace, tileFor, type RowOperand, permuted } from "./rowspace.js";
 import { epilogueLoad, mainLoad, mainStrides } from "./rowload.js";
 import { refOf } from "./reduction.js";
 
@@ -82,7 +82,7 @@ export function emitSoftmax(b: ModuleBuilder, node: GraphNode, prologue: PwGroup
     const views = new Map([...main.views, ...epi.views]);
     b.line(`# ${what} over dim ${s.red[0]}: ${s.nRows} row(s) of ${s.nCols} split into ${nSplit} chunks`);
     b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-    views.set("out", `${out}.permute(${pyList([...s.keep, ...s.red])})`);
+    views.set("out", `${out}${permuted(s)}`);
     bindViews(b, ops, views);
     b.line(`pmax = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
     b.line(`psum = torch.empty((${s.nRows}, ${nSplit}), device=${b.device()}, dtype=torch.float32)`);
@@ -143,7 +143,7 @@ export function emitSoftmax(b: ModuleBuilder, node: GraphNode, prologue: PwGroup
   const views = new Map([...main.views, ...epi.views]);
   b.line(`# ${what} over dim ${s.red[0]}${epilogue ? ` with ${epilogue.nodes.map((n) => n.op).join(" -> ")} fused after it` : ""}`);
   b.line(`${out} = torch.empty(${pyList(node.shape!)}, device=${b.device()}, dtype=${torchDtype(outDtype)})`);
-  views.set("out", `${out}.permute(${pyList([...s.keep, ...s.red])})`);
+  views.set("out", `${out}${permuted(s)}`);
   bindViews(b, ops, views);
   b.line(`grid = (triton.cdiv(${s.nRows}, ${BM}),)`);
   b.line(`${name}[grid](${launchArgs(s, ops, views).join(", ")}, BLOCK_M=${BM}, BLOCK_N=${BN}, num_warps=${warpsFor(BM * BN)})`);
