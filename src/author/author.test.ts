@@ -122,6 +122,13 @@ test("two reductions whose inputs share a value are one pass; the group combinin
   assert.match(r.code, /l2, l2 over dims \[1\]: one kernel reads a, p, n once for all of them/);
 });
 
+test("a reduction whose input reads another's result is not computed in the same pass", () => {
+  // norm(a - p) beside norm(a - norm(a - p)): both read a, but the second needs the first's result
+  const g = fixture("two_norms");
+  const chained = { ...g, nodes: g.nodes.map((n) => (n.id === "sub_1" ? { ...n, args: [{ input: "a" }, { node: "norm" }] } : n)) };
+  assert.equal(plan(chained).steps.filter((s) => s.kind === "multireduction").length, 0);
+});
+
 test("a pointwise group combining two reductions of unrelated inputs is the epilogue of the first only", () => {
   // norm(a - p) + margin - norm(n - n'): nothing read in common
   const g = fixture("two_norms");
