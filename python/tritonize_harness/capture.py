@@ -46,7 +46,8 @@ DECOMPOSE_OPS = {
     "cosine_similarity", "pairwise_distance", "kl_div", "xlogy", "triplet_margin_loss", "smooth_l1_loss",
     "huber_loss", "l1_loss", "mse_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "frobenius_norm", "linalg_norm", "logsumexp",
-    "fliplr", "flipud", "rot90", "var_mean", "std_mean", "stack",
+    "fliplr", "flipud", "rot90", "var_mean", "std_mean", "stack", "glu", "prelu", "rrelu", "cosine_embedding_loss",
+    "poisson_nll_loss", "multi_margin_loss", "log_sigmoid_forward", "fill", "_prelu_kernel",
 }
 
 
@@ -88,6 +89,40 @@ def _roll_flat(x: Any, shifts: Any, dims: Any = ()) -> Any:
 def _rolls_flat(node: Any) -> bool:
     dims = node.args[2] if len(node.args) > 2 else node.kwargs.get("dims", [])
     return not dims
+
+
+def _slices(x: Any, sizes: list[int], dim: int) -> Any:
+    """Consecutive slices of x along dim with these sizes: what chunk and split return, as views."""
+    out, start = [], 0
+    dim = dim % max(x.dim(), 1)
+    for n in sizes:
+        out.append(torch.ops.aten.slice.Tensor(x, dim, start, start + n))
+        start += n
+    return tuple(out)
+
+
+def _split(x: Any, split_size: Any, dim: int = 0) -> Any:
+    size = x.shape[dim]
+    if isinstance(split_size, (list, tuple)):
+        return _slices(x, list(split_size), dim)
+    step = max(int(split_size), 1)
+    return _slices(x, [min(step, size - s) for s in range(0, max(size, 1), step)], dim)
+
+
+def _chunk(x: Any, chunks: int, dim: int = 0) -> Any:
+    size = x.shape[dim]
+    step = -(-size // chunks) if size else 1
+    return _slices(x, [min(step, size - s) for s in range(0, size, step)] or [0], dim)
+
+
+def _rrelu_eval(x: Any, noise: Any, lower: Any = 1.0 / 8, upper: Any = 1.0 / 3, training: bool = False, generator: Any = None) -> Any:
+    """rrelu outside training: a leaky ReLU whose slope is the mean of the bounds (training draws
+    random slopes, which no kernel can reproduce, so it stays whole and unsupported)."""
+    return torch.ops.aten.leaky_relu.default(x, (lower + upper) / 2)
+
+
+def _arg(node: Any, i: int, name: str, default: Any) -> Any:
+    return node.args[i] if len(node.args) > i else node.kwargs.get(name, default)
 
 
 def _vector_input(node: Any) -> bool:
@@ -134,6 +169,12 @@ def _decomposition(op: Any, node: Any = None) -> Any:
         return _vector_norm
     if op is torch.ops.aten.roll.default and node is not None and _rolls_flat(node):
         return _roll_flat
+    if op is torch.ops.aten.rrelu_with_noise.default and node is not None and not _arg(node, 4, "training", False):
+        return _rrelu_eval
+    if op in (torch.ops.aten.split.Tensor, torch.ops.aten.split_with_sizes.default, torch.ops.aten.split.sizes):
+        return _split
+    if op is torch.ops.aten.chunk.default:
+        return _chunk
     if op is torch.ops.aten.aminmax.default:
         return _aminmax
     if op is torch.ops.aten.linear.default and node is not None and _vector_input(node):
