@@ -247,3 +247,22 @@ def test_a_cumulative_batch_norm_in_training_mode_is_refused_by_name(tmp_path):
     doc = capture(str(p))
     assert not doc["ok"] and doc["code"] == "trace_failed"
     assert "BatchNorm1d 'bn'" in doc["message"] and "momentum=None" in doc["message"]
+
+
+def test_chunk_and_split_are_slices_and_rrelu_outside_training_is_a_leaky_relu(tmp_path):
+    p = tmp_path / "p.py"
+    p.write_text(
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "class Model(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        a, b = x.chunk(2, dim=-1)\n        c, d = torch.split(x, [1, 3], dim=1)\n"
+        "        return a * b, c + d.sum(1, keepdim=True), F.rrelu(x, 0.1, 0.3, training=False)\n"
+        "def get_inputs():\n    return [torch.randn(3, 4, 6)]\n"
+        "def get_init_inputs():\n    return []\n")
+    doc = capture(str(p))
+    assert doc["ok"], doc.get("message")
+    ops = [n["op"] for n in doc["nodes"]]
+    assert not {"chunk", "split", "split_with_sizes", "rrelu", "rrelu_with_noise"} & set(ops), ops
+    assert ops.count("slice") >= 4 and "leaky_relu" in ops
+    slope = next(n for n in doc["nodes"] if n["op"] == "leaky_relu")["args"][1]
+    assert abs(float(slope) - 0.2) < 1e-12
