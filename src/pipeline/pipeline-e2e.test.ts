@@ -53,6 +53,15 @@ test("a loop over three identical blocks is one kernel used three times", { time
   assert.ok(mapping.kernels.some((k: { arguments: { expr: string }[] }) => k.arguments.some((a) => a.expr === "blk.fc.weight")));
 });
 
+test("a stem and repeated blocks in one ModuleList loop: one kernel per shape, weights read through the loop's module", { timeout: 300_000 }, async () => {
+  const r = await run("stem_and_blocks");
+  assert.equal(r.route, "pipeline");
+  assert.deepEqual(r.pipeline!.subgraphs.map((s) => s.count).sort(), [1, 2]);
+  const composed = readFileSync(join(r.runDir, "composed.py"), "utf8");
+  assert.match(composed, /if tuple\(x\.shape\) == \(4, 16\):\n\s+return tuple\(_sg\d+_run\(x, layer\.weight, layer\.bias\)\)/);
+  assert.doesNotMatch(composed, /self\.layers\[\d\]\.weight/);
+});
+
 test("an if on a tensor condition stays Python, and both sides are verified", { timeout: 300_000 }, async () => {
   const r = await run("tensor_branch");
   const composed = readFileSync(join(r.runDir, "composed.py"), "utf8");
