@@ -21,14 +21,12 @@ import { chunkMerge, welfordInit, welfordMerge, welfordStep } from "./welford.js
  * its statistics, each lane of the tile running Welford's update over its columns, and the lanes
  * (and the chunks of split rows) are merged with the exact pairwise formula (Chan et al.).
  */
-/**
- * Long rows are split over programs, about 64 per SM of the H200 (132 SMs): a streaming pass over
- * a few thousand programs with short loops keeps more loads in flight than one wave of long loops.
- * Measured on KernelBench 40 (16 rows of 4M): 0.46 ms at 4 programs per SM, 0.23 at 16 or 64 (an
- * extra 4x in programs changed nothing there, and gave BatchNorm's 64 rows 3% more); rows are
- * split while they alone give fewer than 4096 row blocks (GroupNorm's 896 groups: 7.07 ms unsplit,
- * 5.61 split); InstanceNorm's 7168 rows (3584 row blocks, now split) time the same either way.
- */
+// Long rows are split over programs, about 64 per SM of the H200 (132 SMs): a streaming pass over
+// a few thousand programs with short loops keeps more loads in flight than one wave of long loops.
+// Measured on KernelBench 40 (16 rows of 4M): 0.46 ms at 4 programs per SM, 0.23 at 16 or 64 (an
+// extra 4x in programs changed nothing there, and gave BatchNorm's 64 rows 3% more); rows are
+// split while they alone give fewer than 4096 row blocks (GroupNorm's 896 groups: 7.07 ms unsplit,
+// 5.61 split); InstanceNorm's 7168 rows (3584 row blocks, now split) time the same either way.
 const SPLIT_PROGRAMS = 8448;
 const SPLIT_BELOW_ROW_BLOCKS = 4096;
 
