@@ -18,7 +18,7 @@ from typing import Any
 
 from .fold import FOLD_HELPERS
 from .problem import parse_sets
-from .regions import Region, Unhandled, _attribute_expr, _forward, _model_class, _offsets, _rename_model, apply_sets, region_source, rewrite
+from .regions import Region, Unhandled, _forward, _model_class, _offsets, _rename_model, apply_sets, region_source, rewrite
 
 SCHEMA = "tritonize.composed/1"
 
@@ -85,9 +85,6 @@ def method_body(region: dict[str, Any], source: str, starts: list[int], r: Any) 
         return region_source(source, starts, r)  # views only: nothing to compute
     if any(i["inline"] for i in inst) or len({i["structure"] for i in inst}) != 1:
         raise Unhandled(f"region {region['id']}", region["line"], "its calls differ in what they compute or return")
-    # weights named through the call's own module (a loop's `layer.weight`, not self.layers[1].weight),
-    # so that blocks of one shape held in a ModuleList are one launch
-    inst = [{**i, "weights": _through_modules(i)} for i in inst]
     variants = {(i["subgraph"], tuple(i["weights"])): i for i in inst}
     if len(variants) == 1:
         return _launch(region, inst[0])
@@ -102,19 +99,6 @@ def method_body(region: dict[str, Any], source: str, starts: list[int], r: Any) 
         lines += [f"if {g}:", "    " + _launch(region, i)]
     lines.append(f"raise RuntimeError(\"{where}: no verified kernel for this call's values and shapes\")")
     return "\n".join(lines)
-
-
-def _through_modules(inst: dict[str, Any]) -> list[str]:
-    """The instance's weight expressions, each under one of its module arguments read through that argument."""
-    out = []
-    for w in inst["weights"]:
-        for var, path in inst["modules"].items():
-            prefix = _attribute_expr("self_." + path)
-            if path not in ("", "?") and (w.startswith(prefix + ".") or w.startswith(prefix + "[")):
-                w = var + w[len(prefix):]
-                break
-        out.append(w)
-    return out
 
 
 def _guard_text(guard: dict[str, Any]) -> str:

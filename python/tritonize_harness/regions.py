@@ -453,6 +453,17 @@ def _attribute_expr(target: str) -> str:
     return out
 
 
+def _state_expr(target: str, modules: dict[str, str]) -> str:
+    """A state path as Python, read through the call's own module argument where it lies under one
+    (a loop's `layer.weight`, not `self.layers[1].weight`): blocks of one shape held in a
+    ModuleList then launch one kernel with the loop's module, whatever the iteration."""
+    for var, path in modules.items():
+        head = f"self_.{path}"
+        if path not in ("", "?") and (target == head or target.startswith(head + ".")):
+            return _attribute_expr(var + target[len(head):])
+    return _attribute_expr(target)
+
+
 def _generator(t: torch.Tensor, kind: str) -> str:
     """get_inputs() code for a tensor like t: its shape and dtype, values in its observed range."""
     shape = ", ".join(str(s) for s in t.shape) + ("," if t.dim() == 1 else "")
@@ -476,7 +487,8 @@ def _generator(t: torch.Tensor, kind: str) -> str:
     return f"torch.randn(({shape}), dtype={dt}) * {max(std, 1e-3)!r} + {mean!r}"
 
 
-def _fold_batch_norm(graph: torch.fx.Graph, kinds: dict[str, tuple[str, Any]], state: dict[str, torch.Tensor]) -> dict[str, dict[str, Any]]:
+def _fold_batch_norm(graph: torch.fx.Graph, kinds: dict[str, tuple[str, Any]], state: dict[str, torch.Tensor],
+                     modules: dict[str, str]) -> dict[str, dict[str, Any]]:
     """BatchNorm rewritten by mode before the graph becomes a problem (fold.py)."""
     from .fold import drop_training_state, fold_eval_batch_norm
 
@@ -485,7 +497,7 @@ def _fold_batch_norm(graph: torch.fx.Graph, kinds: dict[str, tuple[str, Any]], s
         return t if kind in ("PARAMETER", "BUFFER") else None
 
     drop_training_state(graph, lambda n: (target(n) or "").endswith("num_batches_tracked"))
-    return fold_eval_batch_norm(graph, lambda n: state.get(target(n) or ""), lambda n: _attribute_expr(target(n) or ""))
+    return fold_eval_batch_norm(graph, lambda n: state.get(target(n) or ""), lambda n: _state_expr(target(n) or "", modules))
 
 
 @dataclass
@@ -500,7 +512,7 @@ class Capture:
 
 
 def capture_call(fn: Any, model: nn.Module, region: Region, uses_self: bool, args: list[Any],
-                 names_of: dict[int, str], title: str) -> Capture:
+                 names_of: dict[int, str], title: str, modules: dict[str, str]) -> Capture:
     from .capture import VIEW_OPS
 
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
@@ -516,7 +528,7 @@ def capture_call(fn: Any, model: nn.Module, region: Region, uses_self: bool, arg
     user, weights, lines, ops = [], [], [], []
     state = {**dict(prog.named_parameters(remove_duplicate=False)), **dict(prog.named_buffers(remove_duplicate=False))}
     consts = getattr(ep, "constants", {})
-    folded = _fold_batch_norm(ep.graph, kinds, state)
+    folded = _fold_batch_norm(ep.graph, kinds, state, modules)
     for node in ep.graph.nodes:
         if node.op != "placeholder":
             continue
@@ -535,7 +547,7 @@ def capture_call(fn: Any, model: nn.Module, region: Region, uses_self: bool, arg
             t = state.get(target) if kind in ("PARAMETER", "BUFFER") else consts.get(target)
             if t is None or not isinstance(t, torch.Tensor):
                 raise Unhandled(f"region {region.id}", region.line, f"a captured constant ({target}) that is not an attribute tensor")
-            expr = _attribute_expr(target)
+            expr = _state_expr(target, modules)
             weights.append({"input": var[node], "expr": expr, "name": names_of.get(id(t), expr),
                             "kind": {"PARAMETER": "parameter", "BUFFER": "buffer"}.get(kind, "constant"),
                             **_meta(t), "_tensor": t})
@@ -765,7 +777,7 @@ def _extract(fused_path: str, problem_path: str, regions: list[Region], calls: l
         uses_self = "self" in _names([r.test] if r.test is not None else r.stmts, ast.Load)
         modules = {n: mod_paths.get(id(a), "?") for n, a in zip(r.live_in, c.args) if isinstance(a, nn.Module)}
         title = f"Subgraph of {os.path.basename(problem_path)}: region {r.id} (line {r.line}{', ' + r.branch if r.branch else ''})"
-        cap = capture_call(getattr(mod.Model, f"_tz_{r.id}"), model, r, uses_self, c.args, names_of, title)
+        cap = capture_call(getattr(mod.Model, f"_tz_{r.id}"), model, r, uses_self, c.args, names_of, title, modules)
         python_args = [n for n, a in zip(r.live_in, c.args) if not isinstance(a, (nn.Module, torch.Tensor))]
         # what tells this call from the region's other calls at run time: Python values and shapes
         guard = {"python": {n: repr(a) for n, a in zip(r.live_in, c.args) if n in python_args},
