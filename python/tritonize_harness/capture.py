@@ -70,6 +70,11 @@ def _with_mean(spread: Any) -> Any:
     return decomposed
 
 
+def _arg(node: Any, i: int, name: str, default: Any) -> Any:
+    """A node's argument by position, else by keyword, else the default."""
+    return node.args[i] if len(node.args) > i else node.kwargs.get(name, default)
+
+
 def _aminmax(x: Any, *, dim: Any = None, keepdim: bool = False) -> Any:
     """aminmax as the two reductions it returns: (amin, amax) over dim, or over every element."""
     dims = [] if dim is None else [dim]
@@ -87,8 +92,7 @@ def _roll_flat(x: Any, shifts: Any, dims: Any = ()) -> Any:
 
 
 def _rolls_flat(node: Any) -> bool:
-    dims = node.args[2] if len(node.args) > 2 else node.kwargs.get("dims", [])
-    return not dims
+    return not _arg(node, 2, "dims", [])
 
 
 def _slices(x: Any, sizes: list[int], dim: int) -> Any:
@@ -121,8 +125,6 @@ def _rrelu_eval(x: Any, noise: Any, lower: Any = 1.0 / 8, upper: Any = 1.0 / 3, 
     return torch.ops.aten.leaky_relu.default(x, (lower + upper) / 2)
 
 
-def _arg(node: Any, i: int, name: str, default: Any) -> Any:
-    return node.args[i] if len(node.args) > i else node.kwargs.get(name, default)
 
 
 def _vector_input(node: Any) -> bool:
@@ -150,7 +152,7 @@ def _vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *
 
 
 def _norm_order(node: Any) -> Any:
-    return node.args[1] if len(node.args) > 1 else node.kwargs.get("ord", 2)
+    return _arg(node, 1, "ord", 2)
 
 
 def _one_d_product(node: Any) -> bool:
