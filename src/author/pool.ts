@@ -155,7 +155,7 @@ export function emitPool(b: ModuleBuilder, n: GraphNode): void {
   } else b.setVal(n.id, out);
 }
 
-/** The kernel: flat output index -> coordinates -> window walk. */
+/** The kernel: output coordinates (a block of one row, or of the flattened output) -> window walk. */
 function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number, ct: ComputeType): string {
   const nd = sp.nd;
   const params = [
@@ -196,20 +196,18 @@ function poolKernel(name: string, sp: PoolSpec, rank: number, lead: number, ct: 
   }
   const ok = `ok${nd - 1}`;
   const addr = `base + ${Array.from({ length: nd }, (_, d) => `p${d} * xs${lead + d}`).join(" + ")}`;
-  if (sp.kind === "max" && !sp.indices) {
+  if (sp.kind === "max") {
     k.push(`${ind}v = tl.load(x_ptr + ${addr}, mask=${ok}, other=${ct.lowest}).to(${ct.ty})`);
-    k.push(`${ind}best = tl.maximum(best, v${ct.float ? ", propagate_nan=tl.PropagateNan.ALL" : ""})`);
+    if (sp.indices) {
+      k.push(`${ind}# PyTorch's rule: the first maximum wins, a NaN always replaces (so NaN propagates)`);
+      k.push(`${ind}take = ${ok} & (~seen | (v > best) | (v != v))`);
+      k.push(`${ind}best = tl.where(take, v, best)`);
+      const flat = Array.from({ length: nd }, (_, d) => d).reduce((e, d) => (d === 0 ? `p0` : `(${e}) * I${d} + p${d}`), "");
+      k.push(`${ind}best_i = tl.where(take, (${flat}).to(tl.int64), best_i)`);
+      k.push(`${ind}seen = seen | ${ok}`);
+    } else k.push(`${ind}best = tl.maximum(best, v${ct.float ? ", propagate_nan=tl.PropagateNan.ALL" : ""})`);
     k.push(`    tl.store(out_ptr + offs, best${storeCastFor()}, mask=mask)`);
-  } else if (sp.kind === "max") {
-    k.push(`${ind}v = tl.load(x_ptr + ${addr}, mask=${ok}, other=${ct.lowest}).to(${ct.ty})`);
-    k.push(`${ind}# PyTorch's rule: the first maximum wins, a NaN always replaces (so NaN propagates)`);
-    k.push(`${ind}take = ${ok} & (~seen | (v > best) | (v != v))`);
-    k.push(`${ind}best = tl.where(take, v, best)`);
-    const flat = Array.from({ length: nd }, (_, d) => d).reduce((e, d) => (d === 0 ? `p0` : `(${e}) * I${d} + p${d}`), "");
-    k.push(`${ind}best_i = tl.where(take, (${flat}).to(tl.int64), best_i)`);
-    k.push(`${ind}seen = seen | ${ok}`);
-    k.push(`    tl.store(out_ptr + offs, best${storeCastFor()}, mask=mask)`);
-    k.push(`    tl.store(idx_ptr + offs, best_i, mask=mask)`);
+    if (sp.indices) k.push(`    tl.store(idx_ptr + offs, best_i, mask=mask)`);
   } else {
     k.push(`${ind}acc += tl.load(x_ptr + ${addr}, mask=${ok}, other=0.0).to(${ct.ty})`);
     k.push(`    div = ${divisorExpr(sp, ct.ty)}`);
