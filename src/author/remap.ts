@@ -89,11 +89,16 @@ export function emitFlip(b: ModuleBuilder, n: GraphNode): void {
   const rank = b.meta(id).shape.length;
   const flipped = (Array.isArray(n.args[1]) ? n.args[1] : [n.args[1]]).map((d) => ((Number(d) % rank) + rank) % rank);
   const dims: DimMap[] = Array.from({ length: rank }, (_, d) => (flipped.includes(d) ? { kind: "flip" } : { kind: "id" }));
-  const name = b.kernelName("flip");
-  b.kernels.push(remapKernel(name, rank, dims, 0, `flip along dims ${JSON.stringify(flipped)}: out[..., o, ...] = in[..., I - 1 - o, ...]`));
+  emitMove(b, n, id, dims, `flip along dims ${JSON.stringify(flipped)}`, "out[..., o, ...] = in[..., I - 1 - o, ...]");
+}
+
+/** One copy kernel from `id` into a new tensor of its shape, each dimension mapped by `dims`. */
+function emitMove(b: ModuleBuilder, n: GraphNode, id: string, dims: DimMap[], what: string, how: string): void {
+  const name = b.kernelName(n.op);
+  b.kernels.push(remapKernel(name, dims.length, dims, 0, `${what}: ${how}`));
   const x = b.val(id);
   const out = `v_${ident(n.id)}`;
-  b.line(`# flip along ${JSON.stringify(flipped)}: one copy kernel`);
+  b.line(`# ${what}: one copy kernel`);
   b.line(`${out} = torch.empty(${x}.shape, device=${x}.device, dtype=${x}.dtype)`);
   launch(b, name, x, out);
   b.setVal(n.id, out);
@@ -113,14 +118,7 @@ export function emitRoll(b: ModuleBuilder, n: GraphNode): void {
   const total = new Map<number, number>();
   along.forEach((d, j) => total.set(d, (total.get(d) ?? 0) + shifts[j]!));
   const dims: DimMap[] = Array.from({ length: rank }, (_, d) => (total.has(d) ? { kind: "roll", shift: total.get(d)! } : { kind: "id" }));
-  const name = b.kernelName("roll");
-  b.kernels.push(remapKernel(name, rank, dims, 0, `roll by ${JSON.stringify([...total.values()])} along dims ${JSON.stringify([...total.keys()])}: out[..., o, ...] = in[..., (o - shift) mod I, ...]`));
-  const x = b.val(id);
-  const out = `v_${ident(n.id)}`;
-  b.line(`# roll along ${JSON.stringify([...total.keys()])}: one copy kernel`);
-  b.line(`${out} = torch.empty(${x}.shape, device=${x}.device, dtype=${x}.dtype)`);
-  launch(b, name, x, out);
-  b.setVal(n.id, out);
+  emitMove(b, n, id, dims, `roll by ${JSON.stringify([...total.values()])} along dims ${JSON.stringify([...total.keys()])}`, "out[..., o, ...] = in[..., (o - shift) mod I, ...]");
 }
 
 function padSpec(n: GraphNode): { pads: number[]; mode: string; value: number } {
