@@ -41,26 +41,39 @@ export function mainLoad(b: ModuleBuilder, s: RowSpace, node: GraphNode, prologu
     views,
     description: prologue ? `${prologue.nodes.map((n) => n.op).join(" -> ")} (folded into the load)` : ident(refId(first)),
     lines(indent: string, other: string, intAs = "tl.float32"): string[] {
-      const out: string[] = [];
-      const loaded = new Map<string, LoadedValue>();
-      inputs.forEach((id, j) => {
-        const { ty, suffix } = loadSuffix(b.meta(id).dtype);
-        out.push(`${indent}x${j} = tl.load(${fullPtr(`x${j}`)}, mask=mask, other=${other})${suffix}  # ${id}`);
-        loaded.set(id, { code: `x${j}`, ty });
-      });
-      if (prologue) {
-        out.push(`${indent}# prologue: ${prologue.nodes.map((n) => n.op).join(" -> ")}, computed on the loaded tile`);
-        const body = groupBody(prologue, loaded, indent);
-        out.push(...body.lines);
-        const r = body.result;
-        out.push(`${indent}xv = ${r.ty === "f" ? r.code : `${r.code}.to(${intAs})`}`);
-      } else {
-        const v = loaded.get(inputs[0]!)!;
-        out.push(`${indent}xv = ${v.ty === "f" ? v.code : `${v.code}.to(${intAs})`}`);
-      }
-      return out;
+      const tiles = tileLoads(b, inputs, indent, other);
+      return [...tiles.lines, ...inputLines(prologue, inputs[0]!, tiles.loaded, indent, "xv", "prologue", intAs)];
     },
   };
+}
+
+/** Kernel lines loading each value's tile once, as x0, x1, ... in `ids` order (masked lanes `other`). */
+export function tileLoads(b: ModuleBuilder, ids: string[], indent: string, other: string): { lines: string[]; loaded: Map<string, LoadedValue> } {
+  const lines: string[] = [];
+  const loaded = new Map<string, LoadedValue>();
+  ids.forEach((id, j) => {
+    const { ty, suffix } = loadSuffix(b.meta(id).dtype);
+    lines.push(`${indent}x${j} = tl.load(${fullPtr(`x${j}`)}, mask=mask, other=${other})${suffix}  # ${id}`);
+    loaded.set(id, { code: `x${j}`, ty });
+  });
+  return { lines, loaded };
+}
+
+/**
+ * Kernel lines leaving a row kernel's input in `name` as fp32 (integers and bools as `intAs`): the
+ * loaded tile of `id` as it is, or the prologue computed on the loaded tiles (`label` names it).
+ */
+export function inputLines(prologue: PwGroup | null, id: string, loaded: Map<string, LoadedValue>, indent: string, name: string, label: string, intAs = "tl.float32"): string[] {
+  const out: string[] = [];
+  let v = loaded.get(id)!;
+  if (prologue) {
+    out.push(`${indent}# ${label}: ${prologue.nodes.map((n) => n.op).join(" -> ")}, computed on the loaded tile${loaded.size > 1 ? "s" : ""}`);
+    const body = groupBody(prologue, loaded, indent);
+    out.push(...body.lines);
+    v = body.result;
+  }
+  out.push(`${indent}${name} = ${v.ty === "f" ? v.code : `${v.code}.to(${intAs})`}`);
+  return out;
 }
 
 /** Operands and kernel lines of an epilogue: a pointwise chain applied to the kernel's result. */

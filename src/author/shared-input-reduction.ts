@@ -1,9 +1,9 @@
-import { loadSuffix, groupBody, type LoadedValue, type ModuleBuilder } from "./builder.js";
+import type { ModuleBuilder } from "./builder.js";
 import { isRef, refId, type GraphNode } from "./graph.js";
 import type { PwGroup } from "./plan.js";
 import { PROD_COMBINE, reductionSpec, refOf, type ReductionSpec } from "./reduction.js";
-import { colBlock, fullPtr, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, tileFor, type RowOperand } from "./rowspace.js";
-import { mainStrides } from "./rowload.js";
+import { colBlock, fullView, kernelParams, launchArgs, rowPrologue, rowSpace, tileFor, type RowOperand } from "./rowspace.js";
+import { inputLines, mainStrides, tileLoads } from "./rowload.js";
 import { ACC_INIT, accOf, accStep, allocOutputs, outOperands, resultLines, type Acc } from "./multi-reduction.js";
 import { bindViews, warpsFor } from "./softmax.js";
 
@@ -77,24 +77,8 @@ function inputChains(nodes: GraphNode[], prologues: (PwGroup | null)[]): Chain[]
 
 /** Kernel lines: every value's tile loaded once (padding lanes 0), then each chain's input as `xv_i`. */
 function tileLines(b: ModuleBuilder, values: string[], chains: Chain[], ind: string): string[] {
-  const out: string[] = [];
-  const loaded = new Map<string, LoadedValue>();
-  values.forEach((id, j) => {
-    const { ty, suffix } = loadSuffix(b.meta(id).dtype);
-    out.push(`${ind}x${j} = tl.load(${fullPtr(`x${j}`)}, mask=mask, other=0.0)${suffix}  # ${id}`);
-    loaded.set(id, { code: `x${j}`, ty });
-  });
-  chains.forEach((c, i) => {
-    let v: LoadedValue = loaded.get(c.reads[0]!)!;
-    if (c.prologue) {
-      out.push(`${ind}# input ${i}: ${c.prologue.nodes.map((n) => n.op).join(" -> ")}, computed on the loaded tiles`);
-      const body = groupBody(c.prologue, loaded, ind);
-      out.push(...body.lines);
-      v = body.result;
-    }
-    out.push(`${ind}xv_${i} = ${v.ty === "f" ? v.code : `${v.code}.to(tl.float32)`}`);
-  });
-  return out;
+  const tiles = tileLoads(b, values, ind, "0.0");
+  return [...tiles.lines, ...chains.flatMap((c, i) => inputLines(c.prologue, c.reads[0]!, tiles.loaded, ind, `xv_${i}`, `input ${i}`))];
 }
 
 /** Whether a reduction may join a shared-input group: order-free, no indices, no two-pass statistics. */
