@@ -4,7 +4,7 @@ import { INDEXED_OPS } from "./indexed.js";
 import { CONV_OPS } from "./conv-spec.js";
 import { isOpsNode, planOps, type OpsStep } from "./ops-plan.js";
 import { planMultiReductions, rowsKey } from "./multi-reduction.js";
-import { sharesRows } from "./shared-input-reduction.js";
+import { chainReads, sharesRows } from "./shared-input-reduction.js";
 import { reductionSpec, splitsColumns } from "./reduction.js";
 import { rowSpace } from "./rowspace.js";
 
@@ -180,12 +180,12 @@ export function plan(g: CapturedGraph): Plan {
     groups.push(g0);
   }
 
-  // the values a reduction's input is computed from, as its prologue would read them
+  // the values a reduction's input is computed from, as its prologue (the group ending at it) would read them
   const readsOf = (r: GraphNode): string[] => {
     const first = r.args[0];
-    if (first === undefined || !isRef(first)) return [];
-    const grp = groupOf.get(refId(first));
-    return grp && grp.root.id === refId(first) ? grp.externals : [refId(first)];
+    const id = first !== undefined && isRef(first) ? refId(first) : null;
+    const grp = id === null ? undefined : groupOf.get(id);
+    return chainReads(r, grp && grp.root.id === id ? grp : null);
   };
   // a group that combines a reduction with another over rows of the same shape whose input reads
   // a common value (the triplet loss's ||a - p|| and ||a - n||) is no epilogue: the two then share
