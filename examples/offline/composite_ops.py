@@ -1,6 +1,7 @@
 """Composite operators written as what they compute at capture: chunk and split (slices), GLU,
 PReLU with per-channel weights, RReLU outside training, binary cross-entropy with logits and a
-positive-class weight, the Poisson NLL loss and the cosine embedding loss."""
+positive-class weight, the Poisson NLL loss and the cosine embedding loss; and addmm with a 1-D
+bias (nn.Linear's form)."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -12,6 +13,8 @@ class Model(nn.Module):
         self.prelu = nn.PReLU(6)
         self.glu = nn.GLU(dim=-1)
         self.register_buffer("pos_weight", torch.rand(30) + 0.5)
+        self.w = nn.Parameter(torch.randn(30, 7))
+        self.bias = nn.Parameter(torch.randn(7))
 
     def forward(self, x, y, target, counts, label):
         a, b = x.chunk(2, dim=-1)
@@ -21,7 +24,8 @@ class Model(nn.Module):
         bce = F.binary_cross_entropy_with_logits(x, target, pos_weight=self.pos_weight)
         poisson = F.poisson_nll_loss(x, counts)
         cosine = F.cosine_embedding_loss(x[:, 0], y, label, margin=0.2)
-        return gated, c.sum(-1), d * 2, e.relu(), acts, bce, poisson, cosine
+        affine = torch.addmm(self.bias, y, self.w, beta=0.5)
+        return gated, c.sum(-1), d * 2, e.relu(), acts, bce, poisson, cosine, affine
 
 
 def get_inputs():

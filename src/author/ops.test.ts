@@ -108,3 +108,22 @@ test("pooling walks one output row per program row when the last output dimensio
 test("a module specialised to the captured sizes says so when called at others", () => {
   assert.match(code(fixture("cumsum_reverse")), /if \(tuple\(x\.shape\),\) != \(\(3, 37\),\):\n\s+raise ValueError\("this ModelNew was generated for inputs of shapes x \(3, 37\)/);
 });
+
+test("a norm over few long rows is split over about 64 programs per SM", () => {
+  // BatchNorm of (40000, 6, 5, 7): 6 channels of 1.4M columns; at 4 programs per SM it was 114 chunks
+  const c = code(scaled(fixture("batchnorm"), 10000));
+  assert.match(c, /# batch_norm: 6 row\(s\) of 1400000 split into 684 chunks/);
+});
+
+test("pooling computes float64 windows in float64, not through fp32", () => {
+  const g = fixture("avg_pool2d");
+  const f64 = {
+    ...g,
+    inputs: g.inputs.map((i) => ({ ...i, dtype: "float64" })),
+    nodes: g.nodes.map((n) => ({ ...n, dtype: "float64" })),
+  };
+  const c = code(f64);
+  assert.match(c, /acc = tl\.zeros\(\[BLOCK\], tl\.float64\)/);
+  assert.match(c, /acc \+= tl\.load\([^\n]*\)\.to\(tl\.float64\)/);
+  assert.doesNotMatch(c, /tl\.float32/);
+});
