@@ -119,8 +119,8 @@ test("pooling computes float64 windows in float64, not through fp32", () => {
   const g = fixture("avg_pool2d");
   const f64 = {
     ...g,
-    inputs: g.inputs.map((i) => ({ ...i, dtype: "float64" })),
-    nodes: g.nodes.map((n) => ({ ...n, dtype: "float64" })),
+    inputs: g.inputs.map((i) => ({ ...i, dtype: "float64" as const })),
+    nodes: g.nodes.map((n) => ({ ...n, dtype: "float64" as const })),
   };
   const c = code(f64);
   assert.match(c, /acc = tl\.zeros\(\[BLOCK\], tl\.float64\)/);
